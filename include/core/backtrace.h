@@ -1,0 +1,32 @@
+/*
+ * include/core/backtrace.h - stack traces by frame-pointer walking.
+ *
+ * Part of core. The kernel is built with -fno-omit-frame-pointer, so each
+ * frame starts with the caller's RBP followed by the return address. The
+ * walk stops at a zero return address (boot/entry64.asm plants one), after
+ * BACKTRACE_MAX_DEPTH frames, or at the first frame pointer that is not
+ * inside a known kernel stack, so a corrupt stack never faults the walker.
+ */
+#ifndef BASALT_CORE_BACKTRACE_H
+#define BASALT_CORE_BACKTRACE_H
+
+#include <core/compiler.h>
+
+#define BACKTRACE_MAX_DEPTH 32
+
+/* Return addresses starting with rip, then walking from rbp; returns the count. */
+size_t backtrace_collect(uintptr_t rip, uintptr_t rbp, uintptr_t *out, size_t max);
+
+/* Prints "  #N 0x... name+0x.." lines at LOG_EMERG, starting from rip/rbp. */
+void backtrace_print_from(uintptr_t rip, uintptr_t rbp);
+
+/* Prints the caller's backtrace. */
+void backtrace_print(void);
+
+/*
+ * Registers [lo, hi) as a stack the walker may read. The boot stack and
+ * the IST stacks are known from the start; kernel threads add theirs.
+ */
+void backtrace_add_stack(uintptr_t lo, uintptr_t hi);
+
+#endif

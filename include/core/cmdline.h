@@ -1,0 +1,98 @@
+/*
+ * include/core/cmdline.h - the kernel command line: parsing and checking.
+ *
+ * Part of core; pure (host-tested by test/unit/test_cmdline.c).
+ *
+ * Syntax: options separated by blanks; each is `key` (a flag) or
+ * `key=value`. Single or double quotes group blanks and ';' into one value
+ * and are removed: cmd='mem; test sched.*' gives key "cmd", value
+ * "mem; test sched.*". Keys are [A-Za-z0-9_.-]+. When a key repeats, the
+ * last occurrence wins.
+ *
+ * Two stages, both reporting problems as text, never failing the boot:
+ *  1. cmdline_parse splits the text; a malformed token (unterminated quote,
+ *     empty or bad key) is recorded as an error and dropped.
+ *  2. cmdline_check compares the options with the table of known
+ *     parameters (declared anywhere with CMDLINE_PARAM); unknown options
+ *     and bad values are reported and marked rejected, so the getters
+ *     never return them.
+ */
+#ifndef BASALT_CORE_CMDLINE_H
+#define BASALT_CORE_CMDLINE_H
+
+#include <core/compiler.h>
+
+#define CMDLINE_MAX_LEN     2048
+#define CMDLINE_MAX_OPTS    64
+#define CMDLINE_MAX_ERRORS  8
+#define CMDLINE_MSG_LEN     128
+
+struct cmdline_opt {
+    const char *key;
+    const char *value;      /* NULL for a bare flag; "" for "key=" */
+    bool rejected;          /* set by cmdline_check */
+};
+
+struct cmdline {
+    char store[CMDLINE_MAX_LEN + 2];            /* unquoted keys and values */
+    struct cmdline_opt opts[CMDLINE_MAX_OPTS];
+    size_t count;
+    char errors[CMDLINE_MAX_ERRORS][CMDLINE_MSG_LEN];
+    size_t error_count;                         /* may exceed CMDLINE_MAX_ERRORS */
+};
+
+/*
+ * Splits src into cl (which needs no initialisation). Returns 0, or
+ * -EINVAL when some token was malformed (the well-formed ones are kept;
+ * cl->errors holds one message per problem, "unterminated quote at column
+ * 12", ...). A text longer than CMDLINE_MAX_LEN is truncated and that is
+ * reported as an error too.
+ */
+int cmdline_parse(struct cmdline *cl, const char *src);
+
+enum cmdline_kind {
+    CMDLINE_FLAG,           /* `name` only */
+    CMDLINE_STRING,         /* `name=text`, text not empty */
+    CMDLINE_FLAG_OR_STRING, /* `name` or `name=text` */
+    CMDLINE_UINT,           /* `name=N` with min <= N <= max */
+};
+
+struct cmdline_param {
+    const char *name;
+    enum cmdline_kind kind;
+    uint64_t min, max;      /* CMDLINE_UINT only */
+    const char *help;       /* one line, for documentation and `help` */
+};
+
+/* Declares a known kernel parameter (collected by the linker in .cmdline_params). */
+#define CMDLINE_PARAM(ident, pname, pkind, pmin, pmax, phelp)                  \
+    static const struct cmdline_param cmdline_param_##ident                    \
+        __section(".cmdline_params") __used __aligned(8) = {                   \
+            .name = (pname), .kind = (pkind), .min = (pmin), .max = (pmax),    \
+            .help = (phelp) }
+
+/* Called once per problem found by cmdline_check. */
+typedef void (*cmdline_report_fn)(void *ctx, const char *message);
+
+/*
+ * Checks every option in cl against params[0..n). Unknown options, a value
+ * where none is taken, a missing or empty value, and a number that does not
+ * parse or is out of range are each reported through report (may be NULL)
+ * and the option is marked rejected. Returns the number of problems.
+ */
+size_t cmdline_check(struct cmdline *cl, const struct cmdline_param *params, size_t n,
+                     cmdline_report_fn report, void *ctx);
+
+/* The last accepted option with this key, or NULL. */
+const struct cmdline_opt *cmdline_find(const struct cmdline *cl, const char *key);
+
+/* True if key is present and accepted (as a flag or with a value). */
+bool cmdline_has(const struct cmdline *cl, const char *key);
+
+/* The accepted value of key, or NULL when absent or a bare flag. */
+const char *cmdline_value(const struct cmdline *cl, const char *key);
+
+/* The accepted value of key as a number; returns 0, or -ENOENT when absent. */
+int cmdline_uint(const struct cmdline *cl, const char *key, uint64_t *out);
+
+#endif

@@ -1,0 +1,146 @@
+/*
+ * include/core/ktest.h - in-kernel tests.
+ *
+ * Part of core. A test is a function declared with KTEST(suite, name); the
+ * linker gathers the descriptors in the .ktests section. Booting with
+ * `ktest` runs every test, `ktest=GLOB` those whose "suite.name" matches
+ * the glob. The runner prints one line per test:
+ *     ktest: PASS suite.name (0.042 ms)
+ *     ktest: FAIL suite.name (file.c:12: expected a == b: 3 (0x3) vs 4 (0x4))
+ * then exactly "N passed, M failed", and exits QEMU through isa-debug-exit
+ * (port 0xf4: 0x10 = pass, 0x11 = fail; QEMU exits 33 or 35).
+ *
+ * A failed KT_ASSERT_* ends its test; a failed KT_EXPECT_* records the
+ * failure and goes on. A fault or a panic inside a test fails that test
+ * and the run continues with the next one.
+ *
+ * KTEST_MANUAL tests (selftest.*, which fail on purpose to prove the
+ * runner can fail) run only when the filter names their suite exactly,
+ * as in `ktest=selftest.*`.
+ *
+ * Context: tests run on the boot CPU in the boot thread, interrupts off.
+ */
+#ifndef BASALT_CORE_KTEST_H
+#define BASALT_CORE_KTEST_H
+
+#include <core/compiler.h>
+#include <core/string.h>
+
+#define KTEST_MANUAL    (1u << 0)
+
+struct ktest {
+    const char *suite;
+    const char *name;
+    void (*fn)(void);
+    unsigned flags;
+    const char *file;
+    int line;
+};
+
+#define KTEST_F(suite_, name_, flags_)                                          \
+    static void ktest_fn_##suite_##_##name_(void);                              \
+    static const struct ktest ktest_desc_##suite_##_##name_                     \
+        __section(".ktests") __used __aligned(8) = {                            \
+            .suite = #suite_, .name = #name_, .fn = ktest_fn_##suite_##_##name_,\
+            .flags = (flags_), .file = __FILE__, .line = __LINE__ };            \
+    static void ktest_fn_##suite_##_##name_(void)
+
+#define KTEST(suite_, name_) KTEST_F(suite_, name_, 0)
+
+/* Records a failure of the running test (message printed under its line). */
+void ktest_fail(const char *file, int line, const char *fmt, ...) __printf_like(3, 4);
+
+/* Ends the running test now (after a ktest_fail). */
+__noreturn void ktest_abort(void);
+
+/* Fails and ends the running test: used by panic and by the trap handler. */
+__noreturn void ktest_abort_current(const char *fmt, ...) __printf_like(1, 2);
+
+/* True while a test function is running. */
+bool ktest_running(void);
+
+/*
+ * Runs fn(arg) expecting it to raise CPU exception `vector`. Returns 0 if
+ * it did (fault details in *out if out is not NULL), -EINVAL if fn returned
+ * normally. A different exception fails the test as usual.
+ */
+struct ktest_fault {
+    uint64_t vector, error, cr2, rip;
+};
+int ktest_expect_fault(int vector, void (*fn)(void *), void *arg, struct ktest_fault *out);
+
+/*
+ * Called by the trap handler for every exception while a test runs: if the
+ * test expects this vector, resumes ktest_expect_fault (does not return).
+ */
+struct trap_frame;
+void ktest_trap_hook(const struct trap_frame *f);
+
+/*
+ * Runs the tests matching filter ("*" for all). Returns the number that
+ * failed, or -ENOENT when the filter matches no test (a typo must not pass).
+ */
+int ktest_run(const char *filter);
+
+/* Tells QEMU the verdict through isa-debug-exit, then halts. */
+__noreturn void ktest_exit(bool passed);
+
+/* ---- assertions ------------------------------------------------------------ */
+
+#define KT_CHECK_OP_(a, op, b, fatal)                                           \
+    do {                                                                        \
+        __typeof__(a) kt_a_ = (a);                                              \
+        __typeof__(b) kt_b_ = (b);                                              \
+        if (!(kt_a_ op kt_b_)) {                                                \
+            ktest_fail(__FILE__, __LINE__,                                      \
+                       "expected %s %s %s: %lld (%#llx) vs %lld (%#llx)", #a, #op, #b, \
+                       (long long)(uintptr_t)kt_a_, (unsigned long long)(uintptr_t)kt_a_, \
+                       (long long)(uintptr_t)kt_b_, (unsigned long long)(uintptr_t)kt_b_); \
+            if (fatal)                                                          \
+                ktest_abort();                                                  \
+        }                                                                       \
+    } while (0)
+
+#define KT_CHECK_TRUE_(c, want, fatal)                                          \
+    do {                                                                        \
+        if (!(c) != !(want)) {                                                  \
+            ktest_fail(__FILE__, __LINE__, "expected %s to be %s", #c,          \
+                       (want) ? "true" : "false");                              \
+            if (fatal)                                                          \
+                ktest_abort();                                                  \
+        }                                                                       \
+    } while (0)
+
+#define KT_CHECK_STREQ_(a, b, fatal)                                            \
+    do {                                                                        \
+        const char *kt_sa_ = (a), *kt_sb_ = (b);                                \
+        if (!kt_sa_ || !kt_sb_ || strcmp(kt_sa_, kt_sb_) != 0) {                \
+            ktest_fail(__FILE__, __LINE__, "expected %s == %s: \"%s\" vs \"%s\"", \
+                       #a, #b, kt_sa_ ? kt_sa_ : "(null)", kt_sb_ ? kt_sb_ : "(null)"); \
+            if (fatal)                                                          \
+                ktest_abort();                                                  \
+        }                                                                       \
+    } while (0)
+
+#define KT_EXPECT_EQ(a, b)      KT_CHECK_OP_(a, ==, b, 0)
+#define KT_EXPECT_NE(a, b)      KT_CHECK_OP_(a, !=, b, 0)
+#define KT_EXPECT_LT(a, b)      KT_CHECK_OP_(a, <, b, 0)
+#define KT_EXPECT_LE(a, b)      KT_CHECK_OP_(a, <=, b, 0)
+#define KT_EXPECT_GT(a, b)      KT_CHECK_OP_(a, >, b, 0)
+#define KT_EXPECT_GE(a, b)      KT_CHECK_OP_(a, >=, b, 0)
+#define KT_EXPECT_TRUE(c)       KT_CHECK_TRUE_(c, 1, 0)
+#define KT_EXPECT_FALSE(c)      KT_CHECK_TRUE_(c, 0, 0)
+#define KT_EXPECT_STREQ(a, b)   KT_CHECK_STREQ_(a, b, 0)
+
+#define KT_ASSERT_EQ(a, b)      KT_CHECK_OP_(a, ==, b, 1)
+#define KT_ASSERT_NE(a, b)      KT_CHECK_OP_(a, !=, b, 1)
+#define KT_ASSERT_LT(a, b)      KT_CHECK_OP_(a, <, b, 1)
+#define KT_ASSERT_LE(a, b)      KT_CHECK_OP_(a, <=, b, 1)
+#define KT_ASSERT_GT(a, b)      KT_CHECK_OP_(a, >, b, 1)
+#define KT_ASSERT_GE(a, b)      KT_CHECK_OP_(a, >=, b, 1)
+#define KT_ASSERT_TRUE(c)       KT_CHECK_TRUE_(c, 1, 1)
+#define KT_ASSERT_FALSE(c)      KT_CHECK_TRUE_(c, 0, 1)
+#define KT_ASSERT_STREQ(a, b)   KT_CHECK_STREQ_(a, b, 1)
+#define KT_ASSERT_NOT_NULL(p)   KT_CHECK_TRUE_((p) != NULL, 1, 1)
+
+#endif

@@ -1,0 +1,57 @@
+/*
+ * include/core/printk.h - the kernel log.
+ *
+ * Part of core. printk formats a message, stamps it with the time since
+ * boot, keeps it in an in-memory ring (printk_ring_read) and writes it to
+ * every console when its level is at or above the current threshold
+ * (command line `loglevel=N`, default LOG_INFO). Levels are Linux's.
+ *
+ * Line format:  "[    1.234567] text"; warnings and errors are coloured.
+ *
+ * Context: callable from any context, including exception handlers and
+ * before the heap exists. Locking: one global lock (interrupts off while
+ * held) once SMP arrives; until then interrupts are simply disabled.
+ */
+#ifndef BASALT_CORE_PRINTK_H
+#define BASALT_CORE_PRINTK_H
+
+#include <core/compiler.h>
+#include <stdarg.h>
+
+enum log_level {
+    LOG_EMERG = 0,
+    LOG_ALERT = 1,
+    LOG_CRIT = 2,
+    LOG_ERR = 3,
+    LOG_WARNING = 4,
+    LOG_NOTICE = 5,
+    LOG_INFO = 6,
+    LOG_DEBUG = 7,
+};
+
+void printk(int level, const char *fmt, ...) __printf_like(2, 3);
+void vprintk(int level, const char *fmt, va_list ap);
+
+/* Raw text to the consoles: no timestamp, no level filtering, no newline added. */
+void printk_raw(const char *fmt, ...) __printf_like(1, 2);
+
+/* Threshold: messages with level <= threshold are printed. */
+void printk_set_level(int level);
+int printk_get_level(void);
+
+struct console;
+/* Writes the whole log ring (everything logged so far) to one console. */
+void printk_replay(struct console *con);
+
+/* Copies up to n bytes of the log ring, oldest first; returns the count. */
+size_t printk_ring_read(char *buf, size_t n);
+
+/* Lines end in '\n' if the format does not; a line is one printk call. */
+#define pr_emerg(...)   printk(LOG_EMERG, __VA_ARGS__)
+#define pr_err(...)     printk(LOG_ERR, __VA_ARGS__)
+#define pr_warn(...)    printk(LOG_WARNING, __VA_ARGS__)
+#define pr_notice(...)  printk(LOG_NOTICE, __VA_ARGS__)
+#define pr_info(...)    printk(LOG_INFO, __VA_ARGS__)
+#define pr_debug(...)   printk(LOG_DEBUG, __VA_ARGS__)
+
+#endif

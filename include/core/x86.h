@@ -1,0 +1,181 @@
+/*
+ * include/core/x86.h - small named helpers for x86-64 instructions.
+ *
+ * Part of core. Port I/O, MSRs, control registers, CPUID, TSC and the
+ * interrupt flag are reached only through these helpers, so portable code
+ * never carries inline asm. Descriptor tables live in core/gdt and core/idt.
+ */
+#ifndef BASALT_CORE_X86_H
+#define BASALT_CORE_X86_H
+
+#include <core/compiler.h>
+
+/* ---- port I/O ---------------------------------------------------------- */
+static inline void outb(uint16_t port, uint8_t v)
+{
+    __asm__ __volatile__("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+static inline uint8_t inb(uint16_t port)
+{
+    uint8_t v;
+    __asm__ __volatile__("inb %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
+static inline void outw(uint16_t port, uint16_t v)
+{
+    __asm__ __volatile__("outw %0, %1" : : "a"(v), "Nd"(port));
+}
+static inline uint16_t inw(uint16_t port)
+{
+    uint16_t v;
+    __asm__ __volatile__("inw %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
+static inline void outl(uint16_t port, uint32_t v)
+{
+    __asm__ __volatile__("outl %0, %1" : : "a"(v), "Nd"(port));
+}
+static inline uint32_t inl(uint16_t port)
+{
+    uint32_t v;
+    __asm__ __volatile__("inl %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
+/* A short delay for slow legacy devices (a write to an unused port). */
+static inline void io_wait(void)
+{
+    outb(0x80, 0);
+}
+
+/* ---- MSRs -------------------------------------------------------------- */
+#define MSR_EFER            0xC0000080u
+#define MSR_FS_BASE         0xC0000100u
+#define MSR_GS_BASE         0xC0000101u
+#define MSR_KERNEL_GS_BASE  0xC0000102u
+#define EFER_SCE            (1u << 0)
+#define EFER_LME            (1u << 8)
+#define EFER_NXE            (1u << 11)
+
+static inline uint64_t rdmsr(uint32_t msr)
+{
+    uint32_t lo, hi;
+    __asm__ __volatile__("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+    return ((uint64_t)hi << 32) | lo;
+}
+static inline void wrmsr(uint32_t msr, uint64_t v)
+{
+    __asm__ __volatile__("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
+
+/* ---- control registers -------------------------------------------------- */
+#define CR0_WP              (1ull << 16)
+#define CR0_PG              (1ull << 31)
+#define CR4_PAE             (1ull << 5)
+#define CR4_PGE             (1ull << 7)
+#define CR4_OSFXSR          (1ull << 9)
+#define CR4_UMIP            (1ull << 11)
+#define CR4_SMEP            (1ull << 20)
+#define CR4_SMAP            (1ull << 21)
+
+#define X86_DEFINE_CR(n)                                                    \
+    static inline uint64_t read_cr##n(void)                                 \
+    {                                                                       \
+        uint64_t v;                                                         \
+        __asm__ __volatile__("mov %%cr" #n ", %0" : "=r"(v));               \
+        return v;                                                           \
+    }                                                                       \
+    static inline void write_cr##n(uint64_t v)                              \
+    {                                                                       \
+        __asm__ __volatile__("mov %0, %%cr" #n : : "r"(v) : "memory");      \
+    }
+X86_DEFINE_CR(0)
+X86_DEFINE_CR(2)
+X86_DEFINE_CR(3)
+X86_DEFINE_CR(4)
+#undef X86_DEFINE_CR
+
+static inline void invlpg(uintptr_t va)
+{
+    __asm__ __volatile__("invlpg (%0)" : : "r"(va) : "memory");
+}
+
+/* ---- CPUID and TSC ------------------------------------------------------ */
+struct cpuid_regs {
+    uint32_t eax, ebx, ecx, edx;
+};
+static inline struct cpuid_regs cpuid(uint32_t leaf, uint32_t subleaf)
+{
+    struct cpuid_regs r;
+    __asm__ __volatile__("cpuid"
+                         : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
+                         : "a"(leaf), "c"(subleaf));
+    return r;
+}
+static inline uint64_t rdtsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
+    return ((uint64_t)hi << 32) | lo;
+}
+
+/* ---- interrupt flag and halting ----------------------------------------- */
+#define RFLAGS_IF           (1ull << 9)
+
+static inline uint64_t read_rflags(void)
+{
+    uint64_t f;
+    __asm__ __volatile__("pushfq; popq %0" : "=r"(f) : : "memory");
+    return f;
+}
+/*
+ * irq_save/irq_restore are the only way code outside the interrupt layer
+ * turns interrupts off: they nest, so a caller never re-enables interrupts
+ * it did not disable.
+ */
+static inline uint64_t irq_save(void)
+{
+    uint64_t f = read_rflags();
+    __asm__ __volatile__("cli" : : : "memory");
+    return f;
+}
+static inline void irq_restore(uint64_t flags)
+{
+    if (flags & RFLAGS_IF)
+        __asm__ __volatile__("sti" : : : "memory");
+}
+static inline void irq_enable(void)
+{
+    __asm__ __volatile__("sti" : : : "memory");
+}
+static inline void irq_disable(void)
+{
+    __asm__ __volatile__("cli" : : : "memory");
+}
+static inline bool irq_enabled(void)
+{
+    return (read_rflags() & RFLAGS_IF) != 0;
+}
+static inline void cpu_relax(void)
+{
+    __asm__ __volatile__("pause" : : : "memory");
+}
+static inline void cpu_halt(void)
+{
+    __asm__ __volatile__("hlt" : : : "memory");
+}
+/* Stops this CPU for good: interrupts off, hlt forever. */
+static inline __noreturn void cpu_halt_forever(void)
+{
+    for (;;)
+        __asm__ __volatile__("cli; hlt" : : : "memory");
+}
+
+/* ---- frame pointer (for backtraces) -------------------------------------- */
+static inline uintptr_t read_rbp(void)
+{
+    uintptr_t v;
+    __asm__ __volatile__("mov %%rbp, %0" : "=r"(v));
+    return v;
+}
+
+#endif

@@ -1,0 +1,87 @@
+/*
+ * src/core/backtrace.c - frame-pointer stack walker (see include/core/backtrace.h).
+ *
+ * Part of core. A frame is read only if its 16 bytes lie inside the kernel
+ * image (which holds the boot and IST stacks) or inside a registered stack.
+ */
+#include <core/backtrace.h>
+#include <core/format.h>
+#include <core/ksym.h>
+#include <core/printk.h>
+#include <core/x86.h>
+#include <mm/layout.h>
+
+#define MAX_EXTRA_STACKS 8
+
+static struct {
+    uintptr_t lo, hi;
+} extra_stacks[MAX_EXTRA_STACKS];
+static size_t extra_count;
+
+void backtrace_add_stack(uintptr_t lo, uintptr_t hi)
+{
+    if (extra_count < MAX_EXTRA_STACKS)
+        extra_stacks[extra_count++] = (typeof(extra_stacks[0])){ lo, hi };
+}
+
+static bool frame_readable(uintptr_t fp)
+{
+    uintptr_t end = fp + 16;
+
+    if (fp % 8 || end < fp)
+        return false;
+    if (fp >= (uintptr_t)__data_start && end <= (uintptr_t)__kernel_end)
+        return true;
+    for (size_t i = 0; i < extra_count; i++)
+        if (fp >= extra_stacks[i].lo && end <= extra_stacks[i].hi)
+            return true;
+    return false;
+}
+
+size_t backtrace_collect(uintptr_t rip, uintptr_t rbp, uintptr_t *out, size_t max)
+{
+    size_t n = 0;
+
+    if (max && rip)
+        out[n++] = rip;
+    while (n < max && frame_readable(rbp)) {
+        const uintptr_t *frame = (const uintptr_t *)rbp;
+        uintptr_t next = frame[0], ret = frame[1];
+
+        if (!ret)
+            break;
+        out[n++] = ret;
+        if (next <= rbp)        /* stacks grow down: callers sit higher */
+            break;
+        rbp = next;
+    }
+    return n;
+}
+
+void backtrace_print_from(uintptr_t rip, uintptr_t rbp)
+{
+    uintptr_t addrs[BACKTRACE_MAX_DEPTH];
+    size_t n = backtrace_collect(rip, rbp, addrs, BACKTRACE_MAX_DEPTH);
+    char name[96];
+
+    printk(LOG_EMERG, "backtrace:");
+    for (size_t i = 0; i < n; i++) {
+        /* a return address points after the call: look up addr-1 for i > 0 */
+        uintptr_t at = i ? addrs[i] - 1 : addrs[i];
+        ksym_format(at, name, sizeof(name));
+        if (i && name[0] != '?') {
+            /* show the offset of the return address itself */
+            uintptr_t off;
+            const char *fn = ksym_lookup(at, &off);
+            snprintf(name, sizeof(name), "%s+0x%lx", fn, (unsigned long)(off + 1));
+        }
+        printk(LOG_EMERG, "  #%zu 0x%016lx %s", i, (unsigned long)addrs[i], name);
+    }
+    if (n == 0)
+        printk(LOG_EMERG, "  (no frames)");
+}
+
+__noinline void backtrace_print(void)
+{
+    backtrace_print_from(0, read_rbp());
+}

@@ -1,0 +1,41 @@
+/*
+ * src/core/console.c - the list of output consoles (see include/core/console.h).
+ *
+ * Part of core. A singly linked list built during boot; console_write
+ * fans text out to every member in registration order.
+ */
+#include <core/console.h>
+#include <core/string.h>
+
+static struct console *console_list;
+
+void console_register(struct console *con)
+{
+    struct console **pp = &console_list;
+
+    while (*pp)
+        pp = &(*pp)->next;
+    con->next = NULL;
+    *pp = con;
+}
+
+void console_write(const char *s, size_t n)
+{
+    for (struct console *c = console_list; c; c = c->next)
+        c->write(c, s, n);
+}
+
+void console_clear(void)
+{
+    for (struct console *c = console_list; c; c = c->next)
+        if (c->clear)
+            c->clear(c);
+}
+
+struct console *console_find(const char *name)
+{
+    for (struct console *c = console_list; c; c = c->next)
+        if (strcmp(c->name, name) == 0)
+            return c;
+    return NULL;
+}

@@ -1,0 +1,37 @@
+; src/core/kjmp.asm - kjmp_set / kjmp_jump (see include/core/kjmp.h).
+; Part of core. struct kjmp layout: rbx, rbp, r12, r13, r14, r15, rsp, rip.
+
+global kjmp_set
+global kjmp_jump
+
+section .text
+bits 64
+
+kjmp_set:
+    mov [rdi + 0], rbx
+    mov [rdi + 8], rbp
+    mov [rdi + 16], r12
+    mov [rdi + 24], r13
+    mov [rdi + 32], r14
+    mov [rdi + 40], r15
+    lea rdx, [rsp + 8]          ; RSP as it will be after our return
+    mov [rdi + 48], rdx
+    mov rdx, [rsp]              ; our return address
+    mov [rdi + 56], rdx
+    xor eax, eax
+    ret
+
+kjmp_jump:
+    mov eax, esi
+    test eax, eax
+    jnz .nonzero
+    inc eax
+.nonzero:
+    mov rbx, [rdi + 0]
+    mov rbp, [rdi + 8]
+    mov r12, [rdi + 16]
+    mov r13, [rdi + 24]
+    mov r14, [rdi + 32]
+    mov r15, [rdi + 40]
+    mov rsp, [rdi + 48]
+    jmp [rdi + 56]

@@ -1,0 +1,234 @@
+/*
+ * src/core/main.c - kmain: the kernel's boot sequence in named steps.
+ *
+ * Part of core; reached from boot/entry64.asm on the boot stack with
+ * interrupts off. Each step either succeeds, or reports what went wrong
+ * and either carries on without the feature (no screen, no symbols) or
+ * halts with a message when the kernel cannot go on (no boot information).
+ *
+ *   serial + early clock -> banner -> TSC calibration -> descriptor tables
+ *   -> boot information -> screen console -> command line -> boot summary
+ *   -> symbols -> ktest (if asked) -> idle
+ */
+#include <core/main.h>
+#include <core/backtrace.h>
+#include <core/cmdline.h>
+#include <core/console.h>
+#include <core/errno.h>
+#include <core/gdt.h>
+#include <core/idt.h>
+#include <core/ksym.h>
+#include <core/ktest.h>
+#include <core/multiboot2.h>
+#include <core/panic.h>
+#include <core/printk.h>
+#include <core/serial.h>
+#include <core/string.h>
+#include <core/tsc.h>
+#include <core/x86.h>
+#include <dev/fbcon.h>
+#include <dev/vgatext.h>
+#include <generated/version.h>
+#include <mm/layout.h>
+
+#define MBI_MAX_SIZE    (1u << 20)
+
+CMDLINE_PARAM(ktest, "ktest", CMDLINE_FLAG_OR_STRING, 0, 0,
+              "run the in-kernel tests (all, or those matching ktest=GLOB) and exit QEMU");
+CMDLINE_PARAM(loglevel, "loglevel", CMDLINE_UINT, 0, 7,
+              "console log threshold: 0 emergencies only .. 7 debug (default 6)");
+
+extern const struct cmdline_param __start_cmdline_params[], __stop_cmdline_params[];
+extern char boot_stack_bottom[], boot_stack_top[];
+
+static struct boot_info boot;
+static struct cmdline cmdline;
+
+const struct boot_info *boot_info_get(void)
+{
+    return &boot;
+}
+
+const struct cmdline *kernel_cmdline(void)
+{
+    return &cmdline;
+}
+
+static __noreturn void boot_halt(const char *why)
+{
+    printk(LOG_EMERG, "basalt: boot failed: %s", why);
+    printk(LOG_EMERG, "basalt: halted.");
+    cpu_halt_forever();
+}
+
+static void step_banner(void)
+{
+    printk(LOG_INFO, "Basalt %s booting (x86_64, %s build, %s)", BASALT_VERSION,
+           BASALT_BUILD_TYPE, BASALT_COMPILER);
+}
+
+static void step_descriptor_tables(void)
+{
+    uintptr_t lo, hi;
+
+    gdt_init_bsp();
+    idt_init();
+    backtrace_add_stack((uintptr_t)boot_stack_bottom, (uintptr_t)boot_stack_top);
+    for (int ist = 1; ist <= IST_COUNT; ist++) {
+        gdt_bsp_ist_range(ist, &lo, &hi);
+        backtrace_add_stack(lo, hi);
+    }
+}
+
+static void step_boot_info(uint32_t magic, uint32_t mbi_phys)
+{
+    const char *why = NULL;
+    size_t max;
+
+    if (magic != MB2_BOOTLOADER_MAGIC)
+        boot_halt("kmain: not started by a multiboot2 loader");
+    /* a 32-bit address is always inside the boot direct map */
+    if (mbi_phys == 0)
+        boot_halt("kmain: no boot information address");
+    max = MIN((size_t)MBI_MAX_SIZE, (size_t)(BOOT_DIRECT_MAP_LIMIT - mbi_phys));
+    if (mb2_parse(phys_to_virt(mbi_phys), max, mbi_phys, &boot, &why) != 0) {
+        printk(LOG_EMERG, "boot: multiboot2 information at %#x is malformed: %s", mbi_phys,
+               why);
+        boot_halt("cannot go on without valid boot information");
+    }
+}
+
+static void step_screen(void)
+{
+    int err;
+    const char *name;
+
+    if (boot.has_framebuffer && boot.fb.type == BOOT_FB_RGB) {
+        err = fbcon_init(&boot.fb);
+        name = "fb";
+    } else {
+        err = vgatext_init(boot.has_framebuffer ? &boot.fb : NULL);
+        name = "vga";
+    }
+    if (err) {
+        printk(LOG_WARNING, "console: no screen console (%s: %s); serial only", name,
+               errno_name(err));
+        return;
+    }
+    /* the screen missed everything so far: show it the log */
+    printk_replay(console_find(name));
+}
+
+static void report_cmdline_problem(void *ctx, const char *message)
+{
+    (void)ctx;
+    printk(LOG_WARNING, "cmdline: %s", message);
+}
+
+static void step_cmdline(void)
+{
+    uint64_t level;
+
+    if (cmdline_parse(&cmdline, boot.cmdline) != 0) {
+        for (size_t i = 0; i < MIN(cmdline.error_count, (size_t)CMDLINE_MAX_ERRORS); i++)
+            printk(LOG_WARNING, "cmdline: %s", cmdline.errors[i]);
+        if (cmdline.error_count > CMDLINE_MAX_ERRORS)
+            printk(LOG_WARNING, "cmdline: ... and %zu more problems",
+                   cmdline.error_count - CMDLINE_MAX_ERRORS);
+    }
+    cmdline_check(&cmdline, __start_cmdline_params,
+                  (size_t)(__stop_cmdline_params - __start_cmdline_params),
+                  report_cmdline_problem, NULL);
+    if (cmdline_uint(&cmdline, "loglevel", &level) == 0)
+        printk_set_level((int)level);
+}
+
+static void step_summary(void)
+{
+    uint64_t usable = 0;
+
+    printk(LOG_INFO, "boot: loader '%s'", boot.loader_name);
+    printk(LOG_INFO, "boot: command line '%s'", boot.cmdline);
+    for (size_t i = 0; i < boot.mmap_count; i++)
+        if (boot.mmap[i].type == BOOT_MEM_USABLE)
+            usable += boot.mmap[i].length;
+    printk(LOG_INFO, "boot: memory map: %zu entries%s, %llu MiB usable", boot.mmap_count,
+           boot.mmap_truncated ? " (truncated)" : "", (unsigned long long)(usable >> 20));
+    for (size_t i = 0; i < boot.mmap_count; i++)
+        printk(LOG_DEBUG, "boot:   [%#018llx-%#018llx] %s",
+               (unsigned long long)boot.mmap[i].base,
+               (unsigned long long)(boot.mmap[i].base + boot.mmap[i].length - 1),
+               boot_mem_type_name(boot.mmap[i].type));
+    if (boot.has_framebuffer)
+        printk(LOG_INFO, "boot: framebuffer %ux%u %s, %u bpp, pitch %u, at %#llx",
+               boot.fb.width, boot.fb.height,
+               boot.fb.type == BOOT_FB_RGB ? "RGB" :
+               boot.fb.type == BOOT_FB_EGA_TEXT ? "EGA text" : "indexed",
+               boot.fb.bpp, boot.fb.pitch, (unsigned long long)boot.fb.addr);
+    else
+        printk(LOG_INFO, "boot: no framebuffer information");
+    if (boot.rsdp)
+        printk(LOG_INFO, "boot: ACPI RSDP v%u (%u bytes) from the loader", boot.rsdp_version,
+               boot.rsdp_size);
+    else
+        printk(LOG_INFO, "boot: no ACPI RSDP from the loader");
+    printk(LOG_INFO, "boot: %u ELF section headers, %zu modules%s, EFI memory map %s",
+           boot.elf_shnum, boot.module_count, boot.modules_truncated ? " (truncated)" : "",
+           boot.efi_mmap ? "present" : "absent");
+    for (size_t i = 0; i < boot.module_count; i++)
+        printk(LOG_INFO, "boot:   module [%#llx-%#llx) '%s'",
+               (unsigned long long)boot.modules[i].start,
+               (unsigned long long)boot.modules[i].end, boot.modules[i].cmdline);
+    printk(LOG_INFO, "boot: kernel image [%#lx-%#lx) physical",
+           (unsigned long)(uintptr_t)__kernel_phys_start,
+           (unsigned long)(uintptr_t)__kernel_phys_end);
+}
+
+static void step_clock(void)
+{
+    if (tsc_calibrate() != 0)
+        printk(LOG_WARNING, "tsc: PIT did not count; assuming 1 GHz (timestamps approximate)");
+    else
+        printk(LOG_INFO, "tsc: %llu.%03llu MHz (calibrated against the PIT)",
+               (unsigned long long)(tsc_khz() / 1000), (unsigned long long)(tsc_khz() % 1000));
+}
+
+static void step_symbols(void)
+{
+    int err = ksym_init(&boot);
+
+    if (err)
+        printk(LOG_WARNING, "ksym: no kernel symbol table (%s); backtraces show addresses only",
+               errno_name(err));
+    else
+        printk(LOG_INFO, "ksym: %zu function symbols", ksym_count());
+}
+
+static void step_ktest(void)
+{
+    const struct cmdline_opt *opt = cmdline_find(&cmdline, "ktest");
+    int failed;
+
+    if (!opt)
+        return;
+    failed = ktest_run(opt->value ? opt->value : "*");
+    ktest_exit(failed == 0);
+}
+
+void kmain(uint32_t magic, uint32_t mbi_phys)
+{
+    serial_init(SERIAL_COM1);
+    tsc_init_early();
+    step_banner();
+    step_clock();
+    step_descriptor_tables();
+    step_boot_info(magic, mbi_phys);
+    step_screen();
+    step_cmdline();
+    step_summary();
+    step_symbols();
+    step_ktest();
+
+    printk(LOG_INFO, "basalt: boot complete");
+    cpu_halt_forever();
+}

@@ -1,0 +1,59 @@
+/*
+ * src/core/panic.c - kernel panic (see include/core/panic.h).
+ *
+ * Part of core. Interrupts go off first; a second panic while the first is
+ * printing (a fault in the report itself) prints one short line and halts,
+ * so the output appears once. Other CPUs are stopped by the SMP layer.
+ */
+#include <core/panic.h>
+#include <core/backtrace.h>
+#include <core/format.h>
+#include <core/ktest.h>
+#include <core/printk.h>
+#include <core/serial.h>
+#include <core/x86.h>
+
+static volatile int panicking;
+
+bool panic_in_progress(void)
+{
+    return panicking != 0;
+}
+
+static __noreturn void vpanic_at(uintptr_t rip, uintptr_t rbp, const char *fmt, va_list ap)
+{
+    char msg[256];
+
+    irq_disable();
+    if (panicking++) {
+        static const char nested[] = "PANIC: nested panic while reporting; halting\n";
+        serial_write(nested, sizeof(nested) - 1);
+        cpu_halt_forever();
+    }
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    printk(LOG_EMERG, "PANIC: %s", msg);
+    backtrace_print_from(rip, rbp);
+
+    if (ktest_running()) {
+        panicking = 0;
+        ktest_abort_current("panic: %s", msg);
+    }
+    printk(LOG_EMERG, "basalt: system halted.");
+    cpu_halt_forever();
+}
+
+__noinline void panic(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vpanic_at(0, read_rbp(), fmt, ap);
+}
+
+void panic_at(uintptr_t rip, uintptr_t rbp, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vpanic_at(rip, rbp, fmt, ap);
+}

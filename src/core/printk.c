@@ -1,0 +1,148 @@
+/*
+ * src/core/printk.c - the kernel log (see include/core/printk.h).
+ *
+ * Part of core. Each call formats one line into a stack buffer, appends it
+ * to a 64 KiB ring (kept whatever the level, for a later dmesg) and, when
+ * the level passes the threshold, writes it to the consoles. A console
+ * registered late can replay the ring (printk_replay).
+ *
+ * Locking: interrupts are disabled around the ring and console writes.
+ * Before SMP that is the whole story; the scheduling work adds a spinlock
+ * here that a panic may break.
+ */
+#include <core/printk.h>
+#include <core/console.h>
+#include <core/format.h>
+#include <core/string.h>
+#include <core/tsc.h>
+#include <core/x86.h>
+
+#define PRINTK_LINE_MAX     512
+#define PRINTK_RING_SIZE    65536       /* power of two */
+
+static int log_threshold = LOG_INFO;
+static char ring[PRINTK_RING_SIZE];
+static uint64_t ring_head;              /* total bytes ever written */
+
+static void ring_append(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        ring[(ring_head + i) & (PRINTK_RING_SIZE - 1)] = s[i];
+    ring_head += n;
+}
+
+static const char *level_colour(int level)
+{
+    if (level <= LOG_ERR)
+        return ANSI_BOLD ANSI_RED;
+    if (level == LOG_WARNING)
+        return ANSI_YELLOW;
+    if (level == LOG_DEBUG)
+        return ANSI_GREY;
+    return NULL;
+}
+
+void vprintk(int level, const char *fmt, va_list ap)
+{
+    char line[PRINTK_LINE_MAX];
+    uint64_t ns = tsc_ns_since_boot();
+    size_t n, prefix;
+    uint64_t flags;
+
+    n = (size_t)snprintf(line, sizeof(line), "[%5llu.%06llu] ",
+                         (unsigned long long)(ns / 1000000000ull),
+                         (unsigned long long)(ns % 1000000000ull / 1000));
+    prefix = n;
+    n += (size_t)vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+    if (n > sizeof(line) - 2)
+        n = sizeof(line) - 2;           /* truncated: keep room for '\n' */
+    if (n == 0 || line[n - 1] != '\n')
+        line[n++] = '\n';
+    line[n] = '\0';
+
+    flags = irq_save();
+    ring_append(line, n);
+    if (level <= log_threshold) {
+        const char *colour = level_colour(level);
+        if (colour) {
+            console_write(line, prefix);
+            console_write(colour, strlen(colour));
+            console_write(line + prefix, n - prefix - 1);
+            console_write(ANSI_RESET "\n", sizeof(ANSI_RESET));
+        } else {
+            console_write(line, n);
+        }
+    }
+    irq_restore(flags);
+}
+
+void printk(int level, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vprintk(level, fmt, ap);
+    va_end(ap);
+}
+
+void printk_raw(const char *fmt, ...)
+{
+    char buf[PRINTK_LINE_MAX];
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    if (n > (int)sizeof(buf) - 1)
+        n = sizeof(buf) - 1;
+    uint64_t flags = irq_save();
+    ring_append(buf, (size_t)n);
+    console_write(buf, (size_t)n);
+    irq_restore(flags);
+}
+
+void printk_set_level(int level)
+{
+    if (level < LOG_EMERG)
+        level = LOG_EMERG;
+    if (level > LOG_DEBUG)
+        level = LOG_DEBUG;
+    log_threshold = level;
+}
+
+int printk_get_level(void)
+{
+    return log_threshold;
+}
+
+size_t printk_ring_read(char *buf, size_t n)
+{
+    uint64_t flags = irq_save();
+    uint64_t avail = ring_head < PRINTK_RING_SIZE ? ring_head : PRINTK_RING_SIZE;
+    uint64_t start = ring_head - avail;
+
+    if (n > avail)
+        n = avail;
+    /* the newest n bytes would cut lines; hand out the oldest ones kept */
+    for (size_t i = 0; i < n; i++)
+        buf[i] = ring[(start + i) & (PRINTK_RING_SIZE - 1)];
+    irq_restore(flags);
+    return n;
+}
+
+void printk_replay(struct console *con)
+{
+    uint64_t flags = irq_save();
+    uint64_t avail = ring_head < PRINTK_RING_SIZE ? ring_head : PRINTK_RING_SIZE;
+    uint64_t start = ring_head - avail;
+    uint64_t pos = start & (PRINTK_RING_SIZE - 1);
+
+    if (pos + avail <= PRINTK_RING_SIZE) {
+        con->write(con, &ring[pos], avail);
+    } else {
+        con->write(con, &ring[pos], PRINTK_RING_SIZE - pos);
+        con->write(con, ring, avail - (PRINTK_RING_SIZE - pos));
+    }
+    irq_restore(flags);
+}
