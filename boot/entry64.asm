@@ -10,7 +10,7 @@ extern boot_mb_info
 extern __bss_start
 extern __bss_end
 
-global kernel_entry64
+global kernel_entry64:function (kernel_entry64.end - kernel_entry64)
 global boot_stack_top
 global boot_stack_bottom
 
@@ -39,6 +39,7 @@ kernel_entry64:
     cli
     hlt
     jmp .halt
+.end:
 
 section .bss nobits alloc noexec write align=4096
 boot_stack_bottom:

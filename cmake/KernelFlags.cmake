@@ -35,7 +35,7 @@ if(CMAKE_C_COMPILER_ID STREQUAL "GNU")
 endif()
 
 set(BASALT_KERNEL_LINK_OPTIONS
-    -nostdlib -static -no-pie
+    -nostdlib -static $<$<C_COMPILER_ID:GNU>:-no-pie>
     -Wl,--no-dynamic-linker
     -Wl,-z,max-page-size=0x1000 -Wl,-z,noexecstack
     -Wl,--build-id=none

@@ -19,7 +19,10 @@
 #define __section(s)        __attribute__((section(s)))
 #define __printf_like(f, a) __attribute__((format(printf, f, a)))
 #define __noinline          __attribute__((noinline))
+#ifndef __always_inline            /* glibc defines it too (host unit tests) */
 #define __always_inline     inline __attribute__((always_inline))
+#endif
+#define fallthrough         __attribute__((fallthrough))
 
 #define likely(x)           __builtin_expect(!!(x), 1)
 #define unlikely(x)         __builtin_expect(!!(x), 0)

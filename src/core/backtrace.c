@@ -66,15 +66,19 @@ void backtrace_print_from(uintptr_t rip, uintptr_t rbp)
 
     printk(LOG_EMERG, "backtrace:");
     for (size_t i = 0; i < n; i++) {
-        /* a return address points after the call: look up addr-1 for i > 0 */
-        uintptr_t at = i ? addrs[i] - 1 : addrs[i];
-        ksym_format(at, name, sizeof(name));
-        if (i && name[0] != '?') {
-            /* show the offset of the return address itself */
-            uintptr_t off;
-            const char *fn = ksym_lookup(at, &off);
-            snprintf(name, sizeof(name), "%s+0x%lx", fn, (unsigned long)(off + 1));
-        }
+        /*
+         * A return address may already lie in the next function (after a
+         * call to a noreturn function), so name the call itself: addr - 1.
+         * Only rip, when given, is an exact address.
+         */
+        bool exact = i == 0 && rip != 0;
+        uintptr_t off;
+        const char *fn = ksym_lookup(exact ? addrs[i] : addrs[i] - 1, &off);
+
+        if (fn)
+            snprintf(name, sizeof(name), "%s+0x%lx", fn, (unsigned long)(exact ? off : off + 1));
+        else
+            snprintf(name, sizeof(name), "?");
         printk(LOG_EMERG, "  #%zu 0x%016lx %s", i, (unsigned long)addrs[i], name);
     }
     if (n == 0)

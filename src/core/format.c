@@ -225,7 +225,7 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap_in)
             break;
         case 'X':
             sp.flags |= F_UPPER;
-            /* fall through */
+            fallthrough;
         case 'x':
             put_num(&o, fetch_unsigned(&ap, len), false, 16, &sp);
             break;

@@ -1,8 +1,8 @@
 ; src/core/kjmp.asm - kjmp_set / kjmp_jump (see include/core/kjmp.h).
 ; Part of core. struct kjmp layout: rbx, rbp, r12, r13, r14, r15, rsp, rip.
 
-global kjmp_set
-global kjmp_jump
+global kjmp_set:function (kjmp_set.end - kjmp_set)
+global kjmp_jump:function (kjmp_jump.end - kjmp_jump)
 
 section .text
 bits 64
@@ -20,6 +20,7 @@ kjmp_set:
     mov [rdi + 56], rdx
     xor eax, eax
     ret
+.end:
 
 kjmp_jump:
     mov eax, esi
@@ -35,3 +36,4 @@ kjmp_jump:
     mov r15, [rdi + 40]
     mov rsp, [rdi + 48]
     jmp [rdi + 56]
+.end:

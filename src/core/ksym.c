@@ -75,6 +75,12 @@ static const char *sym_name(const Elf64_Sym *s)
     return strtab + s->st_name;
 }
 
+static bool is_marker(const Elf64_Sym *s)
+{
+    const char *n = sym_name(s);
+    return !n || (n[0] == '_' && n[1] == '_');
+}
+
 /*
  * FUNC symbols carry a size, so containment is exact. Assembly labels are
  * NOTYPE with size 0: they match as "the nearest label below addr" inside
@@ -96,9 +102,11 @@ const char *ksym_lookup(uintptr_t addr, uintptr_t *offset)
             best = s;
             break;
         }
+        /* on a tie prefer a real label to a linker-script marker such as __text_start */
         if (type == STT_NOTYPE && s->st_size == 0 && addr < (uintptr_t)__text_end &&
             s->st_value >= (uintptr_t)__text_start &&
-            (!best || s->st_value > best->st_value))
+            (!best || s->st_value > best->st_value ||
+             (s->st_value == best->st_value && is_marker(best))))
             best = s;
     }
     if (!best)

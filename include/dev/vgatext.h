@@ -1,0 +1,32 @@
+/*
+ * include/dev/vgatext.h - the VGA text-mode console (BIOS boot).
+ *
+ * Part of dev. Under BIOS boot GRUB leaves the screen in 80x25 colour text
+ * mode at physical 0xB8000; vgatext_init registers a console named "vga"
+ * with core/console that draws the kernel log there: ANSI colours through
+ * dev/ansi (16 foreground and 16 background colours, default light grey on
+ * black), '\n' '\r' '\b' '\t' (tab stops every 8 columns), scrolling, and
+ * the hardware cursor (CRT controller, ports 0x3D4/0x3D5). Bytes are
+ * drawn as Latin-1, like dev/fbcon, mapped onto the VGA font's code page 437.
+ *
+ * Context: boot (single-threaded) for init; the console's write is
+ * serialised by its caller (printk's lock).
+ */
+#ifndef BASALT_DEV_VGATEXT_H
+#define BASALT_DEV_VGATEXT_H
+
+#include <core/multiboot2.h>
+
+/*
+ * Takes over the text screen and registers the "vga" console. fb is the
+ * loader's framebuffer: NULL means there was none and the standard 80x25
+ * screen at 0xB8000 is assumed; a BOOT_FB_EGA_TEXT framebuffer gives the
+ * address, size in characters and pitch to use. The screen is cleared.
+ *
+ * Returns 0; -ENODEV if fb is not a text framebuffer; -ERANGE if its
+ * geometry is absurd or it lies outside the boot direct map; -EBUSY if the
+ * console is already registered.
+ */
+int vgatext_init(const struct boot_framebuffer *fb);
+
+#endif

@@ -1,0 +1,358 @@
+/*
+ * src/dev/fbcon.c - the framebuffer text console (UEFI boot).
+ *
+ * Part of dev; see include/dev/fbcon.h. The framebuffer is reached through
+ * the boot direct map. The 16 palette colours are turned into pixel values
+ * once, from the loader's channel positions and sizes; glyphs are drawn a
+ * row at a time from dev/font, writing whole pixels; scrolling moves pixel
+ * rows with memmove and clears the last text row. Escape sequences are
+ * decoded by dev/ansi. The cursor may sit one past the last column
+ * ("pending wrap") so that a full line followed by '\n' does not leave an
+ * empty line. The cursor is an underline drawn by XOR at the end of each
+ * write and removed (XOR again) at the start of the next.
+ */
+#include <dev/fbcon.h>
+#include <dev/ansi.h>
+#include <dev/font.h>
+#include <core/console.h>
+#include <core/errno.h>
+#include <core/string.h>
+#include <mm/layout.h>
+
+#define FB_MAX_DIM          16384       /* pixels; anything larger is absurd */
+#define TAB_WIDTH           8
+#define CURSOR_HEIGHT       2           /* pixel rows of the underline */
+
+/* The standard VGA palette, in ANSI order (see dev/ansi.h). */
+static const uint8_t vga_rgb[16][3] = {
+    {0x00, 0x00, 0x00}, {0xAA, 0x00, 0x00}, {0x00, 0xAA, 0x00}, {0xAA, 0x55, 0x00},
+    {0x00, 0x00, 0xAA}, {0xAA, 0x00, 0xAA}, {0x00, 0xAA, 0xAA}, {0xAA, 0xAA, 0xAA},
+    {0x55, 0x55, 0x55}, {0xFF, 0x55, 0x55}, {0x55, 0xFF, 0x55}, {0xFF, 0xFF, 0x55},
+    {0x55, 0x55, 0xFF}, {0xFF, 0x55, 0xFF}, {0x55, 0xFF, 0xFF}, {0xFF, 0xFF, 0xFF},
+};
+
+static struct fbcon {
+    uint8_t *base;              /* pixel (x, y) at base + y * pitch + x * bpp */
+    size_t pitch;               /* bytes per pixel row */
+    unsigned width, height;     /* pixels */
+    unsigned bytespp;           /* 2, 3 or 4 */
+    unsigned cols, rows;        /* character cells */
+    unsigned col, row;          /* cursor; col == cols means pending wrap */
+    uint32_t palette[16];       /* pixel values of the ANSI colours */
+    uint32_t fg, bg;            /* current pixel values */
+    uint32_t cursor_xor;        /* every colour bit set */
+    bool cursor_shown;
+    struct ansi_state ansi;
+} fbc;
+
+/* An 8-bit intensity scaled to a size-bit channel at bit pos. */
+static uint32_t channel(uint8_t v8, uint8_t pos, uint8_t size)
+{
+    uint32_t v;
+
+    if (size <= 8)
+        v = (uint32_t)v8 >> (8 - size);
+    else
+        v = (uint32_t)v8 << (size - 8) | (uint32_t)v8 >> (16 - size);
+    return v << pos;
+}
+
+static uint32_t rgb_pixel(const struct boot_framebuffer *fb, uint8_t r, uint8_t g, uint8_t b)
+{
+    return channel(r, fb->red_pos, fb->red_size) |
+           channel(g, fb->green_pos, fb->green_size) |
+           channel(b, fb->blue_pos, fb->blue_size);
+}
+
+static uint8_t *pixel_addr(unsigned x, unsigned y)
+{
+    return fbc.base + (size_t)y * fbc.pitch + (size_t)x * fbc.bytespp;
+}
+
+/* Writes n pixels of value v starting at p. */
+static void fill_pixels(uint8_t *p, unsigned n, uint32_t v)
+{
+    switch (fbc.bytespp) {
+    case 4: {
+        uint32_t *q = (uint32_t *)(void *)p;
+        for (unsigned i = 0; i < n; i++)
+            q[i] = v;
+        break;
+    }
+    case 3:
+        for (unsigned i = 0; i < n; i++, p += 3) {
+            p[0] = (uint8_t)v;
+            p[1] = (uint8_t)(v >> 8);
+            p[2] = (uint8_t)(v >> 16);
+        }
+        break;
+    default: {
+        uint16_t *q = (uint16_t *)(void *)p;
+        for (unsigned i = 0; i < n; i++)
+            q[i] = (uint16_t)v;
+        break;
+    }
+    }
+}
+
+/* Sets pixel rows y0..y0+n-1 (the full width) to v. */
+static void fill_rows(unsigned y0, unsigned n, uint32_t v)
+{
+    size_t row_bytes = (size_t)fbc.width * fbc.bytespp;
+
+    for (unsigned y = y0; y < y0 + n; y++) {
+        if (v == 0)
+            memset(pixel_addr(0, y), 0, row_bytes);
+        else
+            fill_pixels(pixel_addr(0, y), fbc.width, v);
+    }
+}
+
+static void clear_screen(void)
+{
+    fill_rows(0, fbc.height, fbc.bg);
+}
+
+/* Draws byte c (a Latin-1 code point) in cell (row, col). */
+static void draw_glyph(unsigned row, unsigned col, uint8_t c)
+{
+    const uint8_t *g = font_glyphs + (size_t)c * font_glyph_bytes;
+    uint8_t *line = pixel_addr(col * font_width, row * font_height);
+    uint32_t fg = fbc.fg, bg = fbc.bg;
+
+    for (unsigned y = 0; y < font_height; y++, line += fbc.pitch, g += font_row_bytes) {
+        uint32_t bits = 0;      /* this glyph row, leftmost pixel in bit 31 */
+
+        for (unsigned i = 0; i < font_row_bytes; i++)
+            bits |= (uint32_t)g[i] << (24 - 8 * i);
+
+        switch (fbc.bytespp) {
+        case 4: {
+            uint32_t *p = (uint32_t *)(void *)line;
+            for (unsigned x = 0; x < font_width; x++, bits <<= 1)
+                p[x] = (bits & 0x80000000u) ? fg : bg;
+            break;
+        }
+        case 3: {
+            uint8_t *p = line;
+            for (unsigned x = 0; x < font_width; x++, bits <<= 1, p += 3) {
+                uint32_t v = (bits & 0x80000000u) ? fg : bg;
+                p[0] = (uint8_t)v;
+                p[1] = (uint8_t)(v >> 8);
+                p[2] = (uint8_t)(v >> 16);
+            }
+            break;
+        }
+        default: {
+            uint16_t *p = (uint16_t *)(void *)line;
+            for (unsigned x = 0; x < font_width; x++, bits <<= 1)
+                p[x] = (uint16_t)((bits & 0x80000000u) ? fg : bg);
+            break;
+        }
+        }
+    }
+}
+
+/* Inverts the underline of the cursor's cell; doing it twice restores it. */
+static void toggle_cursor(void)
+{
+    unsigned col = MIN(fbc.col, fbc.cols - 1);
+    unsigned h = MIN((unsigned)CURSOR_HEIGHT, font_height);
+    unsigned y0 = (fbc.row + 1) * font_height - h;
+    uint32_t m = fbc.cursor_xor;
+
+    for (unsigned y = y0; y < y0 + h; y++) {
+        uint8_t *p = pixel_addr(col * font_width, y);
+
+        for (unsigned x = 0; x < font_width; x++, p += fbc.bytespp) {
+            switch (fbc.bytespp) {
+            case 4:
+                *(uint32_t *)(void *)p ^= m;
+                break;
+            case 3:
+                p[0] ^= (uint8_t)m;
+                p[1] ^= (uint8_t)(m >> 8);
+                p[2] ^= (uint8_t)(m >> 16);
+                break;
+            default:
+                *(uint16_t *)(void *)p ^= (uint16_t)m;
+                break;
+            }
+        }
+    }
+    fbc.cursor_shown = !fbc.cursor_shown;
+}
+
+static void hide_cursor(void)
+{
+    if (fbc.cursor_shown)
+        toggle_cursor();
+}
+
+static void show_cursor(void)
+{
+    if (!fbc.cursor_shown)
+        toggle_cursor();
+}
+
+static void scroll_up(void)
+{
+    size_t text_row = (size_t)font_height * fbc.pitch;
+
+    memmove(fbc.base, fbc.base + text_row, (size_t)(fbc.rows - 1) * text_row);
+    fill_rows((fbc.rows - 1) * font_height, font_height, fbc.bg);
+}
+
+static void newline(void)
+{
+    fbc.col = 0;
+    if (fbc.row + 1 < fbc.rows)
+        fbc.row++;
+    else
+        scroll_up();
+}
+
+static void put_char(uint8_t c)
+{
+    if (fbc.col >= fbc.cols)
+        newline();
+    draw_glyph(fbc.row, fbc.col, c);
+    fbc.col++;
+}
+
+static void control(char c)
+{
+    switch (c) {
+    case '\n':
+        newline();
+        break;
+    case '\r':
+        fbc.col = 0;
+        break;
+    case '\b':
+        if (fbc.col >= fbc.cols)
+            fbc.col = fbc.cols - 1;
+        if (fbc.col > 0)
+            fbc.col--;
+        break;
+    case '\t':
+        if (fbc.col >= fbc.cols)
+            newline();
+        fbc.col = MIN((fbc.col + TAB_WIDTH) & ~(unsigned)(TAB_WIDTH - 1), fbc.cols);
+        break;
+    default:
+        break;
+    }
+}
+
+static void fb_write(struct console *con, const char *s, size_t n)
+{
+    struct ansi_event ev;
+
+    (void)con;
+    hide_cursor();
+    for (size_t i = 0; i < n; i++) {
+        switch (ansi_feed(&fbc.ansi, s[i], &ev)) {
+        case ANSI_EV_PRINT:
+            put_char((uint8_t)ev.ch);
+            break;
+        case ANSI_EV_CONTROL:
+            control(ev.ch);
+            break;
+        case ANSI_EV_SGR:
+            fbc.fg = fbc.palette[ev.fg];
+            fbc.bg = fbc.palette[ev.bg];
+            break;
+        case ANSI_EV_CLEAR:
+            clear_screen();
+            break;
+        case ANSI_EV_CURSOR:
+            fbc.row = MIN(ev.row, fbc.rows - 1);
+            fbc.col = MIN(ev.col, fbc.cols - 1);
+            break;
+        case ANSI_EV_NONE:
+            break;
+        }
+    }
+    show_cursor();
+}
+
+static void fb_clear(struct console *con)
+{
+    (void)con;
+    fbc.cursor_shown = false;           /* wiped with everything else */
+    clear_screen();
+    fbc.row = 0;
+    fbc.col = 0;
+    show_cursor();
+}
+
+static struct console fb_console = {
+    .name = "fb",
+    .write = fb_write,
+    .clear = fb_clear,
+};
+
+/* A colour channel must be non-empty and lie inside the pixel. */
+static bool channel_ok(uint8_t pos, uint8_t size, unsigned bpp)
+{
+    return size >= 1 && size <= 16 && (unsigned)pos + size <= bpp;
+}
+
+int fbcon_init(const struct boot_framebuffer *fb)
+{
+    static bool registered;
+    unsigned bytespp;
+
+    if (registered)
+        return -EBUSY;
+    if (!fb || fb->type != BOOT_FB_RGB)
+        return -ENODEV;
+
+    switch (fb->bpp) {
+    case 15:
+    case 16:
+        bytespp = 2;
+        break;
+    case 24:
+        bytespp = 3;
+        break;
+    case 32:
+        bytespp = 4;
+        break;
+    default:
+        return -ERANGE;
+    }
+    if (fb->width == 0 || fb->height == 0 ||
+        fb->width > FB_MAX_DIM || fb->height > FB_MAX_DIM ||
+        fb->pitch < (uint64_t)fb->width * bytespp ||
+        (bytespp != 3 && (fb->addr % bytespp != 0 || fb->pitch % bytespp != 0)) ||
+        fb->addr >= BOOT_DIRECT_MAP_LIMIT ||
+        (uint64_t)fb->pitch * fb->height > BOOT_DIRECT_MAP_LIMIT - fb->addr)
+        return -ERANGE;
+    if (!channel_ok(fb->red_pos, fb->red_size, fb->bpp) ||
+        !channel_ok(fb->green_pos, fb->green_size, fb->bpp) ||
+        !channel_ok(fb->blue_pos, fb->blue_size, fb->bpp))
+        return -ERANGE;
+    if (fb->width / font_width == 0 || fb->height / font_height == 0)
+        return -ERANGE;
+
+    fbc.base = phys_to_virt(fb->addr);
+    fbc.pitch = fb->pitch;
+    fbc.width = fb->width;
+    fbc.height = fb->height;
+    fbc.bytespp = bytespp;
+    fbc.cols = fb->width / font_width;
+    fbc.rows = fb->height / font_height;
+    for (unsigned i = 0; i < ARRAY_SIZE(vga_rgb); i++)
+        fbc.palette[i] = rgb_pixel(fb, vga_rgb[i][0], vga_rgb[i][1], vga_rgb[i][2]);
+    fbc.cursor_xor = rgb_pixel(fb, 0xFF, 0xFF, 0xFF);
+    ansi_init(&fbc.ansi, ANSI_COLOR_WHITE, ANSI_COLOR_BLACK);
+    fbc.fg = fbc.palette[ansi_fg(&fbc.ansi)];
+    fbc.bg = fbc.palette[ansi_bg(&fbc.ansi)];
+
+    fb_clear(&fb_console);
+    console_register(&fb_console);
+    registered = true;
+    return 0;
+}
