@@ -66,6 +66,7 @@ bool ktest_running(void);
  */
 struct ktest_fault {
     uint64_t vector, error, cr2, rip;
+    uintptr_t frame;        /* where the handler's trap frame was: shows which stack */
 };
 int ktest_expect_fault(int vector, void (*fn)(void *), void *arg, struct ktest_fault *out);
 

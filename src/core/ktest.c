@@ -102,7 +102,8 @@ void ktest_trap_hook(const struct trap_frame *f)
     if (!current || !fault_armed || f->vector != (uint64_t)fault_vector)
         return;
     fault_seen = (struct ktest_fault){
-        .vector = f->vector, .error = f->error, .cr2 = read_cr2(), .rip = f->rip };
+        .vector = f->vector, .error = f->error, .cr2 = read_cr2(), .rip = f->rip,
+        .frame = (uintptr_t)f };
     fault_armed = false;
     kjmp_jump(&fault_env, 1);
 }

@@ -101,6 +101,56 @@ KTEST(trap, page_fault_reports_address_and_access)
     KT_EXPECT_FALSE(f.error & PF_WRITE);
 }
 
+/*
+ * With RSP pointing at unmapped memory the CPU cannot push the #PF frame,
+ * which escalates to #DF; its handler runs only because the double fault
+ * gate switches to its own IST stack.
+ */
+static void do_fault_with_bad_stack(void *arg)
+{
+    __asm__ __volatile__("mov %0, %%rsp\n\tpushq $0" : : "r"(arg) : "memory");
+}
+
+static void do_int2(void *arg)
+{
+    (void)arg;
+    __asm__ __volatile__("int $2");
+}
+
+static bool frame_on_ist(uintptr_t frame, int ist)
+{
+    uintptr_t lo, hi;
+
+    gdt_bsp_ist_range(ist, &lo, &hi);
+    return frame >= lo && frame < hi;
+}
+
+KTEST(trap, double_fault_runs_on_its_ist_stack)
+{
+    struct ktest_fault f;
+
+    KT_ASSERT_EQ(ktest_expect_fault(VEC_DOUBLE_FAULT, do_fault_with_bad_stack,
+                                    (void *)(UNMAPPED_LOW + 0x1000), &f), 0);
+    KT_EXPECT_TRUE(frame_on_ist(f.frame, IST_DOUBLE_FAULT));
+}
+
+KTEST(trap, nmi_gate_runs_on_its_ist_stack)
+{
+    struct ktest_fault f;
+
+    KT_ASSERT_EQ(ktest_expect_fault(VEC_NMI, do_int2, NULL, &f), 0);
+    KT_EXPECT_TRUE(frame_on_ist(f.frame, IST_NMI));
+}
+
+KTEST(trap, ordinary_faults_stay_on_the_current_stack)
+{
+    struct ktest_fault f;
+
+    KT_ASSERT_EQ(ktest_expect_fault(VEC_INVALID_OPCODE, do_ud2, NULL, &f), 0);
+    KT_EXPECT_FALSE(frame_on_ist(f.frame, IST_DOUBLE_FAULT));
+    KT_EXPECT_FALSE(frame_on_ist(f.frame, IST_NMI));
+}
+
 KTEST(trap, expect_fault_without_fault)
 {
     KT_EXPECT_EQ(ktest_expect_fault(VEC_PAGE_FAULT, do_nothing, NULL, NULL), -EINVAL);
