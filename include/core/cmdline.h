@@ -50,6 +50,15 @@ struct cmdline {
  */
 int cmdline_parse(struct cmdline *cl, const char *src);
 
+/*
+ * GRUB hands the kernel its command line escaped: a backslash before every
+ * '\', '\'' and '"', and double quotes around each word that holds a blank.
+ * This undoes exactly that (drop unescaped '"', turn "\X" into "X"), so the
+ * kernel sees the text written in grub.cfg. Writes at most size - 1 bytes
+ * and a NUL to dst; returns strlen(src) would-be length like strlcpy.
+ */
+size_t cmdline_unescape_grub(char *dst, size_t size, const char *src);
+
 enum cmdline_kind {
     CMDLINE_FLAG,           /* `name` only */
     CMDLINE_STRING,         /* `name=text`, text not empty */

@@ -5,13 +5,17 @@
  * %d %i %u %x %X %o %c %s %p %% with the flags '-', '+', ' ', '0', '#',
  * a width and precision (numbers or '*') and the length modifiers hh, h,
  * l, ll, z, t and j. %p prints 0x and 16 hex digits. A NULL %s prints
- * "(null)". Unknown conversions are copied through verbatim.
+ * "(null)". Unknown conversions are copied through verbatim. '+' and ' '
+ * apply to signed conversions only. Widths and precisions are clamped to
+ * FORMAT_MAX_WIDTH.
  */
 #ifndef BASALT_CORE_FORMAT_H
 #define BASALT_CORE_FORMAT_H
 
 #include <core/compiler.h>
 #include <stdarg.h>
+
+#define FORMAT_MAX_WIDTH 4096
 
 /*
  * Formats into buf[0..size), always NUL-terminated when size > 0. Returns

@@ -73,16 +73,18 @@ int cmdline_parse(struct cmdline *cl, const char *src)
                 has_value = true;
                 value_start = out;
             } else {
-                if (!has_value && !is_key_char(c) && !bad_key) {
-                    bad_key = true;
-                    bad_char = c;
-                }
                 cl->store[out++] = c;
             }
         }
         cl->store[out++] = '\0';
 
+        /* the name is checked after unquoting: quotes never smuggle in a bad key */
         const char *key = &cl->store[key_start];
+        for (const char *k = key; *k && !bad_key; k++)
+            if (!is_key_char(*k)) {
+                bad_key = true;
+                bad_char = *k;
+            }
         if (quote) {
             add_error(cl, "unterminated quote in option '%s' at column %zu (ignored)", key,
                       column);
@@ -106,6 +108,25 @@ int cmdline_parse(struct cmdline *cl, const char *src)
         }
     }
     return cl->error_count ? -EINVAL : 0;
+}
+
+size_t cmdline_unescape_grub(char *dst, size_t size, const char *src)
+{
+    size_t n = 0;
+
+    for (; *src; src++) {
+        char c = *src;
+        if (c == '"')
+            continue;                   /* quotes GRUB added around a word */
+        if (c == '\\' && src[1])
+            c = *++src;                 /* a character GRUB escaped */
+        if (n + 1 < size)
+            dst[n] = c;
+        n++;
+    }
+    if (size)
+        dst[n < size ? n : size - 1] = '\0';
+    return n;
 }
 
 static const struct cmdline_param *find_param(const struct cmdline_param *params, size_t n,

@@ -32,10 +32,10 @@ static const struct {
 
 const char *errno_name(int err)
 {
-    if (err < 0)
-        err = -err;
+    unsigned num = err < 0 ? 0u - (unsigned)err : (unsigned)err;   /* INT_MIN-safe */
+
     for (size_t i = 0; i < ARRAY_SIZE(errno_names); i++)
-        if (errno_names[i].num == err)
+        if ((unsigned)errno_names[i].num == num)
             return errno_names[i].name;
     return "E?";
 }

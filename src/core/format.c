@@ -55,7 +55,7 @@ static void put_str(struct out *o, const char *s, const struct spec *sp)
         put_n(o, ' ', pad);
 }
 
-static void put_num(struct out *o, uint64_t v, bool negative, unsigned base,
+static void put_num(struct out *o, uint64_t v, bool negative, bool is_signed, unsigned base,
                     const struct spec *sp)
 {
     const char *digits = (sp->flags & F_UPPER) ? "0123456789ABCDEF" : "0123456789abcdef";
@@ -64,29 +64,29 @@ static void put_num(struct out *o, uint64_t v, bool negative, unsigned base,
     const char *prefix = "";
     char sign = 0;
 
-    if (v == 0 && sp->prec == 0)
-        n = 0;                          /* "%.0d" of 0 prints nothing */
-    else
+    if (!(v == 0 && sp->prec == 0))     /* "%.0d" of 0 prints no digit */
         do {
             tmp[n++] = digits[v % base];
             v /= base;
         } while (v);
 
+    /* '+' and ' ' apply to signed conversions only */
     if (negative)
         sign = '-';
-    else if (sp->flags & F_PLUS)
+    else if (is_signed && (sp->flags & F_PLUS))
         sign = '+';
-    else if (sp->flags & F_SPACE)
+    else if (is_signed && (sp->flags & F_SPACE))
         sign = ' ';
 
-    if ((sp->flags & F_ALT) && n > 0 && !(n == 1 && tmp[0] == '0')) {
-        if (base == 16)
+    int zeros = sp->prec > n ? sp->prec - n : 0;
+    if (sp->flags & F_ALT) {
+        /* '#': 0x for a non-zero hex value; octal output must start with a 0 */
+        if (base == 16 && n > 0 && !(n == 1 && tmp[0] == '0'))
             prefix = (sp->flags & F_UPPER) ? "0X" : "0x";
-        else if (base == 8)
+        else if (base == 8 && zeros == 0 && (n == 0 || tmp[n - 1] != '0'))
             prefix = "0";
     }
 
-    int zeros = sp->prec > n ? sp->prec - n : 0;
     int body = (sign ? 1 : 0) + (int)strlen(prefix) + zeros + n;
     int pad = sp->width > body ? sp->width - body : 0;
 
@@ -163,28 +163,26 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap_in)
             else break;
         }
         if (*p == '*') {
-            sp.width = va_arg(ap, int);
-            if (sp.width < 0) {
+            int w = va_arg(ap, int);
+            if (w < 0) {
                 sp.flags |= F_LEFT;
-                sp.width = -sp.width;
+                w = w == INT32_MIN ? FORMAT_MAX_WIDTH : -w;
             }
+            sp.width = MIN(w, FORMAT_MAX_WIDTH);
             p++;
         } else {
             for (sp.width = 0; *p >= '0' && *p <= '9'; p++)
-                if (sp.width < 4096)
-                    sp.width = sp.width * 10 + (*p - '0');
+                sp.width = MIN(sp.width * 10 + (*p - '0'), FORMAT_MAX_WIDTH);
         }
         if (*p == '.') {
             p++;
             if (*p == '*') {
-                sp.prec = va_arg(ap, int);
-                if (sp.prec < 0)
-                    sp.prec = -1;
+                int q = va_arg(ap, int);
+                sp.prec = q < 0 ? -1 : MIN(q, FORMAT_MAX_WIDTH);
                 p++;
             } else {
                 for (sp.prec = 0; *p >= '0' && *p <= '9'; p++)
-                    if (sp.prec < 4096)
-                        sp.prec = sp.prec * 10 + (*p - '0');
+                    sp.prec = MIN(sp.prec * 10 + (*p - '0'), FORMAT_MAX_WIDTH);
             }
         }
 
@@ -217,25 +215,30 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap_in)
         case 'i': {
             int64_t v = fetch_signed(&ap, len);
             uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-            put_num(&o, mag, v < 0, 10, &sp);
+            put_num(&o, mag, v < 0, true, 10, &sp);
             break;
         }
         case 'u':
-            put_num(&o, fetch_unsigned(&ap, len), false, 10, &sp);
+            put_num(&o, fetch_unsigned(&ap, len), false, false, 10, &sp);
             break;
         case 'X':
             sp.flags |= F_UPPER;
             fallthrough;
         case 'x':
-            put_num(&o, fetch_unsigned(&ap, len), false, 16, &sp);
+            put_num(&o, fetch_unsigned(&ap, len), false, false, 16, &sp);
             break;
         case 'o':
-            put_num(&o, fetch_unsigned(&ap, len), false, 8, &sp);
+            put_num(&o, fetch_unsigned(&ap, len), false, false, 8, &sp);
             break;
         case 'p': {
-            uintptr_t v = (uintptr_t)va_arg(ap, void *);
-            struct spec ps = { F_ALT | F_ZERO | (sp.flags & F_LEFT), 18, -1 };
-            put_num(&o, v, false, 16, &ps);
+            /* always "0x" and 16 digits, then width and '-' as for a string */
+            uint64_t v = (uint64_t)(uintptr_t)va_arg(ap, void *);
+            char text[19] = { '0', 'x' };
+            struct spec ps = { sp.flags & F_LEFT, sp.width, -1 };
+            for (int i = 0; i < 16; i++)
+                text[2 + i] = "0123456789abcdef"[(v >> (60 - 4 * i)) & 0xF];
+            text[18] = '\0';
+            put_str(&o, text, &ps);
             break;
         }
         case 'c': {

@@ -127,9 +127,15 @@ static void report_cmdline_problem(void *ctx, const char *message)
 
 static void step_cmdline(void)
 {
+    static char unescaped[CMDLINE_MAX_LEN + 1];
+    const char *text = boot.cmdline;
     uint64_t level;
 
-    if (cmdline_parse(&cmdline, boot.cmdline) != 0) {
+    if (strncmp(boot.loader_name, "GRUB", 4) == 0) {
+        cmdline_unescape_grub(unescaped, sizeof(unescaped), boot.cmdline);
+        text = unescaped;
+    }
+    if (cmdline_parse(&cmdline, text) != 0) {
         for (size_t i = 0; i < MIN(cmdline.error_count, (size_t)CMDLINE_MAX_ERRORS); i++)
             printk(LOG_WARNING, "cmdline: %s", cmdline.errors[i]);
         if (cmdline.error_count > CMDLINE_MAX_ERRORS)

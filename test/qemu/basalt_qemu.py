@@ -1,0 +1,764 @@
+#!/usr/bin/env python3
+"""test/qemu/basalt_qemu.py - the one QEMU test driver for Basalt.
+
+Boots a kernel ELF (wrapped into a cached throwaway GRUB ISO) or a ready ISO
+under QEMU (TCG by default, SeaBIOS or OVMF), reads the serial console line by
+line as it arrives, and judges the run: expected lines in order, rejected
+lines, and the kernel's exit status through isa-debug-exit (port 0xf4: the
+kernel writes 0x10 for pass, 0x11 for fail; QEMU then exits with (v<<1)|1,
+i.e. 33 or 35). Used by ctest (test/CMakeLists.txt) and, in --interactive
+mode, by scripts/run. Python standard library only.
+
+Exit status: 0 pass, 1 fail, 2 usage or setup error.
+
+Judging: serial output is split into lines at CR or LF, terminal escape
+sequences are removed, and a leading printk timestamp "[    0.012345] " is
+dropped before matching (the log keeps it). --expect regexes must match
+lines in the given order, each on a later line than the one before;
+--expect-unordered ones anywhere. A line matching --reject (default
+'^PANIC:') fails the run (QEMU is stopped a second later). --until stops QEMU
+at the first matching line; --exit pass|fail requires the kernel to exit
+through isa-debug-exit with that status; a run with neither ends at
+--timeout, or fails if QEMU ends other than through isa-debug-exit (e.g. a
+triple fault, which -no-reboot turns into QEMU exiting with status 0).
+
+Examples:
+  basalt_qemu.py --elf build/debug/src/basalt.elf --cmdline ktest \\
+      --expect '^[0-9]+ passed, 0 failed$' --exit pass
+  basalt_qemu.py --elf basalt.elf --firmware uefi \\
+      --until '^basalt: boot complete' --report-boot-time '^Basalt \\S+ booting'
+  basalt_qemu.py --iso build/debug/basalt.iso --interactive
+
+Command-line transport (measured with GRUB 2.06-13 on Debian 12): GRUB's
+multiboot2 loader builds the kernel command line from the words after the
+kernel path, joined by single spaces; it puts a backslash before every
+backslash, single quote and double quote, and wraps any word that contains
+a space in double quotes. This driver passes --cmdline to GRUB split at each
+single space (every piece single-quoted in grub.cfg, so GRUB expands nothing),
+so the kernel receives the command line byte for byte, except that each of
+\\ ' " arrives as \\\\ \\' \\" respectively. E.g. cmd='mem; test x' arrives as
+cmd=\\'mem; test x\\'. Dropping each backslash and keeping the character after
+it restores the exact string.
+"""
+
+import argparse
+import fcntl
+import hashlib
+import os
+import re
+import shlex
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+SCRIPT_DIR = os.path.dirname(os.path.abspath(__file__))
+REPO_ROOT = os.path.dirname(os.path.dirname(SCRIPT_DIR))
+DEFAULT_TEMPLATE = os.path.join(REPO_ROOT, "iso", "grub.cfg.in")
+
+QEMU = "qemu-system-x86_64"
+OVMF_CANDIDATES = [
+    ("/usr/share/OVMF/OVMF_CODE.fd", "/usr/share/OVMF/OVMF_VARS.fd"),
+    ("/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_VARS_4M.fd"),
+    ("/usr/share/ovmf/OVMF.fd", None),
+]
+
+EXIT_PORT = 0xF4
+EXIT_PASS_VALUE = 0x10
+EXIT_FAIL_VALUE = 0x11
+QEMU_RC_PASS = (EXIT_PASS_VALUE << 1) | 1  # 33
+QEMU_RC_FAIL = (EXIT_FAIL_VALUE << 1) | 1  # 35
+
+DEFAULT_REJECT = r"^PANIC:"
+TAIL_LINES = 40
+REJECT_GRACE_S = 1.0      # keep reading this long after a rejected line
+CACHE_KEEP = 16           # ISOs (~20 MB each) kept in the cache ...
+CACHE_MIN_AGE_S = 600     # ... unless younger than this
+CACHE_FORMAT = b"basalt-iso-v1"  # bump when the ISO layout or quoting changes
+
+# CSI / OSC / two-character escape sequences from GRUB and OVMF consoles.
+ANSI_RE = re.compile(rb"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
+
+
+# printk's timestamp prefix, "[    0.011502] ": dropped before matching (the
+# log keeps it), so regexes anchor on the message: '^boot: loader'.
+PRINTK_TS_RE = re.compile(r"^\[\s*[0-9]+\.[0-9]+\] ")
+
+
+class SetupError(Exception):
+    """Something outside the test is missing or broken: exit status 2."""
+
+
+def log_verbose(args, msg):
+    if args.verbose:
+        print(f"basalt_qemu: {msg}", file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------- grub.cfg
+
+def grub_quote_word(word):
+    """Quote one word for a GRUB script: single quotes protect everything;
+    a single quote itself is written as '\\'' (close, escaped quote, open)."""
+    return "'" + word.replace("'", "'\\''") + "'"
+
+
+def grub_quote_cmdline(cmdline):
+    """Turn a kernel command line into GRUB loader arguments that GRUB joins
+    back into the same string (see the module docstring)."""
+    if cmdline == "":
+        return ""
+    return " ".join(grub_quote_word(w) for w in cmdline.split(" "))
+
+
+def check_cmdline(cmdline):
+    bad = [c for c in cmdline if ord(c) < 0x20 or ord(c) == 0x7F]
+    if bad:
+        raise SetupError("--cmdline must not contain control characters "
+                         f"(found {bad[0]!r}): GRUB cannot pass them")
+
+
+def render_grub_cfg(template_text, loader, cmdline):
+    for placeholder in ("@BASALT_LOADER@", "@BASALT_CMDLINE@"):
+        if placeholder not in template_text:
+            raise SetupError(f"grub.cfg template lacks {placeholder}")
+    return (template_text.replace("@BASALT_LOADER@", loader)
+            .replace("@BASALT_CMDLINE@", grub_quote_cmdline(cmdline)))
+
+
+# ---------------------------------------------------------------- ISO cache
+
+def check_iso_tools():
+    missing = []
+    if not shutil.which("grub-mkrescue"):
+        missing.append("grub-common (grub-mkrescue)")
+    if not os.path.isdir("/usr/lib/grub/i386-pc"):
+        missing.append("grub-pc-bin (BIOS GRUB modules)")
+    if not os.path.isdir("/usr/lib/grub/x86_64-efi"):
+        missing.append("grub-efi-amd64-bin (UEFI GRUB modules)")
+    if not shutil.which("xorriso"):
+        missing.append("xorriso")
+    if not shutil.which("mformat"):
+        missing.append("mtools (mformat)")
+    if missing:
+        raise SetupError("cannot build an ISO, missing: " + ", ".join(missing)
+                         + " (install them, e.g. with scripts/deps)")
+
+
+def prune_cache(cache_dir, keep):
+    now = time.time()
+    entries = []
+    for name in os.listdir(cache_dir):
+        if name.endswith(".iso"):
+            path = os.path.join(cache_dir, name)
+            try:
+                entries.append((os.stat(path).st_mtime, path))
+            except FileNotFoundError:
+                pass
+    entries.sort(reverse=True)
+    for mtime, path in entries[keep:]:
+        if now - mtime > CACHE_MIN_AGE_S:
+            for p in (path, path[:-4] + ".lock"):
+                try:
+                    os.unlink(p)
+                except FileNotFoundError:
+                    pass
+
+
+def build_iso(args):
+    """Return the path of a cached ISO for (elf, loader, cmdline), building it
+    if needed. Safe to run in parallel: a per-key lock, build in a private
+    temporary directory, atomic rename into place."""
+    elf = args.elf
+    try:
+        with open(elf, "rb") as f:
+            elf_bytes = f.read()
+    except OSError as e:
+        raise SetupError(f"cannot read --elf {elf}: {e.strerror}")
+    try:
+        with open(args.grub_template, "r", encoding="utf-8") as f:
+            template = f.read()
+    except OSError as e:
+        raise SetupError(f"cannot read grub.cfg template {args.grub_template}: {e.strerror}")
+    grub_cfg = render_grub_cfg(template, args.loader, args.cmdline)
+
+    h = hashlib.sha256()
+    for part in (CACHE_FORMAT, elf_bytes, grub_cfg.encode("utf-8")):
+        h.update(len(part).to_bytes(8, "little"))
+        h.update(part)
+    key = h.hexdigest()[:24]
+
+    cache_dir = args.cache_dir or os.path.join(os.path.dirname(os.path.abspath(elf)), "iso-cache")
+    os.makedirs(cache_dir, exist_ok=True)
+    iso = os.path.join(cache_dir, key + ".iso")
+
+    with open(os.path.join(cache_dir, key + ".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if os.path.exists(iso):
+            os.utime(iso)  # mark as recently used for pruning
+            log_verbose(args, f"ISO cache hit: {iso}")
+            return iso
+        check_iso_tools()
+        t0 = time.monotonic()
+        with tempfile.TemporaryDirectory(prefix="build-", dir=cache_dir) as tmp:
+            root = os.path.join(tmp, "root")
+            os.makedirs(os.path.join(root, "boot", "grub"))
+            shutil.copyfile(elf, os.path.join(root, "boot", "basalt.elf"))
+            with open(os.path.join(root, "boot", "grub", "grub.cfg"), "w", encoding="utf-8") as f:
+                f.write(grub_cfg)
+            out = os.path.join(tmp, "out.iso")
+            r = subprocess.run(["grub-mkrescue", "-o", out, root],
+                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT)
+            if r.returncode != 0 or not os.path.exists(out):
+                raise SetupError("grub-mkrescue failed:\n" + r.stdout.decode(errors="replace"))
+            os.replace(out, iso)
+        log_verbose(args, f"built {iso} in {time.monotonic() - t0:.2f} s")
+    prune_cache(cache_dir, CACHE_KEEP)
+    return iso
+
+
+# ---------------------------------------------------------------- QEMU
+
+def find_ovmf(args):
+    if args.ovmf_code:
+        if not os.path.exists(args.ovmf_code):
+            raise SetupError(f"--ovmf-code {args.ovmf_code} does not exist")
+        return args.ovmf_code, args.ovmf_vars
+    for code, varss in OVMF_CANDIDATES:
+        if os.path.exists(code) and (varss is None or os.path.exists(varss)):
+            return code, (args.ovmf_vars or varss)
+    raise SetupError("UEFI firmware not found (/usr/share/OVMF/OVMF_CODE.fd): "
+                     "install the Debian package 'ovmf' (scripts/deps)")
+
+
+def qemu_opt(value):
+    """Escape a value inside a QEMU option list (a comma is written twice)."""
+    return value.replace(",", ",,")
+
+
+def qemu_command(args, iso, tmpdir):
+    qemu = shutil.which(args.qemu)
+    if not qemu:
+        raise SetupError(f"{args.qemu} not found: install the Debian package "
+                         "'qemu-system-x86' (scripts/deps)")
+    cmd = [qemu,
+           "-accel", "kvm" if args.kvm else "tcg",
+           "-machine", args.machine,
+           "-cpu", args.cpu,
+           "-smp", str(args.smp),
+           "-m", args.mem,
+           "-no-reboot",
+           "-nic", "none"]
+    if args.graphics:
+        if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+            raise SetupError("--graphics needs a graphical session (DISPLAY is not set)")
+        # QEMU's default display (GTK with qemu-system-gui)
+    else:
+        cmd += ["-display", "none"]
+    if args.interactive:
+        cmd += ["-serial", "mon:stdio"]
+        if args.monitor_socket:
+            cmd += ["-monitor", f"unix:{args.monitor_socket},server=on,wait=off"]
+    else:
+        cmd += ["-serial", "stdio"]
+        if args.monitor_socket:
+            cmd += ["-monitor", f"unix:{args.monitor_socket},server=on,wait=off"]
+        else:
+            cmd += ["-monitor", "none"]
+    cmd += ["-device", f"isa-debug-exit,iobase={EXIT_PORT:#x},iosize=0x04"]
+    if args.firmware == "uefi":
+        code, varss = find_ovmf(args)
+        if varss:
+            vars_copy = os.path.join(tmpdir, "OVMF_VARS.fd")
+            shutil.copyfile(varss, vars_copy)
+            cmd += ["-drive", f"if=pflash,format=raw,unit=0,readonly=on,file={qemu_opt(code)}",
+                    "-drive", f"if=pflash,format=raw,unit=1,file={qemu_opt(vars_copy)}"]
+        else:
+            cmd += ["-bios", code]
+    cmd += ["-cdrom", iso, "-boot", "d"]
+    for i, disk in enumerate(args.disk):
+        if not os.path.exists(disk):
+            raise SetupError(f"--disk {disk} does not exist")
+        fmt = "qcow2" if disk.endswith(".qcow2") else "raw"
+        cmd += ["-drive", f"file={qemu_opt(disk)},if=none,id=disk{i},format={fmt}",
+                "-device", f"virtio-blk-pci,drive=disk{i}"]
+    for dev in args.device:
+        cmd += ["-device", dev]
+    if args.gdb:
+        cmd += ["-s", "-S"]
+    for raw in args.qemu_arg:
+        cmd += [raw]
+    return cmd
+
+
+def _set_pdeathsig():
+    """Child side: die with the driver even if the driver is SIGKILLed."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except Exception:
+        pass
+
+
+class SerialReader(threading.Thread):
+    """Reads QEMU's stdout (the serial port), splits it into lines (any of
+    \\r, \\n), strips terminal escape sequences, and queues (time, line)."""
+
+    def __init__(self, stream, t0, on_line):
+        super().__init__(daemon=True)
+        self.stream = stream
+        self.t0 = t0
+        self.on_line = on_line
+
+    def run(self):
+        buf = b""
+        fd = self.stream.fileno()
+        while True:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                chunk = b""
+            now = time.monotonic() - self.t0
+            if not chunk:
+                break
+            buf += chunk
+            parts = re.split(rb"\r\n|\n\r|\r|\n", buf)
+            buf = parts.pop()
+            for raw in parts:
+                self._emit(now, raw)
+        if buf:
+            self._emit(time.monotonic() - self.t0, buf)
+        self.on_line(None, None)
+
+    def _emit(self, t, raw):
+        line = ANSI_RE.sub(b"", raw).decode("utf-8", errors="replace")
+        line = "".join(c for c in line if c == "\t" or c >= " ")
+        if line.strip():
+            self.on_line(t, line)
+
+
+class Run:
+    """One boot: start QEMU, collect lines, stop on --until/exit/timeout."""
+
+    def __init__(self, args, iso, log):
+        self.args = args
+        self.iso = iso
+        self.log = log
+        self.lines = []            # (t, line)
+        self.cond = threading.Condition()
+        self.eof = False
+        self.until_hit = None      # index of the line that matched --until
+        self.reject_hit = None     # (index, regex)
+        self.timed_out = False
+        self.stopped_by_us = False
+        self.rc = None
+        self.stderr = b""
+        self.boot_time = None
+
+    def _on_line(self, t, line):
+        with self.cond:
+            if line is None:
+                self.eof = True
+            else:
+                idx = len(self.lines)
+                self.log.write(f"[{t:9.4f}] {line}\n")
+                self.log.flush()
+                if self.args.verbose:
+                    try:
+                        print(f"[{t:9.4f}] {line}", flush=True)
+                    except OSError:  # stdout went away: keep judging
+                        self.args.verbose = False
+                line = PRINTK_TS_RE.sub("", line, count=1)
+                self.lines.append((t, line))
+                if self.boot_time is None and self.args.report_boot_time \
+                        and self.args.report_boot_time_re.search(line):
+                    self.boot_time = t
+                if self.reject_hit is None:
+                    for rx in self.args.reject_re:
+                        if rx.search(line):
+                            self.reject_hit = (idx, rx.pattern)
+                            break
+                if self.until_hit is None and self.args.until_re \
+                        and self.args.until_re.search(line):
+                    self.until_hit = idx
+            self.cond.notify_all()
+
+    def execute(self):
+        args = self.args
+        with tempfile.TemporaryDirectory(prefix="basalt-qemu-") as tmpdir:
+            cmd = qemu_command(args, self.iso, tmpdir)
+            self.log.write("# " + shlex.join(cmd) + "\n")
+            self.log.flush()
+            log_verbose(args, "running: " + shlex.join(cmd))
+            t0 = time.monotonic()
+            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                    preexec_fn=_set_pdeathsig)
+            _CHILDREN.add(proc)
+            reader = SerialReader(proc.stdout, t0, self._on_line)
+            reader.start()
+            err_chunks = []
+            err_thread = threading.Thread(target=lambda: err_chunks.append(proc.stderr.read()),
+                                          daemon=True)
+            err_thread.start()
+            deadline = t0 + args.timeout
+            reject_deadline = None
+            try:
+                with self.cond:
+                    while not self.eof:
+                        if self.until_hit is not None:
+                            break
+                        now = time.monotonic()
+                        if self.reject_hit is not None and reject_deadline is None:
+                            reject_deadline = now + REJECT_GRACE_S
+                        if reject_deadline is not None and now >= reject_deadline:
+                            break
+                        if now >= deadline:
+                            self.timed_out = True
+                            break
+                        wait_until = min(deadline, reject_deadline or deadline)
+                        self.cond.wait(timeout=min(0.25, max(0.0, wait_until - now)))
+            finally:
+                if self.eof:
+                    # The serial pipe closed: QEMU is on its way out.
+                    try:
+                        proc.wait(timeout=5)
+                    except subprocess.TimeoutExpired:
+                        pass
+                if proc.poll() is None:
+                    self.stopped_by_us = True
+                    stop_process(proc)
+                self.rc = proc.wait()
+                _CHILDREN.discard(proc)
+            reader.join(timeout=5)
+            err_thread.join(timeout=5)
+            self.stderr = b"".join(c for c in err_chunks if c)
+            if self.stopped_by_us:  # drop QEMU's note about our own SIGTERM
+                self.stderr = re.sub(rb"(?m)^.*terminating on signal 15 from pid.*\n?", b"", self.stderr)
+            if self.stderr:
+                for l in self.stderr.decode(errors="replace").splitlines():
+                    self.log.write(f"# qemu stderr: {l}\n")
+            self.log.write(f"# qemu exit status {self.rc}"
+                           + (" (stopped by the driver)" if self.stopped_by_us else "") + "\n")
+            self.log.flush()
+
+    def qemu_failed_to_start(self):
+        """QEMU rejected its arguments (status 1, an error, no serial output)."""
+        return (self.rc == 1 and not self.stopped_by_us and not self.lines
+                and self.stderr.strip() != b"")
+
+    def ending(self):
+        """How the run ended, for failure messages."""
+        if self.until_hit is not None:
+            return "stopped at --until"
+        if self.reject_hit is not None and self.stopped_by_us:
+            return "stopped after a rejected line"
+        if self.timed_out:
+            return f"timed out after {self.args.timeout:g} s"
+        return f"QEMU exited: {describe_rc(self.rc)}"
+
+    def judge(self):
+        """Return None on pass, else the reason for failure."""
+        args = self.args
+        if self.reject_hit is not None:
+            idx, pattern = self.reject_hit
+            return f"line {idx + 1} matches --reject '{pattern}': {self.lines[idx][1]!r}"
+
+        pos = 0
+        for rx in args.expect_re:
+            while pos < len(self.lines) and not rx.search(self.lines[pos][1]):
+                pos += 1
+            if pos >= len(self.lines):
+                return (f"no serial line matched --expect '{rx.pattern}'"
+                        + (" after the earlier expected lines" if rx is not args.expect_re[0] else "")
+                        + f" ({self.ending()})")
+            pos += 1
+
+        for rx in args.expect_unordered_re:
+            if not any(rx.search(line) for _, line in self.lines):
+                return f"no serial line matched --expect-unordered '{rx.pattern}' ({self.ending()})"
+
+        if args.until_re is not None and self.until_hit is None:
+            if self.timed_out:
+                return f"timed out after {args.timeout:g} s waiting for --until '{args.until_re.pattern}'"
+            return (f"QEMU exited ({describe_rc(self.rc)}) before a line matched "
+                    f"--until '{args.until_re.pattern}'")
+
+        if args.exit in ("pass", "fail"):
+            want = QEMU_RC_PASS if args.exit == "pass" else QEMU_RC_FAIL
+            if self.stopped_by_us:
+                if self.timed_out:
+                    return f"timed out after {args.timeout:g} s; the kernel never exited (expected exit {args.exit})"
+                return f"QEMU was stopped before the kernel exited (expected exit {args.exit})"
+            if self.rc != want:
+                return f"expected kernel exit {args.exit}, got {describe_rc(self.rc)}"
+        elif args.until_re is None and not self.timed_out and self.rc not in (QEMU_RC_PASS, QEMU_RC_FAIL):
+            # --exit any without --until: a run that ends by itself must at
+            # least end through isa-debug-exit; anything else is a crash.
+            if self.rc == 0 or self.rc is None or self.rc < 0 or self.rc & 1 == 0:
+                return f"QEMU ended unexpectedly: {describe_rc(self.rc)}"
+        return None
+
+
+def describe_rc(rc):
+    if rc is None:
+        return "no exit status"
+    if rc == QEMU_RC_PASS:
+        return "kernel exit pass (0x10, QEMU status 33)"
+    if rc == QEMU_RC_FAIL:
+        return "kernel exit fail (0x11, QEMU status 35)"
+    if rc < 0:
+        return f"QEMU killed by signal {-rc}"
+    if rc == 0:
+        return "QEMU status 0 (guest shut down or reset, e.g. a triple fault under -no-reboot)"
+    if rc & 1:
+        return f"kernel exit value {rc >> 1:#x} (QEMU status {rc})"
+    return f"QEMU status {rc} (QEMU error)"
+
+
+def stop_process(proc):
+    try:
+        proc.terminate()
+        proc.wait(timeout=2)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    except ProcessLookupError:
+        pass
+
+
+_CHILDREN = set()
+
+
+def _on_signal(signum, frame):
+    for p in list(_CHILDREN):
+        try:
+            p.kill()
+        except Exception:
+            pass
+    sys.exit(128 + signum)
+
+
+# ---------------------------------------------------------------- main
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(
+        prog="basalt_qemu.py",
+        description="Boot Basalt under QEMU and judge the serial output.",
+        epilog="Exit status: 0 pass, 1 fail, 2 usage or setup error.")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--elf", help="kernel ELF; the driver builds (and caches) a GRUB ISO")
+    src.add_argument("--iso", help="boot this ISO as it is")
+    p.add_argument("--firmware", choices=["bios", "uefi"], default="bios")
+    p.add_argument("--machine", choices=["pc", "q35"], default="pc")
+    p.add_argument("--cpu", default="qemu64", help="QEMU CPU model (default qemu64)")
+    p.add_argument("--smp", type=int, default=1)
+    p.add_argument("--mem", default="128M", help="guest memory (default 128M)")
+    p.add_argument("--cmdline", default=None, help="kernel command line (with --elf)")
+    p.add_argument("--loader", choices=["multiboot2", "multiboot"], default=None,
+                   help="GRUB command that loads the kernel (with --elf; default multiboot2)")
+    p.add_argument("--grub-template", default=DEFAULT_TEMPLATE,
+                   help="grub.cfg template (default iso/grub.cfg.in)")
+    p.add_argument("--cache-dir", default=None,
+                   help="ISO cache (default <dir of the ELF>/iso-cache)")
+    p.add_argument("--disk", action="append", default=[], metavar="FILE",
+                   help="attach FILE as a virtio-blk-pci drive (repeatable)")
+    p.add_argument("--device", action="append", default=[], metavar="STR",
+                   help="extra -device argument (repeatable)")
+    p.add_argument("--qemu-arg", action="append", default=[], metavar="STR",
+                   help="extra raw QEMU argument (repeatable)")
+    p.add_argument("--qemu", default=QEMU, help=argparse.SUPPRESS)
+    p.add_argument("--ovmf-code", default=None, help="OVMF code image (default: Debian's)")
+    p.add_argument("--ovmf-vars", default=None, help="OVMF variable store template")
+    p.add_argument("--timeout", type=float, default=60.0, help="seconds per boot (default 60)")
+    p.add_argument("--expect", action="append", default=[], metavar="REGEX",
+                   help="a serial line must match (repeatable: in the given order, each on a later line)")
+    p.add_argument("--expect-unordered", action="append", default=[], metavar="REGEX",
+                   help="a serial line must match, anywhere in the output (repeatable, order free)")
+    p.add_argument("--reject", action="append", default=None, metavar="REGEX",
+                   help=f"fail if any line matches (default '{DEFAULT_REJECT}')")
+    p.add_argument("--allow-panic", action="store_true",
+                   help=f"do not reject '{DEFAULT_REJECT}' lines")
+    p.add_argument("--until", default=None, metavar="REGEX",
+                   help="stop QEMU as soon as a line matches, then judge")
+    p.add_argument("--exit", choices=["pass", "fail", "any"], default="any",
+                   help="expected kernel exit through isa-debug-exit (default any)")
+    p.add_argument("--log", default=None, help="serial log file (default: a file in $TMPDIR)")
+    p.add_argument("--kvm", action="store_true", help="use KVM instead of TCG")
+    p.add_argument("--graphics", action="store_true", help="show a QEMU window")
+    p.add_argument("--interactive", action="store_true",
+                   help="serial on this terminal (Ctrl-A X quits), no judging")
+    p.add_argument("--gdb", action="store_true", help="gdbstub on :1234, start paused (-s -S)")
+    p.add_argument("--monitor-socket", default=None, metavar="PATH",
+                   help="QEMU monitor on a unix socket")
+    p.add_argument("--report-boot-time", default=None, metavar="REGEX",
+                   help="print the time from QEMU start to the first line matching REGEX")
+    p.add_argument("--repeat", type=int, default=1, metavar="N",
+                   help="boot N times (benchmarks: min/median/max boot time)")
+    p.add_argument("--print-command", action="store_true",
+                   help="print the QEMU command line and exit")
+    p.add_argument("-v", "--verbose", action="store_true", help="echo serial lines as they arrive")
+    args = p.parse_args(argv)
+
+    if args.iso and (args.cmdline is not None or args.loader is not None):
+        p.error("--cmdline and --loader need --elf (an --iso boots as it is)")
+    args.cmdline = args.cmdline if args.cmdline is not None else ""
+    args.loader = args.loader or "multiboot2"
+    if args.smp < 1:
+        p.error("--smp must be at least 1")
+    if args.repeat < 1:
+        p.error("--repeat must be at least 1")
+    if args.timeout <= 0:
+        p.error("--timeout must be positive")
+    if args.interactive and args.repeat != 1:
+        p.error("--interactive and --repeat do not mix")
+
+    def compile_re(pattern, opt):
+        try:
+            return re.compile(pattern)
+        except re.error as e:
+            p.error(f"bad {opt} regex '{pattern}': {e}")
+
+    rejects = list(args.reject) if args.reject is not None else []
+    if not args.allow_panic and DEFAULT_REJECT not in rejects:
+        rejects.append(DEFAULT_REJECT)
+    args.expect_re = [compile_re(x, "--expect") for x in args.expect]
+    args.expect_unordered_re = [compile_re(x, "--expect-unordered") for x in args.expect_unordered]
+    args.reject_re = [compile_re(x, "--reject") for x in rejects]
+    args.until_re = compile_re(args.until, "--until") if args.until else None
+    args.report_boot_time_re = (compile_re(args.report_boot_time, "--report-boot-time")
+                                if args.report_boot_time else None)
+    return args
+
+
+def run_interactive(args, iso):
+    with tempfile.TemporaryDirectory(prefix="basalt-qemu-") as tmpdir:
+        cmd = qemu_command(args, iso, tmpdir)
+        log_verbose(args, "running: " + shlex.join(cmd))
+        print("basalt_qemu: serial console on this terminal; Ctrl-A X quits, "
+              "Ctrl-A C toggles the QEMU monitor", file=sys.stderr, flush=True)
+        if args.gdb:
+            print("basalt_qemu: paused for gdb on localhost:1234 (attach with scripts/gdb)",
+                  file=sys.stderr, flush=True)
+        proc = subprocess.Popen(cmd, preexec_fn=_set_pdeathsig)
+        _CHILDREN.add(proc)
+        while True:
+            try:
+                rc = proc.wait()
+                break
+            except KeyboardInterrupt:
+                continue  # Ctrl-C goes to QEMU only when the terminal is not raw
+        _CHILDREN.discard(proc)
+        if rc != 0:
+            print(f"basalt_qemu: QEMU ended: {describe_rc(rc)}", file=sys.stderr)
+        return 0 if rc in (0, QEMU_RC_PASS) else 1
+
+
+def main(argv):
+    args = parse_args(argv)
+    for s in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(s, _on_signal)
+    try:
+        if args.elf:
+            check_cmdline(args.cmdline)
+            iso = build_iso(args)
+        else:
+            if not os.path.isfile(args.iso):
+                raise SetupError(f"--iso {args.iso} does not exist")
+            iso = os.path.abspath(args.iso)
+
+        if args.print_command:
+            with tempfile.TemporaryDirectory(prefix="basalt-qemu-") as tmpdir:
+                print(shlex.join(qemu_command(args, iso, tmpdir)))
+            return 0
+        if args.interactive:
+            return run_interactive(args, iso)
+
+        log_is_temp = not args.log
+        if args.log:
+            log_path = os.path.abspath(args.log)
+            os.makedirs(os.path.dirname(log_path), exist_ok=True)
+        else:
+            fd, log_path = tempfile.mkstemp(prefix="basalt-serial-", suffix=".log")
+            os.close(fd)
+
+        results = []
+        with open(log_path, "w", encoding="utf-8") as log:
+            log.write(f"# basalt_qemu.py {shlex.join(argv)}\n")
+            if args.elf:
+                log.write(f"# iso {iso} (cmdline {args.cmdline!r}, loader {args.loader})\n")
+            for i in range(args.repeat):
+                if args.repeat > 1:
+                    log.write(f"# ==== run {i + 1}/{args.repeat} ====\n")
+                run = Run(args, iso, log)
+                run.execute()
+                if run.qemu_failed_to_start():
+                    raise SetupError("QEMU failed to start:\n"
+                                     + run.stderr.decode(errors="replace").rstrip())
+                reason = run.judge()
+                results.append((run, reason))
+                if args.repeat > 1:
+                    bt = f", boot-time {run.boot_time:.3f} s" if run.boot_time is not None else ""
+                    print(f"run {i + 1}/{args.repeat}: {'PASS' if reason is None else 'FAIL: ' + reason}{bt}",
+                          flush=True)
+    except SetupError as e:
+        print(f"basalt_qemu: error: {e}", file=sys.stderr)
+        print("FAIL: setup error (see above)")
+        return 2
+
+    if args.report_boot_time:
+        times = [r.boot_time for r, _ in results if r.boot_time is not None]
+        if times and len(results) == 1:
+            print(f"boot-time: {args.firmware} {times[0]:.3f} s to '{args.report_boot_time}'")
+        elif times:
+            print(f"boot-time: {args.firmware} min {min(times):.3f} median "
+                  f"{statistics.median(times):.3f} max {max(times):.3f} s to "
+                  f"'{args.report_boot_time}' over {len(times)} boots")
+        else:
+            print(f"boot-time: {args.firmware} no line matched '{args.report_boot_time}'")
+
+    failed = [(i, r, reason) for i, (r, reason) in enumerate(results) if reason is not None]
+    if not failed:
+        last = results[-1][0]
+        if last.until_hit is not None:
+            how = "stopped at --until"
+        elif last.timed_out:
+            how = f"stopped after --timeout {args.timeout:g} s"
+        else:
+            how = describe_rc(last.rc)
+        print(f"PASS ({len(last.lines)} serial lines, {how})", flush=True)
+        if log_is_temp:
+            os.unlink(log_path)
+        return 0
+
+    i, run, reason = failed[0]
+    prefix = f"run {i + 1}/{args.repeat}: " if args.repeat > 1 else ""
+    print(f"FAIL: {prefix}{reason}")
+    tail = run.lines[-TAIL_LINES:]
+    print(f"--- last {len(tail)} serial lines (of {len(run.lines)}) ---")
+    for t, line in tail:
+        print(f"[{t:9.4f}] {line}")
+    if run.stderr:
+        print("--- QEMU stderr ---")
+        print(run.stderr.decode(errors="replace").rstrip())
+    print(f"--- serial log: {log_path}")
+    sys.stdout.flush()
+    return 1
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except KeyboardInterrupt:
+        _on_signal(signal.SIGINT, None)
+    except BrokenPipeError:
+        # stdout closed (e.g. piped into head): nothing more can be reported.
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        sys.exit(1)

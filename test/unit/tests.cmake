@@ -1,0 +1,28 @@
+# test/unit/tests.cmake - the list of host unit tests, kept in one place.
+#
+# Included by test/unit/CMakeLists.txt, which builds test_<name> from
+# test_<name>.c, and by test/unit/HostUnitTests.cmake, which registers each
+# as the ctest test unit.<name>. Adding a module's tests: write
+# test_<name>.c, add <name> below (and the kernel source it tests, if new,
+# to BASALT_UNIT_KERNEL_SOURCES).
+
+set(BASALT_UNIT_TESTS
+    string
+    format
+    errno
+    cmdline
+    multiboot2
+    ansi
+)
+
+# Pure kernel sources compiled for the host (paths relative to BASALT_ROOT).
+# They form one static library that every test links; each test program
+# pulls in only the objects it uses.
+set(BASALT_UNIT_KERNEL_SOURCES
+    src/core/string.c
+    src/core/format.c
+    src/core/errno.c
+    src/core/cmdline.c
+    src/core/multiboot2.c
+    src/dev/ansi.c
+)
