@@ -14,7 +14,7 @@ target_compile_options(basalt_kflags INTERFACE
         -ffreestanding -nostdlib -fno-builtin-printf
         -mno-red-zone -mcmodel=kernel -fno-pic -fno-pie
         -mgeneral-regs-only -mno-mmx -mno-sse -mno-sse2
-        -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer
+        -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -fno-optimize-sibling-calls
         -fno-stack-protector -fno-common -fno-strict-aliasing
         -fno-asynchronous-unwind-tables -fno-unwind-tables
         -ffunction-sections -fdata-sections

@@ -21,4 +21,7 @@ int kjmp_set(struct kjmp *env) __attribute__((returns_twice));
 /* Resumes env's kjmp_set, which then returns val (1 if val is 0). */
 __noreturn void kjmp_jump(struct kjmp *env, int val);
 
+/* Calls fn(arg) with RSP at stack_top (16-byte aligned), then switches back. */
+void kjmp_call_on_stack(void (*fn)(void *), void *arg, uintptr_t stack_top);
+
 #endif

@@ -207,7 +207,4 @@ struct boot_info {
 int mb2_parse(const void *mbi, size_t max_size, uint64_t mbi_phys,
               struct boot_info *out, const char **why);
 
-/* A short name for a memory type ("usable", "reserved", "ACPI", ...). */
-const char *boot_mem_type_name(uint32_t type);
-
 #endif

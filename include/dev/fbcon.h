@@ -20,11 +20,12 @@
 
 /*
  * Takes over the framebuffer fb (from the loader; physical address),
- * clears it and registers the "fb" console.
+ * maps it write-combining with vmm_ioremap (so it needs mm up), clears it
+ * and registers the "fb" console.
  *
- * Returns 0; -ENODEV if fb is not a BOOT_FB_RGB framebuffer; -ERANGE if
- * it does not lie wholly below BOOT_DIRECT_MAP_LIMIT (the boot page tables
- * map nothing above) or its geometry is absurd (zero or huge sizes, bpp not
+ * Returns 0; -ENODEV if fb is not a BOOT_FB_RGB framebuffer; -ENOMEM if it
+ * cannot be mapped; -ERANGE if it is not inside the physical address space
+ * or its geometry is absurd (zero or huge sizes, bpp not
  * 15/16/24/32, pitch below width * bytes per pixel, misaligned address or
  * pitch, colour fields outside the pixel, or less than one character cell);
  * -EBUSY if the console is already registered.

@@ -21,11 +21,12 @@
  * Takes over the text screen and registers the "vga" console. fb is the
  * loader's framebuffer: NULL means there was none and the standard 80x25
  * screen at 0xB8000 is assumed; a BOOT_FB_EGA_TEXT framebuffer gives the
- * address, size in characters and pitch to use. The screen is cleared.
+ * address, size in characters and pitch to use. The screen is mapped
+ * uncached with vmm_ioremap (so it needs mm up) and cleared.
  *
- * Returns 0; -ENODEV if fb is not a text framebuffer; -ERANGE if its
- * geometry is absurd or it lies outside the boot direct map; -EBUSY if the
- * console is already registered.
+ * Returns 0; -ENODEV if fb is not a text framebuffer; -ENOMEM if it cannot
+ * be mapped; -ERANGE if its geometry is absurd; -EBUSY if the console is
+ * already registered.
  */
 int vgatext_init(const struct boot_framebuffer *fb);
 

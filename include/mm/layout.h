@@ -21,7 +21,11 @@
 #define USER_END                0x0000800000000000ul
 #define DIRECT_MAP_BASE         0xffff800000000000ul
 #define VMALLOC_BASE            0xffffc00000000000ul
+#define DIRECT_MAP_WINDOW       (VMALLOC_BASE - DIRECT_MAP_BASE)    /* 64 TiB of RAM at most */
 #define KERNEL_VMA              0xffffffff80000000ul
+
+/* Physical addresses are 52 bits wide at most (x86-64 paging). */
+#define PHYS_ADDR_LIMIT         (1ull << 52)
 
 /* What boot/boot32.asm maps at DIRECT_MAP_BASE before mm takes over. */
 #define BOOT_DIRECT_MAP_LIMIT   (4ul << 30)

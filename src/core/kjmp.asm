@@ -1,8 +1,10 @@
 ; src/core/kjmp.asm - kjmp_set / kjmp_jump (see include/core/kjmp.h).
 ; Part of core. struct kjmp layout: rbx, rbp, r12, r13, r14, r15, rsp, rip.
+; kjmp_call_on_stack runs a function on another stack (tests of stack guards).
 
 global kjmp_set:function (kjmp_set.end - kjmp_set)
 global kjmp_jump:function (kjmp_jump.end - kjmp_jump)
+global kjmp_call_on_stack:function (kjmp_call_on_stack.end - kjmp_call_on_stack)
 
 section .text
 bits 64
@@ -36,4 +38,20 @@ kjmp_jump:
     mov r15, [rdi + 40]
     mov rsp, [rdi + 48]
     jmp [rdi + 56]
+.end:
+
+; void kjmp_call_on_stack(void (*fn)(void *), void *arg, uintptr_t stack_top)
+kjmp_call_on_stack:
+    push rbp
+    mov rbp, rsp
+    mov rsp, rdx                ; the new stack (16-byte aligned top)
+    push rbp                    ; our frame on the old stack, to come back to
+    sub rsp, 8                  ; keep the call 16-byte aligned
+    mov rax, rdi
+    mov rdi, rsi
+    call rax
+    add rsp, 8
+    pop rsp                     ; back on the old stack, at our frame
+    pop rbp
+    ret
 .end:

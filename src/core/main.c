@@ -7,8 +7,8 @@
  * halts with a message when the kernel cannot go on (no boot information).
  *
  *   serial + early clock -> banner -> TSC calibration -> descriptor tables
- *   -> boot information -> screen console -> command line -> boot summary
- *   -> symbols -> ktest (if asked) -> idle
+ *   -> boot information -> command line -> memory (PMM, page tables, heap,
+ *   vmalloc) -> screen console -> boot summary -> symbols -> ktest -> idle
  */
 #include <core/main.h>
 #include <core/backtrace.h>
@@ -29,7 +29,12 @@
 #include <dev/fbcon.h>
 #include <dev/vgatext.h>
 #include <generated/version.h>
+#include <mm/kmalloc.h>
 #include <mm/layout.h>
+#include <mm/memmap.h>
+#include <mm/pmm.h>
+#include <mm/vmalloc.h>
+#include <mm/vmm.h>
 
 #define MBI_MAX_SIZE    (1u << 20)
 
@@ -98,6 +103,32 @@ static void step_boot_info(uint32_t magic, uint32_t mbi_phys)
     }
 }
 
+static void step_memory(void)
+{
+    struct pmm_stats st;
+    int err;
+
+    err = pmm_init(&boot);
+    if (err == -ENOENT)
+        boot_halt("pmm_init: the firmware memory map holds no usable RAM");
+    if (err)
+        boot_halt("pmm_init: no room below 4 GiB for the frame bitmaps");
+    if ((err = vmm_init()) != 0)
+        boot_halt("vmm_init: out of memory building the kernel page tables");
+    if ((err = kheap_init()) != 0 || (err = vmalloc_init()) != 0)
+        boot_halt("kheap_init: out of memory setting up the heap");
+    st = pmm_stats();
+    printk(LOG_INFO, "mm: %llu MiB usable, %llu KiB held for kernel and boot data, "
+           "%llu of %llu frames free; direct map up to %#llx with %s pages",
+           (unsigned long long)(st.usable_bytes >> 20),
+           (unsigned long long)(st.reserved_bytes >> 10),
+           (unsigned long long)st.free_frames, (unsigned long long)st.managed_frames,
+           (unsigned long long)st.highest_ram, vmm_has_1g_pages() ? "1 GiB" : "2 MiB");
+    uint64_t us = tsc_ns_since_boot() / 1000;
+    printk(LOG_INFO, "mm: heap ready %llu.%03llu ms after kernel entry",
+           (unsigned long long)(us / 1000), (unsigned long long)(us % 1000));
+}
+
 static void step_screen(void)
 {
     int err;
@@ -164,7 +195,7 @@ static void step_summary(void)
         printk(LOG_DEBUG, "boot:   [%#018llx-%#018llx] %s",
                (unsigned long long)boot.mmap[i].base,
                (unsigned long long)(boot.mmap[i].base + boot.mmap[i].length - 1),
-               boot_mem_type_name(boot.mmap[i].type));
+               memmap_type_name(boot.mmap[i].type));
     if (boot.has_framebuffer)
         printk(LOG_INFO, "boot: framebuffer %ux%u %s, %u bpp, pitch %u, at %#llx",
                boot.fb.width, boot.fb.height,
@@ -229,8 +260,9 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     step_clock();
     step_descriptor_tables();
     step_boot_info(magic, mbi_phys);
-    step_screen();
     step_cmdline();
+    step_memory();
+    step_screen();
     step_summary();
     step_symbols();
     step_ktest();

@@ -230,15 +230,3 @@ int mb2_parse(const void *mbi, size_t max_size, uint64_t mbi_phys,
         *why = NULL;
     return 0;
 }
-
-const char *boot_mem_type_name(uint32_t type)
-{
-    switch (type) {
-    case BOOT_MEM_USABLE:           return "usable";
-    case BOOT_MEM_RESERVED:         return "reserved";
-    case BOOT_MEM_ACPI_RECLAIMABLE: return "ACPI reclaimable";
-    case BOOT_MEM_ACPI_NVS:         return "ACPI NVS";
-    case BOOT_MEM_BAD:              return "bad";
-    default:                        return "unknown";
-    }
-}

@@ -14,6 +14,7 @@
 #include <core/panic.h>
 #include <core/printk.h>
 #include <core/x86.h>
+#include <mm/pagefault.h>
 
 static const char *const exception_names[32] = {
     [VEC_DIVIDE] = "#DE divide error",
@@ -112,8 +113,13 @@ void trap_dispatch(struct trap_frame *f)
                (unsigned long long)f->vector);
         return;
     }
+    /* a double fault after a stack overflow: CR2 still names the guard page */
+    if (f->vector == VEC_DOUBLE_FAULT)
+        pagefault_check_stack_overflow(read_cr2());
     if (ktest_running())
         ktest_trap_hook(f);         /* returns only if the test did not expect it */
+    if (f->vector == VEC_PAGE_FAULT && pagefault_handle(f))
+        return;
 
     trap_report(f);
     panic_at(f->rip, f->rbp, "trap_dispatch: unhandled %s in %s mode at %#llx",

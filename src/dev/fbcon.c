@@ -18,6 +18,7 @@
 #include <core/errno.h>
 #include <core/string.h>
 #include <mm/layout.h>
+#include <mm/vmm.h>
 
 #define FB_MAX_DIM          16384       /* pixels; anything larger is absurd */
 #define TAB_WIDTH           8
@@ -327,8 +328,8 @@ int fbcon_init(const struct boot_framebuffer *fb)
         fb->width > FB_MAX_DIM || fb->height > FB_MAX_DIM ||
         fb->pitch < (uint64_t)fb->width * bytespp ||
         (bytespp != 3 && (fb->addr % bytespp != 0 || fb->pitch % bytespp != 0)) ||
-        fb->addr >= BOOT_DIRECT_MAP_LIMIT ||
-        (uint64_t)fb->pitch * fb->height > BOOT_DIRECT_MAP_LIMIT - fb->addr)
+        fb->addr >= PHYS_ADDR_LIMIT ||
+        (uint64_t)fb->pitch * fb->height > PHYS_ADDR_LIMIT - fb->addr)
         return -ERANGE;
     if (!channel_ok(fb->red_pos, fb->red_size, fb->bpp) ||
         !channel_ok(fb->green_pos, fb->green_size, fb->bpp) ||
@@ -337,7 +338,10 @@ int fbcon_init(const struct boot_framebuffer *fb)
     if (fb->width / font_width == 0 || fb->height / font_height == 0)
         return -ERANGE;
 
-    fbc.base = phys_to_virt(fb->addr);
+    /* write-combining: a framebuffer is written in bursts and never read back by the CPU */
+    fbc.base = vmm_ioremap(fb->addr, (size_t)fb->pitch * fb->height, VMM_WRITE | VMM_WC);
+    if (!fbc.base)
+        return -ENOMEM;
     fbc.pitch = fb->pitch;
     fbc.width = fb->width;
     fbc.height = fb->height;

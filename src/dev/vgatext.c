@@ -16,6 +16,7 @@
 #include <core/string.h>
 #include <core/x86.h>
 #include <mm/layout.h>
+#include <mm/vmm.h>
 
 #define VGA_DEFAULT_PHYS    0xB8000u
 #define VGA_DEFAULT_COLS    80
@@ -247,10 +248,12 @@ int vgatext_init(const struct boot_framebuffer *fb)
     }
     if (cols == 0 || rows == 0 || cols > VGA_MAX_DIM || rows > VGA_MAX_DIM ||
         pitch < cols * 2 || pitch % 2 != 0 || phys % 2 != 0 ||
-        phys >= BOOT_DIRECT_MAP_LIMIT || pitch * rows > BOOT_DIRECT_MAP_LIMIT - phys)
+        phys >= PHYS_ADDR_LIMIT || pitch * rows > PHYS_ADDR_LIMIT - phys)
         return -ERANGE;
 
-    vga.cells = phys_to_virt(phys);
+    vga.cells = vmm_ioremap(phys, pitch * rows, VMM_WRITE);
+    if (!vga.cells)
+        return -ENOMEM;
     vga.stride = (unsigned)(pitch / 2);
     vga.cols = (unsigned)cols;
     vga.rows = (unsigned)rows;

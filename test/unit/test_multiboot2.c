@@ -575,19 +575,6 @@ static void test_unpadded_total(void **state)
     assert_int_equal(parse_sized(len, 0), 0);
 }
 
-static void test_mem_type_names(void **state)
-{
-    (void)state;
-    assert_string_equal(boot_mem_type_name(BOOT_MEM_USABLE), "usable");
-    assert_string_equal(boot_mem_type_name(BOOT_MEM_RESERVED), "reserved");
-    assert_string_equal(boot_mem_type_name(BOOT_MEM_ACPI_RECLAIMABLE), "ACPI reclaimable");
-    assert_string_equal(boot_mem_type_name(BOOT_MEM_ACPI_NVS), "ACPI NVS");
-    assert_string_equal(boot_mem_type_name(BOOT_MEM_BAD), "bad");
-    assert_string_equal(boot_mem_type_name(0), "unknown");
-    assert_string_equal(boot_mem_type_name(6), "unknown");
-    assert_string_equal(boot_mem_type_name(UINT32_MAX), "unknown");
-}
-
 static void test_bad_arguments(void **state)
 {
     (void)state;
@@ -1010,7 +997,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unknown_and_unused_tags, setup, teardown),
         cmocka_unit_test_setup_teardown(test_end_tag_early, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unpadded_total, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_mem_type_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
     };
     struct CMUnitTest tests[ARRAY_SIZE(fixed) + ARRAY_SIZE(malformed)];

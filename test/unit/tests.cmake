@@ -13,6 +13,10 @@ set(BASALT_UNIT_TESTS
     cmdline
     multiboot2
     ansi
+    memmap
+    frame_bitmap
+    vrange
+    slab_class
 )
 
 # Pure kernel sources compiled for the host (paths relative to BASALT_ROOT).
@@ -25,4 +29,8 @@ set(BASALT_UNIT_KERNEL_SOURCES
     src/core/cmdline.c
     src/core/multiboot2.c
     src/dev/ansi.c
+    src/mm/memmap.c
+    src/mm/frame_bitmap.c
+    src/mm/vrange.c
+    src/mm/slab_class.c
 )

@@ -77,4 +77,23 @@ static inline bool run_in_child(void (*fn)(void *), void *arg, unsigned timeout_
     return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
+/*
+ * A deterministic random source for model tests: xorshift64*, seeded by
+ * each test (rng_state = seed) so every run draws the same numbers.
+ */
+static uint64_t rng_state __attribute__((unused));
+
+static inline uint64_t rnd(void)
+{
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return rng_state * 0x2545f4914f6cdd1dull;
+}
+
+static inline uint64_t rnd_below(uint64_t n)
+{
+    return rnd() % n;
+}
+
 #endif

@@ -261,9 +261,10 @@ KTEST(backtrace, walks_through_callers_to_kmain)
         const char *name = ksym_lookup(addrs[i] - 1, NULL);
         if (!name)
             continue;
-        saw_outer |= strcmp(name, "outer_collect") == 0;
-        saw_runner |= strcmp(name, "ktest_run") == 0;
-        saw_kmain |= strcmp(name, "kmain") == 0;
+        /* prefixes: an optimising build may clone a function as name.isra.0 */
+        saw_outer |= strncmp(name, "outer_collect", 13) == 0;
+        saw_runner |= strncmp(name, "ktest_run", 9) == 0 || strncmp(name, "run_one", 7) == 0;
+        saw_kmain |= strncmp(name, "kmain", 5) == 0;
     }
     KT_EXPECT_TRUE(saw_outer);
     KT_EXPECT_TRUE(saw_runner);

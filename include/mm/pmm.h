@@ -1,0 +1,74 @@
+/*
+ * include/mm/pmm.h - the physical memory manager: 4 KiB frames.
+ *
+ * Part of mm. pmm_init builds a clean memory map from the loader's
+ * (mm/memmap: the multiboot2 map, refined by the EFI map when present),
+ * takes out everything that is not free RAM (the first 1 MiB, the kernel
+ * image, the multiboot information, boot modules, the kernel symbol table;
+ * ACPI tables are never "usable" in the map), and hands the rest to a
+ * bitmap allocator (mm/frame_bitmap). Frames are addressed physically and
+ * touched through the direct map (phys_to_virt).
+ *
+ * Errors: allocation returns -ENOMEM when nothing fits. Freeing a frame
+ * that is free already (double free) or that the allocator never owned is
+ * reported with a backtrace and refused (-EINVAL / -EFAULT); the count of
+ * such reports is pmm_stats().bad_frees.
+ *
+ * Locking: every call runs with interrupts off around the bitmap and the
+ * counters (the scheduling work turns this into pmm_lock, an irqsave
+ * spinlock, the innermost lock in mm). Callable from any context.
+ */
+#ifndef BASALT_MM_PMM_H
+#define BASALT_MM_PMM_H
+
+#include <core/compiler.h>
+
+struct boot_info;
+
+#define PMM_BELOW_4G    (1u << 0)   /* the run must end below 4 GiB (32-bit DMA) */
+#define PMM_ZERO        (1u << 1)   /* zero the frames */
+
+struct pmm_stats {
+    uint64_t managed_frames;    /* RAM frames the allocator owns */
+    uint64_t free_frames;       /* of those, free now */
+    uint64_t usable_bytes;      /* usable RAM in the cleaned firmware map */
+    uint64_t reserved_bytes;    /* usable RAM held back (kernel, boot data, low 1 MiB) */
+    uint64_t highest_ram;       /* end of the highest usable RAM */
+    uint64_t bad_frees;         /* double or foreign frees refused */
+};
+
+/*
+ * Builds the allocator from bi. Must run once, before any other pmm call,
+ * while the boot page tables map the first 4 GiB. Returns 0; -ENOENT when
+ * the map holds no usable RAM; -ENOMEM when no usable run below 4 GiB can
+ * hold the bitmaps. RAM beyond the 64 TiB direct-map window is ignored.
+ */
+int pmm_init(const struct boot_info *bi);
+
+/* One frame: returns 0 and its physical address in *pa, or -ENOMEM. */
+int pmm_alloc(uint32_t flags, uint64_t *pa);
+
+/*
+ * count contiguous frames starting at a multiple of align bytes (a power
+ * of two >= 4096; 0 = 4096); with PMM_BELOW_4G the run ends below 4 GiB.
+ * Returns 0 and the first physical address in *pa, -EINVAL, or -ENOMEM.
+ */
+int pmm_alloc_contig(size_t count, uint64_t align, uint32_t flags, uint64_t *pa);
+
+/* Frees one frame / count frames from pa. Returns 0, -EINVAL or -EFAULT (reported). */
+int pmm_free(uint64_t pa);
+int pmm_free_contig(uint64_t pa, size_t count);
+
+struct pmm_stats pmm_stats(void);
+
+/* Logs the cleaned memory map at LOG_INFO (for `mem` and the boot log). */
+void pmm_dump_map(void);
+
+/* Is [pa, pa + len) entirely RAM the direct map covers (usable, ACPI, kernel)? */
+bool pmm_is_ram(uint64_t pa, uint64_t len);
+
+struct memmap;
+/* The cleaned map (read-only), for mm/vmm to build the direct map. */
+const struct memmap *pmm_memmap(void);
+
+#endif

@@ -1,0 +1,244 @@
+/*
+ * src/mm/pmm.c - the physical memory manager (see include/mm/pmm.h).
+ *
+ * Part of mm. Boot order: clean the firmware map (mm/memmap), reserve what
+ * the kernel and loader occupy, size the bitmaps from the highest usable
+ * frame, place them in the first usable run below 4 GiB that fits (the
+ * boot tables map only that much), hand every usable frame to the bitmap
+ * and claim the bitmaps' own frames. Everything after that is the bitmap.
+ */
+#include <mm/pmm.h>
+#include <core/backtrace.h>
+#include <core/elf.h>
+#include <core/errno.h>
+#include <core/multiboot2.h>
+#include <core/printk.h>
+#include <core/string.h>
+#include <core/x86.h>
+#include <mm/frame_bitmap.h>
+#include <mm/layout.h>
+#include <mm/memmap.h>
+
+#define LOW_MEMORY_END  0x100000ull
+
+static struct memmap map;               /* cleaned, with the kernel's reservations */
+static struct frame_bitmap bitmap;
+static uint64_t bad_frees;
+static uint64_t usable_bytes, reserved_bytes, highest_ram;
+
+const struct memmap *pmm_memmap(void)
+{
+    return &map;
+}
+
+/* Reserves the usable parts of [base, end) as type (memmap keeps the firmware's other types). */
+static void reserve_usable(uint64_t base, uint64_t end, uint32_t type)
+{
+    base = ALIGN_DOWN(base, PAGE_SIZE);
+    end = ALIGN_UP(end, PAGE_SIZE);
+    for (size_t i = 0; i < map.count; i++) {
+        const struct mem_range *r = &map.ranges[i];
+        uint64_t lo = MAX(base, r->base), hi = MIN(end, r->end);
+        if (r->type == BOOT_MEM_USABLE && lo < hi) {
+            memmap_reserve(&map, lo, hi, type);
+            i = (size_t)-1;             /* the map changed: start over */
+        }
+    }
+}
+
+static void reserve_symbol_table(const struct boot_info *bi)
+{
+    const uint8_t *base = bi->elf_shdrs;
+
+    for (uint32_t i = 0; base && i < bi->elf_shnum; i++) {
+        const Elf64_Shdr *sh = (const void *)(base + (size_t)i * bi->elf_shentsize);
+        if ((sh->sh_type == SHT_SYMTAB || sh->sh_type == SHT_STRTAB) &&
+            !(sh->sh_flags & SHF_ALLOC) && sh->sh_addr && sh->sh_addr < KERNEL_VMA)
+            reserve_usable(sh->sh_addr, sh->sh_addr + sh->sh_size, MEMMAP_BOOT_DATA);
+    }
+}
+
+static int build_map(const struct boot_info *bi)
+{
+    memmap_init(&map);
+    for (size_t i = 0; i < bi->mmap_count; i++)
+        memmap_add(&map, bi->mmap[i].base, bi->mmap[i].length, bi->mmap[i].type);
+    if (bi->efi_mmap &&
+        memmap_add_efi(&map, bi->efi_mmap, bi->efi_mmap_size, bi->efi_desc_size) != 0)
+        printk(LOG_WARNING, "pmm: EFI memory map unreadable; using the multiboot map alone");
+    memmap_clean(&map);
+    /* RAM claimed beyond what the direct map window can hold is firmware garbage */
+    memmap_reserve(&map, DIRECT_MAP_WINDOW, UINT64_MAX, BOOT_MEM_RESERVED);
+    if (map.overflow)
+        printk(LOG_WARNING, "pmm: firmware memory map too large; some ranges ignored");
+    usable_bytes = memmap_total(&map, BOOT_MEM_USABLE);
+    highest_ram = memmap_highest(&map, BOOT_MEM_USABLE);
+    if (!usable_bytes)
+        return -ENOENT;
+
+    reserve_usable(0, LOW_MEMORY_END, MEMMAP_LOW_MEMORY);
+    reserve_usable((uintptr_t)__kernel_phys_start, (uintptr_t)__kernel_phys_end, MEMMAP_KERNEL);
+    reserve_usable(bi->mbi_phys, bi->mbi_phys + bi->mbi_size, MEMMAP_BOOT_DATA);
+    for (size_t i = 0; i < bi->module_count; i++)
+        reserve_usable(bi->modules[i].start, bi->modules[i].end, MEMMAP_BOOT_DATA);
+    reserve_symbol_table(bi);
+    reserved_bytes = usable_bytes - memmap_total(&map, BOOT_MEM_USABLE);
+    return 0;
+}
+
+/* The first usable run below the boot direct map that holds bytes. */
+static int find_bitmap_home(uint64_t bytes, uint64_t *pa)
+{
+    for (size_t i = 0; i < map.count; i++) {
+        const struct mem_range *r = &map.ranges[i];
+        uint64_t base = ALIGN_UP(r->base, PAGE_SIZE);
+        if (r->type == BOOT_MEM_USABLE && base + bytes <= r->end &&
+            base + bytes <= BOOT_DIRECT_MAP_LIMIT) {
+            *pa = base;
+            return 0;
+        }
+    }
+    return -ENOMEM;
+}
+
+int pmm_init(const struct boot_info *bi)
+{
+    size_t nframes, words;
+    uint64_t home, bytes;
+    int err;
+
+    err = build_map(bi);
+    if (err)
+        return err;
+    nframes = highest_ram / PAGE_SIZE;
+    words = frame_bitmap_words(nframes);
+    bytes = ALIGN_UP(2 * words * sizeof(uint64_t), PAGE_SIZE);
+    err = find_bitmap_home(bytes, &home);
+    if (err)
+        return err;
+
+    uint64_t *used = phys_to_virt(home);
+    frame_bitmap_init(&bitmap, used, used + words, nframes);
+    for (size_t i = 0; i < map.count; i++) {
+        const struct mem_range *r = &map.ranges[i];
+        uint64_t lo = ALIGN_UP(r->base, PAGE_SIZE), hi = ALIGN_DOWN(r->end, PAGE_SIZE);
+        if (r->type == BOOT_MEM_USABLE && lo < hi)
+            frame_bitmap_add_free(&bitmap, lo / PAGE_SIZE, (hi - lo) / PAGE_SIZE);
+    }
+    err = frame_bitmap_claim(&bitmap, home / PAGE_SIZE, bytes / PAGE_SIZE);
+    if (err)
+        return err;
+    reserved_bytes += bytes;
+    return 0;
+}
+
+static void report_bad_free(int err, uint64_t pa)
+{
+    bad_frees++;
+    printk(LOG_ERR, "pmm_free: %s frame %#llx: %s", err == -EFAULT ? "foreign" : "bad",
+           (unsigned long long)pa,
+           err == -EFAULT ? "never belonged to the allocator (not managed RAM)" :
+           err == -EINVAL ? "already free (double free, or never allocated)" :
+                            "beyond the end of RAM");
+    backtrace_print();
+}
+
+int pmm_alloc(uint32_t flags, uint64_t *pa)
+{
+    return pmm_alloc_contig(1, PAGE_SIZE, flags, pa);
+}
+
+int pmm_alloc_contig(size_t count, uint64_t align, uint32_t flags, uint64_t *pa)
+{
+    size_t first, limit = 0;
+    uint64_t irq;
+    int err;
+
+    if (align == 0)
+        align = PAGE_SIZE;
+    if (!count || align < PAGE_SIZE || (align & (align - 1)))
+        return -EINVAL;
+    if (flags & PMM_BELOW_4G)
+        limit = (size_t)((4ull << 30) / PAGE_SIZE);
+    irq = irq_save();
+    if (count == 1 && align == PAGE_SIZE && !limit)
+        err = frame_bitmap_alloc(&bitmap, &first);
+    else
+        err = frame_bitmap_alloc_run(&bitmap, count, (size_t)(align / PAGE_SIZE), limit, &first);
+    irq_restore(irq);
+    if (err)
+        return err;
+    *pa = (uint64_t)first * PAGE_SIZE;
+    if (flags & PMM_ZERO)
+        memset(phys_to_virt(*pa), 0, count * PAGE_SIZE);
+    return 0;
+}
+
+int pmm_free_contig(uint64_t pa, size_t count)
+{
+    size_t bad = 0;
+    uint64_t irq;
+    int err;
+
+    if (pa % PAGE_SIZE) {
+        report_bad_free(-EINVAL, pa);
+        return -EINVAL;
+    }
+    irq = irq_save();
+    err = frame_bitmap_free(&bitmap, (size_t)(pa / PAGE_SIZE), count, &bad);
+    irq_restore(irq);
+    if (err)
+        report_bad_free(err, (uint64_t)bad * PAGE_SIZE);
+    return err;
+}
+
+int pmm_free(uint64_t pa)
+{
+    return pmm_free_contig(pa, 1);
+}
+
+struct pmm_stats pmm_stats(void)
+{
+    uint64_t irq = irq_save();
+    struct pmm_stats s = {
+        .managed_frames = bitmap.managed_count,
+        .free_frames = bitmap.free_count,
+        .usable_bytes = usable_bytes,
+        .reserved_bytes = reserved_bytes,
+        .highest_ram = highest_ram,
+        .bad_frees = bad_frees,
+    };
+    irq_restore(irq);
+    return s;
+}
+
+void pmm_dump_map(void)
+{
+    for (size_t i = 0; i < map.count; i++)
+        printk(LOG_INFO, "pmm:   [%#014llx-%#014llx) %8llu KiB %s",
+               (unsigned long long)map.ranges[i].base, (unsigned long long)map.ranges[i].end,
+               (unsigned long long)((map.ranges[i].end - map.ranges[i].base) >> 10),
+               memmap_type_name(map.ranges[i].type));
+}
+
+static bool is_direct_mapped_type(uint32_t type)
+{
+    return type == BOOT_MEM_USABLE || type == BOOT_MEM_ACPI_RECLAIMABLE ||
+           type == BOOT_MEM_ACPI_NVS || type == MEMMAP_KERNEL || type == MEMMAP_BOOT_DATA ||
+           type == MEMMAP_LOW_MEMORY;
+}
+
+bool pmm_is_ram(uint64_t pa, uint64_t len)
+{
+    uint64_t end = pa + len;
+
+    for (size_t i = 0; i < map.count && pa < end; i++) {
+        const struct mem_range *r = &map.ranges[i];
+        if (r->end <= pa)
+            continue;
+        if (r->base > pa || !is_direct_mapped_type(r->type))
+            return false;
+        pa = r->end;
+    }
+    return pa >= end;
+}

@@ -1,0 +1,567 @@
+/*
+ * src/mm/vmm.c - page tables and address spaces (see include/mm/vmm.h).
+ *
+ * Part of mm; the only file that knows page-table entry bits. Tables are
+ * reached through the direct map. A walk goes PML4 (level 4) -> PDPT (3)
+ * -> PD (2) -> PT (1); a leaf sits at level 3 (1 GiB), 2 (2 MiB) or 1.
+ */
+#include <mm/vmm.h>
+#include <core/errno.h>
+#include <core/panic.h>
+#include <core/printk.h>
+#include <core/string.h>
+#include <core/x86.h>
+#include <mm/kmalloc.h>
+#include <mm/layout.h>
+#include <mm/memmap.h>
+#include <mm/pmm.h>
+#include <mm/vmalloc.h>
+
+/* Page-table entry bits (Intel SDM vol. 3, 4.5). */
+#define PTE_P           (1ull << 0)
+#define PTE_W           (1ull << 1)
+#define PTE_U           (1ull << 2)
+#define PTE_PWT         (1ull << 3)
+#define PTE_PCD         (1ull << 4)
+#define PTE_PS          (1ull << 7)     /* huge page (levels 2 and 3) */
+#define PTE_G           (1ull << 8)
+#define PTE_OWNED       (1ull << 9)     /* software: frame owned by the space */
+#define PTE_NX          (1ull << 63)
+#define PTE_ADDR        0x000ffffffffff000ull
+#define PTE_FLAGS_MASK  (PTE_P | PTE_W | PTE_U | PTE_PWT | PTE_PCD | PTE_G | PTE_OWNED | PTE_NX)
+
+#define ENTRIES         512
+#define KERNEL_SLOT0    256             /* first PML4 slot of the kernel half */
+#define SLOT_OF(va)     (((va) >> 39) & 0x1FF)
+
+/* PAT: entry 1 (selected by PWT alone) becomes write-combining; the rest stay default. */
+#define MSR_PAT         0x277
+#define PAT_VALUE       0x0007040600070106ull   /* WB, WC, UC-, UC, WB, WT, UC-, UC */
+
+#define CPUID_1_EDX_PGE         (1u << 13)
+#define CPUID_1_EDX_PAT         (1u << 16)
+#define CPUID_EXT_EDX_1G        (1u << 26)
+
+struct vmm_space vmm_kernel;
+static bool kernel_half_sealed;     /* after vmm_init: no new kernel PML4 slots */
+static bool early;                  /* before the switch: tables must sit below 4 GiB */
+static bool have_1g, have_pat;
+
+bool vmm_has_1g_pages(void)
+{
+    return have_1g;
+}
+
+static uint64_t *table_at(uint64_t pa)
+{
+    return phys_to_virt(pa);
+}
+
+static uint64_t *next_table(uint64_t entry)
+{
+    return table_at(entry & PTE_ADDR);
+}
+
+static size_t level_size(int level)
+{
+    return 1ul << (12 + 9 * (level - 1));
+}
+
+static unsigned index_at(uintptr_t va, int level)
+{
+    return (unsigned)((va >> (12 + 9 * (level - 1))) & 0x1FF);
+}
+
+static bool canonical(uintptr_t va)
+{
+    return va < USER_END || va >= DIRECT_MAP_BASE;
+}
+
+static bool is_user_va(uintptr_t va)
+{
+    return va < USER_END;
+}
+
+static bool is_current(const struct vmm_space *as)
+{
+    return (read_cr3() & PTE_ADDR) == as->pml4;
+}
+
+static void flush_page(const struct vmm_space *as, uintptr_t va)
+{
+    if (!is_user_va(va) || is_current(as))
+        invlpg(va);
+}
+
+static uint64_t leaf_bits(uint32_t flags, int level)
+{
+    uint64_t e = PTE_P;
+
+    if (flags & VMM_WRITE)
+        e |= PTE_W;
+    if (flags & VMM_USER)
+        e |= PTE_U;
+    if (!(flags & VMM_EXEC))
+        e |= PTE_NX;
+    if (flags & VMM_GLOBAL)
+        e |= PTE_G;
+    if (flags & VMM_OWNED)
+        e |= PTE_OWNED;
+    if (flags & VMM_NOCACHE)
+        e |= PTE_PCD | PTE_PWT;
+    else if ((flags & VMM_WC) && have_pat)
+        e |= PTE_PWT;               /* PAT entry 1 = WC */
+    if (level > 1)
+        e |= PTE_PS;
+    return e;
+}
+
+static uint32_t flags_of(uint64_t e)
+{
+    uint32_t f = 0;
+
+    if (e & PTE_W)
+        f |= VMM_WRITE;
+    if (e & PTE_U)
+        f |= VMM_USER;
+    if (!(e & PTE_NX))
+        f |= VMM_EXEC;
+    if (e & PTE_G)
+        f |= VMM_GLOBAL;
+    if (e & PTE_OWNED)
+        f |= VMM_OWNED;
+    if ((e & (PTE_PCD | PTE_PWT)) == (PTE_PCD | PTE_PWT))
+        f |= VMM_NOCACHE;
+    else if (e & PTE_PWT)
+        f |= VMM_WC;
+    return f;
+}
+
+static int alloc_table(struct vmm_space *as, uint64_t *pa)
+{
+    int err = pmm_alloc(PMM_ZERO | (early ? PMM_BELOW_4G : 0), pa);
+
+    if (!err)
+        as->table_frames++;
+    return err;
+}
+
+/*
+ * Walks to the entry for va at level target, creating tables on the way
+ * when create is set. path[L] receives the entry pointer at each level
+ * visited (4 .. target). Returns 0, -ENOENT (missing and !create), -EEXIST
+ * (a huge page above target maps va) or -ENOMEM.
+ */
+static int walk(struct vmm_space *as, uintptr_t va, int target, bool create,
+                uint64_t *path[5])
+{
+    uint64_t *table = table_at(as->pml4);
+
+    for (int level = 4; level > target; level--) {
+        uint64_t *e = &table[index_at(va, level)];
+        path[level] = e;
+        if (!(*e & PTE_P)) {
+            uint64_t pa;
+            if (!create)
+                return -ENOENT;
+            if (level == 4 && !is_user_va(va) && kernel_half_sealed)
+                panic("vmm walk: new kernel PML4 slot %u after init (va %#lx)",
+                      index_at(va, 4), (unsigned long)va);
+            if (alloc_table(as, &pa))
+                return -ENOMEM;
+            /* intermediate entries are permissive; the leaf decides */
+            *e = pa | PTE_P | PTE_W | (is_user_va(va) ? PTE_U : 0);
+        } else if (*e & PTE_PS) {
+            return -EEXIST;
+        }
+        table = next_table(*e);
+    }
+    path[target] = &table[index_at(va, target)];
+    return 0;
+}
+
+static int size_level(size_t page_size)
+{
+    switch (page_size) {
+    case VMM_PAGE_4K: return 1;
+    case VMM_PAGE_2M: return 2;
+    case VMM_PAGE_1G: return 3;
+    default:          return 0;
+    }
+}
+
+static uint64_t irq_lock(void)
+{
+    return irq_save();
+}
+
+int vmm_map(struct vmm_space *as, uintptr_t va, uint64_t pa, size_t page_size,
+            uint32_t flags)
+{
+    uint64_t *path[5] = { 0 };
+    int level = size_level(page_size);
+    uint64_t irq;
+    int err;
+
+    if (!level || va % page_size || pa % page_size || !canonical(va) ||
+        !canonical(va + page_size - 1) || (level == 3 && !have_1g) ||
+        pa >= (1ull << 52) || (!!(flags & VMM_USER) != is_user_va(va)) || va < USER_BASE)
+        return -EINVAL;
+    irq = irq_lock();
+    err = walk(as, va, level, true, path);
+    if (!err && (*path[level] & PTE_P))
+        err = -EEXIST;
+    if (!err) {
+        *path[level] = pa | leaf_bits(flags, level);
+        flush_page(as, va);
+    }
+    irq_restore(irq);
+    return err;
+}
+
+/* Finds the leaf mapping va: its entry and level, or -ENOENT. */
+static int find_leaf(struct vmm_space *as, uintptr_t va, uint64_t *path[5], int *level_out)
+{
+    uint64_t *table = table_at(as->pml4);
+
+    if (!canonical(va))
+        return -ENOENT;
+    for (int level = 4; level >= 1; level--) {
+        uint64_t *e = &table[index_at(va, level)];
+        path[level] = e;
+        if (!(*e & PTE_P))
+            return -ENOENT;
+        if (level == 1 || (level <= 3 && (*e & PTE_PS))) {
+            *level_out = level;
+            return 0;
+        }
+        table = next_table(*e);
+    }
+    return -ENOENT;
+}
+
+static bool table_empty(const uint64_t *t)
+{
+    for (int i = 0; i < ENTRIES; i++)
+        if (t[i] & PTE_P)
+            return false;
+    return true;
+}
+
+/* After clearing a leaf at level: frees tables that became empty, bottom up. */
+static bool prune(struct vmm_space *as, uintptr_t va, uint64_t *path[5], int level)
+{
+    bool freed = false;
+
+    for (int l = level + 1; l <= 4; l++) {
+        /* the kernel half's PDPTs are shared by every space: never free them */
+        if (l == 4 && !is_user_va(va))
+            break;
+        uint64_t *table = next_table(*path[l]);
+        if (!table_empty(table))
+            break;
+        uint64_t pa = *path[l] & PTE_ADDR;
+        *path[l] = 0;
+        pmm_free(pa);
+        as->table_frames--;
+        freed = true;
+    }
+    return freed;
+}
+
+int vmm_unmap(struct vmm_space *as, uintptr_t va, uint64_t *pa)
+{
+    uint64_t *path[5] = { 0 };
+    uint64_t irq = irq_lock();
+    int level, err;
+
+    err = find_leaf(as, va, path, &level);
+    if (!err) {
+        uint64_t e = *path[level];
+        if (pa)
+            *pa = (e & PTE_ADDR & ~(level_size(level) - 1)) + (va & (level_size(level) - 1));
+        *path[level] = 0;
+        flush_page(as, va);
+        if (prune(as, va, path, level) && is_current(as))
+            write_cr3(read_cr3());      /* drop cached paging structures too */
+    }
+    irq_restore(irq);
+    return err;
+}
+
+size_t vmm_unmap_range(struct vmm_space *as, uintptr_t va, size_t len)
+{
+    size_t n = 0;
+    uintptr_t end = va + len;
+
+    while (va < end) {
+        size_t page_size;
+        if (vmm_translate(as, va, NULL, NULL, &page_size) == 0) {
+            vmm_unmap(as, ALIGN_DOWN(va, page_size), NULL);
+            n++;
+            va = ALIGN_DOWN(va, page_size) + page_size;
+        } else {
+            va = ALIGN_DOWN(va, PAGE_SIZE) + PAGE_SIZE;
+        }
+    }
+    return n;
+}
+
+int vmm_map_range(struct vmm_space *as, uintptr_t va, uint64_t pa, size_t len,
+                  uint32_t flags)
+{
+    uintptr_t start = va;
+    int err = 0;
+
+    if (va % PAGE_SIZE || pa % PAGE_SIZE || len % PAGE_SIZE)
+        return -EINVAL;
+    while (len) {
+        size_t size = VMM_PAGE_4K;
+        if (have_1g && len >= VMM_PAGE_1G && va % VMM_PAGE_1G == 0 && pa % VMM_PAGE_1G == 0)
+            size = VMM_PAGE_1G;
+        else if (len >= VMM_PAGE_2M && va % VMM_PAGE_2M == 0 && pa % VMM_PAGE_2M == 0)
+            size = VMM_PAGE_2M;
+        err = vmm_map(as, va, pa, size, flags);
+        if (err)
+            break;
+        va += size;
+        pa += size;
+        len -= size;
+    }
+    if (err)
+        vmm_unmap_range(as, start, va - start);
+    return err;
+}
+
+int vmm_protect(struct vmm_space *as, uintptr_t va, uint32_t flags)
+{
+    uint64_t *path[5] = { 0 };
+    uint64_t irq;
+    int level, err;
+
+    if (!!(flags & VMM_USER) != is_user_va(va))
+        return -EINVAL;
+    irq = irq_lock();
+    err = find_leaf(as, va, path, &level);
+    if (!err) {
+        uint64_t e = *path[level];
+        uint64_t keep_owned = e & PTE_OWNED;
+        *path[level] = (e & PTE_ADDR & ~(level_size(level) - 1)) | leaf_bits(flags, level) |
+                       keep_owned;
+        flush_page(as, va);
+    }
+    irq_restore(irq);
+    return err;
+}
+
+int vmm_translate(struct vmm_space *as, uintptr_t va, uint64_t *pa, uint32_t *flags,
+                  size_t *page_size)
+{
+    uint64_t *path[5] = { 0 };
+    uint64_t irq = irq_lock();
+    int level, err;
+
+    err = find_leaf(as, va, path, &level);
+    if (!err) {
+        uint64_t e = *path[level];
+        size_t size = level_size(level);
+        if (pa)
+            *pa = (e & PTE_ADDR & ~(size - 1)) + (va & (size - 1));
+        if (flags)
+            *flags = flags_of(e);
+        if (page_size)
+            *page_size = size;
+    }
+    irq_restore(irq);
+    return err;
+}
+
+/* ---- address spaces -------------------------------------------------------- */
+
+void vmm_space_switch(struct vmm_space *as)
+{
+    write_cr3(as->pml4);
+}
+
+struct vmm_space *vmm_space_create(void)
+{
+    struct vmm_space *as = kzalloc(sizeof(*as));
+    uint64_t pa;
+
+    if (!as)
+        return NULL;
+    if (alloc_table(as, &pa)) {
+        kfree(as);
+        return NULL;
+    }
+    as->pml4 = pa;
+    memcpy(table_at(pa) + KERNEL_SLOT0, table_at(vmm_kernel.pml4) + KERNEL_SLOT0,
+           (ENTRIES - KERNEL_SLOT0) * sizeof(uint64_t));
+    return as;
+}
+
+/* Frees the user-half subtree under a table at level (3 = PDPT .. 1 = PT). */
+static void free_subtree(struct vmm_space *as, uint64_t table_pa, int level)
+{
+    uint64_t *t = table_at(table_pa);
+
+    for (int i = 0; i < ENTRIES; i++) {
+        uint64_t e = t[i];
+        if (!(e & PTE_P))
+            continue;
+        if (level == 1 || (e & PTE_PS)) {
+            if (e & PTE_OWNED)
+                pmm_free_contig(e & PTE_ADDR & ~(level_size(level) - 1),
+                                level_size(level) / PAGE_SIZE);
+        } else {
+            free_subtree(as, e & PTE_ADDR, level - 1);
+        }
+    }
+    pmm_free(table_pa);
+    as->table_frames--;
+}
+
+void vmm_space_destroy(struct vmm_space *as)
+{
+    uint64_t *pml4;
+
+    if (!as)
+        return;
+    if (as == &vmm_kernel || is_current(as))
+        panic("vmm_space_destroy: destroying the %s address space",
+              as == &vmm_kernel ? "kernel" : "loaded");
+    pml4 = table_at(as->pml4);
+    for (int i = 0; i < KERNEL_SLOT0; i++)
+        if (pml4[i] & PTE_P)
+            free_subtree(as, pml4[i] & PTE_ADDR, 3);
+    pmm_free(as->pml4);
+    as->table_frames--;
+    if (as->table_frames != 0)
+        panic("vmm_space_destroy: %zu table frames unaccounted for", as->table_frames);
+    kfree(as);
+}
+
+/* ---- device memory --------------------------------------------------------- */
+
+void *vmm_ioremap(uint64_t pa, size_t len, uint32_t flags)
+{
+    uint64_t base = ALIGN_DOWN(pa, PAGE_SIZE);
+    size_t size = ALIGN_UP(pa + len, PAGE_SIZE) - base;
+    uintptr_t va = vmalloc_reserve(size, "ioremap");
+
+    if (!va || !len)
+        return NULL;
+    if (!(flags & VMM_WC))
+        flags |= VMM_NOCACHE;
+    if (vmm_map_range(&vmm_kernel, va, base, size, (flags & (VMM_WRITE | VMM_WC | VMM_NOCACHE)) |
+                      VMM_WRITE | VMM_GLOBAL)) {
+        vmalloc_release(va);
+        return NULL;
+    }
+    return (void *)(va + (pa - base));
+}
+
+void vmm_iounmap(void *va)
+{
+    uintptr_t base = ALIGN_DOWN((uintptr_t)va, PAGE_SIZE);
+    size_t size = vmalloc_size(base);
+
+    if (!size)
+        return;
+    vmm_unmap_range(&vmm_kernel, base, size);
+    vmalloc_release(base);
+}
+
+/* ---- the kernel's tables ------------------------------------------------- */
+
+static int map_image(uintptr_t start, uintptr_t end, uint32_t flags)
+{
+    return vmm_map_range(&vmm_kernel, start, start - KERNEL_VMA, end - start, flags | VMM_GLOBAL);
+}
+
+static bool direct_mapped(uint32_t type)
+{
+    return type == BOOT_MEM_USABLE || type == BOOT_MEM_ACPI_RECLAIMABLE ||
+           type == BOOT_MEM_ACPI_NVS || type == MEMMAP_KERNEL ||
+           type == MEMMAP_BOOT_DATA || type == MEMMAP_LOW_MEMORY;
+}
+
+/* Maps every RAM-like range, joining neighbours so huge pages line up. */
+static int build_direct_map(void)
+{
+    const struct memmap *m = pmm_memmap();
+
+    for (size_t i = 0; i < m->count;) {
+        uint64_t base, end;
+        if (!direct_mapped(m->ranges[i].type)) {
+            i++;
+            continue;
+        }
+        base = ALIGN_DOWN(m->ranges[i].base, PAGE_SIZE);
+        end = m->ranges[i].end;
+        for (i++; i < m->count && direct_mapped(m->ranges[i].type) && m->ranges[i].base == end; i++)
+            end = m->ranges[i].end;
+        end = ALIGN_UP(end, PAGE_SIZE);
+        int err = vmm_map_range(&vmm_kernel, DIRECT_MAP_BASE + base, base, end - base,
+                                VMM_WRITE | VMM_GLOBAL);
+        if (err)
+            return err;
+    }
+    return 0;
+}
+
+static int presize_kernel_slots(void)
+{
+    uint64_t highest = pmm_stats().highest_ram;
+    size_t direct_slots = (size_t)((highest + (1ull << 39) - 1) >> 39);
+    uint64_t *pml4 = table_at(vmm_kernel.pml4);
+    unsigned slots[3] = { SLOT_OF(VMALLOC_BASE), SLOT_OF(KERNEL_VMA), 0 };
+
+    for (size_t s = 0; s < direct_slots + 2; s++) {
+        unsigned slot = s < 2 ? slots[s] : SLOT_OF(DIRECT_MAP_BASE) + (unsigned)(s - 2);
+        uint64_t pa;
+        if (pml4[slot] & PTE_P)
+            continue;
+        if (alloc_table(&vmm_kernel, &pa))
+            return -ENOMEM;
+        pml4[slot] = pa | PTE_P | PTE_W;
+    }
+    return 0;
+}
+
+static void enable_cpu_features(void)
+{
+    struct cpuid_regs r1 = cpuid(1, 0), ext = cpuid(0x80000001, 0);
+
+    have_1g = ext.edx & CPUID_EXT_EDX_1G;
+    have_pat = r1.edx & CPUID_1_EDX_PAT;
+    if (have_pat)
+        wrmsr(MSR_PAT, PAT_VALUE);
+    if (r1.edx & CPUID_1_EDX_PGE)
+        write_cr4(read_cr4() | CR4_PGE);
+    wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
+    write_cr0(read_cr0() | CR0_WP);
+}
+
+int vmm_init(void)
+{
+    uint64_t pml4;
+    int err;
+
+    early = true;
+    enable_cpu_features();
+    err = alloc_table(&vmm_kernel, &pml4);
+    if (err)
+        return err;
+    vmm_kernel.pml4 = pml4;
+    if ((err = presize_kernel_slots()) ||
+        (err = build_direct_map()) ||
+        (err = map_image((uintptr_t)__text_start, (uintptr_t)__text_end, VMM_EXEC)) ||
+        (err = map_image((uintptr_t)__rodata_start, (uintptr_t)__rodata_end, 0)) ||
+        (err = map_image((uintptr_t)__data_start, (uintptr_t)__kernel_end, VMM_WRITE)))
+        return err;
+    vmm_space_switch(&vmm_kernel);
+    kernel_half_sealed = true;
+    early = false;
+    return 0;
+}
