@@ -157,11 +157,13 @@ boot_fail:
     push esi
     mov esi, msg_prefix
     call serial_puts32
-    pop esi
-    push esi
+    mov esi, [esp]
     call serial_puts32
     mov esi, msg_halt
     call serial_puts32
+    mov edi, VGA_TEXT_BASE
+    mov esi, msg_prefix
+    call vga_puts32
     pop esi
     call vga_puts32
 .halt:
@@ -213,9 +215,9 @@ serial_puts32:
 .done:
     ret
 
-; vga_puts32: ESI = NUL-terminated string, written at the top of the screen
+; vga_puts32: ESI = NUL-terminated string, written at EDI on the text screen
+; (EDI advances, so two calls print one after the other)
 vga_puts32:
-    mov edi, VGA_TEXT_BASE
     mov ah, VGA_ATTR_ERROR
 .next:
     lodsb

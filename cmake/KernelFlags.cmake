@@ -22,6 +22,7 @@ target_compile_options(basalt_kflags INTERFACE
         -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith
         -Wundef -Wvla -Wwrite-strings -Wcast-align -Wnull-dereference
         -Wimplicit-fallthrough
+        -ffile-prefix-map=${PROJECT_SOURCE_DIR}/=
         $<$<CONFIG:Debug>:-Og -g3 -DBASALT_DEBUG=1>
         $<$<CONFIG:Release>:-O2 -g -DBASALT_DEBUG=0>
     >

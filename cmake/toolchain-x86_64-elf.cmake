@@ -24,6 +24,12 @@ else()
         set(CMAKE_C_COMPILER "${BASALT_CROSS_GCC}")
     else()
         find_program(BASALT_HOST_GCC NAMES gcc REQUIRED)
+        execute_process(COMMAND "${BASALT_HOST_GCC}" -dumpmachine
+                        OUTPUT_VARIABLE BASALT_HOST_GCC_TARGET OUTPUT_STRIP_TRAILING_WHITESPACE)
+        if(NOT BASALT_HOST_GCC_TARGET MATCHES "^x86_64-")
+            message(FATAL_ERROR "The host GCC targets '${BASALT_HOST_GCC_TARGET}', not x86_64: "
+                                "install an x86_64-elf-gcc cross compiler or use the clang preset.")
+        endif()
         set(CMAKE_C_COMPILER "${BASALT_HOST_GCC}")
     endif()
 endif()

@@ -20,6 +20,12 @@ size_t backtrace_collect(uintptr_t rip, uintptr_t rbp, uintptr_t *out, size_t ma
 /* Prints "  #N 0x... name+0x.." lines at LOG_EMERG, starting from rip/rbp. */
 void backtrace_print_from(uintptr_t rip, uintptr_t rbp);
 
+/*
+ * The next backtrace_print_from also shows the word at rsp if it looks like
+ * a return address (a frameless leaf's caller). Used by the trap path.
+ */
+void backtrace_note_stack_top(uintptr_t rsp);
+
 /* Prints the caller's backtrace. */
 void backtrace_print(void);
 

@@ -6,8 +6,9 @@
  * Syntax: options separated by blanks; each is `key` (a flag) or
  * `key=value`. Single or double quotes group blanks and ';' into one value
  * and are removed: cmd='mem; test sched.*' gives key "cmd", value
- * "mem; test sched.*". Keys are [A-Za-z0-9_.-]+. When a key repeats, the
- * last occurrence wins.
+ * "mem; test sched.*". The first '=' of an option ends its name, quoted or
+ * not ("ktest=a b" in double quotes is key ktest, value "a b"). Keys are
+ * [A-Za-z0-9_.-]+. When a key repeats, the last occurrence wins.
  *
  * Two stages, both reporting problems as text, never failing the boot:
  *  1. cmdline_parse splits the text; a malformed token (unterminated quote,
@@ -52,10 +53,13 @@ int cmdline_parse(struct cmdline *cl, const char *src);
 
 /*
  * GRUB hands the kernel its command line escaped: a backslash before every
- * '\', '\'' and '"', and double quotes around each word that holds a blank.
- * This undoes exactly that (drop unescaped '"', turn "\X" into "X"), so the
- * kernel sees the text written in grub.cfg. Writes at most size - 1 bytes
- * and a NUL to dst; returns strlen(src) would-be length like strlcpy.
+ * backslash, single quote and double quote, and double quotes around each
+ * word that holds a blank. This turns every backslash-X back into X and
+ * keeps GRUB's unescaped double quotes, which cmdline_parse then treats as
+ * the grouping quotes they are: the kernel sees the options written in
+ * grub.cfg, grouped as GRUB grouped them. Writes at most size - 1 bytes
+ * and a NUL to dst; returns the length of the whole result (like strlcpy),
+ * so a result >= size means it was truncated.
  */
 size_t cmdline_unescape_grub(char *dst, size_t size, const char *src);
 

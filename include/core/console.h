@@ -24,8 +24,11 @@ struct console {
     struct console *next;
 };
 
-/* Adds con to the list; it receives everything written from now on. */
-void console_register(struct console *con);
+/*
+ * Adds con to the list; it receives everything written from now on.
+ * Returns 0, or -EEXIST if con is registered already.
+ */
+int console_register(struct console *con);
 
 /* Hands s[0..n) to every console. */
 void console_write(const char *s, size_t n);

@@ -12,6 +12,7 @@
 #define BASALT_CORE_GDT_H
 
 #include <core/compiler.h>
+#include <core/x86.h>
 
 #define GDT_KERNEL_CODE     0x08
 #define GDT_KERNEL_DATA     0x10
@@ -39,12 +40,6 @@ struct tss {
 } __packed;
 _Static_assert(sizeof(struct tss) == 104, "TSS layout (Intel SDM vol. 3 fig. 8-11)");
 _Static_assert(offsetof(struct tss, ist) == 36, "TSS IST offset");
-
-struct gdt_pointer {
-    uint16_t limit;
-    uint64_t base;
-} __packed;
-_Static_assert(sizeof(struct gdt_pointer) == 10, "GDTR layout");
 
 /* Descriptor tables of one CPU. */
 struct cpu_tables {

@@ -3,7 +3,8 @@
  *
  * Part of core. Reads the kernel's own .symtab/.strtab, which GRUB loads
  * and describes in the multiboot2 ELF-sections tag, so no second link pass
- * is needed. src/mm must keep those pages reserved.
+ * is needed. mm/pmm keeps those pages reserved and direct-mapped, so
+ * ksym_init runs after the memory manager.
  */
 #ifndef BASALT_CORE_KSYM_H
 #define BASALT_CORE_KSYM_H
@@ -14,8 +15,8 @@ struct boot_info;
 
 /*
  * Finds the symbol table through bi's ELF section headers. Returns 0, or
- * -ENOENT when the loader gave no usable symbol table (backtraces then
- * show bare addresses), -EINVAL when the headers are inconsistent.
+ * -ENOENT when the loader gave no symbol table (backtraces then show bare
+ * addresses), -EINVAL when the headers are inconsistent or point outside RAM.
  */
 int ksym_init(const struct boot_info *bi);
 

@@ -16,9 +16,9 @@ struct cmdline;
 __noreturn void kmain(uint32_t magic, uint32_t mbi_phys);
 
 /* The parsed multiboot2 information (valid after the boot step that parses it). */
-const struct boot_info *boot_info_get(void);
+const struct boot_info *kmain_boot_info(void);
 
 /* The parsed and checked kernel command line. */
-const struct cmdline *kernel_cmdline(void);
+const struct cmdline *kmain_cmdline(void);
 
 #endif

@@ -192,6 +192,7 @@ struct boot_info {
     uint32_t efi_desc_size;
     uint32_t efi_desc_version;
 
+    bool efi;                   /* booted through UEFI (EFI system table or map tags) */
     uint32_t unknown_tags;      /* tags skipped because their type is unknown */
 };
 

@@ -23,7 +23,7 @@ int serial_init(uint16_t port);
 void serial_putc(char c);
 void serial_write(const char *s, size_t n);
 
-/* A received byte (0..255), or -1 if none is waiting. */
+/* A received byte (0..255), or -EAGAIN if none is waiting. */
 int serial_getc_nonblock(void);
 
 #endif

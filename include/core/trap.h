@@ -52,6 +52,14 @@ const char *trap_name(uint64_t vector);
 /* Prints the full report of an exception (no backtrace: the caller adds one). */
 void trap_report(const struct trap_frame *f);
 
+/*
+ * A second exception while one is being handled (outside a ktest) means
+ * the reporting path itself faulted: it prints one raw serial line and
+ * halts instead of recursing. ktest calls this after it has jumped out of
+ * a handler, which never returned to decrement the depth.
+ */
+void trap_reset_depth(void);
+
 /* Count of vectors >= 32 that arrived with no handler. */
 uint64_t trap_unexpected_count(void);
 

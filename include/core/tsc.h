@@ -14,13 +14,17 @@
 void tsc_init_early(void);
 
 /*
- * Measures the TSC rate over ~10 ms of PIT channel 2. Returns 0, or
- * -ETIMEDOUT if the PIT never counts down (a default of 1 GHz is then
- * assumed and timestamps are approximate).
+ * Measures the TSC rate over ~10 ms of PIT channel 2. Returns 0, or -EIO
+ * when the PIT does not arm, never counts down, or gives a rate outside
+ * 100 MHz..20 GHz; the rate is then taken from CPUID leaf 0x16 if the CPU
+ * reports one, else assumed to be 1 GHz (timestamps are approximate).
  */
 int tsc_calibrate(void);
 
 uint64_t tsc_khz(void);
+
+/* True when tsc_khz was measured against the PIT rather than assumed. */
+bool tsc_is_calibrated(void);
 uint64_t tsc_ns_since_boot(void);
 
 /* Busy-waits at least ns nanoseconds (needs calibration). */

@@ -170,6 +170,68 @@ static inline __noreturn void cpu_halt_forever(void)
         __asm__ __volatile__("cli; hlt" : : : "memory");
 }
 
+/* ---- descriptor-table registers ------------------------------------------- */
+struct desc_ptr {
+    uint16_t limit;
+    uint64_t base;
+} __packed;
+_Static_assert(sizeof(struct desc_ptr) == 10, "GDTR/IDTR layout");
+
+static inline void x86_lgdt(const struct desc_ptr *p)
+{
+    __asm__ __volatile__("lgdt %0" : : "m"(*p) : "memory");
+}
+static inline void x86_lidt(const struct desc_ptr *p)
+{
+    __asm__ __volatile__("lidt %0" : : "m"(*p) : "memory");
+}
+static inline void x86_sgdt(struct desc_ptr *p)
+{
+    __asm__ __volatile__("sgdt %0" : "=m"(*p));
+}
+static inline void x86_sidt(struct desc_ptr *p)
+{
+    __asm__ __volatile__("sidt %0" : "=m"(*p));
+}
+static inline uint16_t x86_str(void)
+{
+    uint16_t sel;
+    __asm__ __volatile__("str %0" : "=r"(sel));
+    return sel;
+}
+static inline uint16_t x86_read_cs(void)
+{
+    uint16_t sel;
+    __asm__ __volatile__("mov %%cs, %0" : "=r"(sel));
+    return sel;
+}
+
+/* ---- raising exceptions on purpose (ktests of the trap path) -------------- */
+static inline void x86_ud2(void)
+{
+    __asm__ __volatile__("ud2");
+}
+static inline void x86_int3(void)
+{
+    __asm__ __volatile__("int3");
+}
+/* A software "int 2": enters the NMI gate (and its IST stack) without an NMI. */
+static inline void x86_int_nmi_vector(void)
+{
+    __asm__ __volatile__("int $2");
+}
+/* divl: (high:low) / divisor; #DE when divisor is 0 or the quotient overflows. */
+static inline uint32_t x86_divl(uint32_t high, uint32_t low, uint32_t divisor)
+{
+    __asm__ __volatile__("divl %2" : "+a"(low), "+d"(high) : "r"(divisor));
+    return low;
+}
+/* Loads RSP with sp and pushes: with sp unmapped the CPU cannot deliver the #PF. */
+static inline void x86_push_on_stack(uintptr_t sp)
+{
+    __asm__ __volatile__("mov %0, %%rsp\n\tpushq $0" : : "r"(sp) : "memory");
+}
+
 /* ---- frame pointer (for backtraces) -------------------------------------- */
 static inline uintptr_t read_rbp(void)
 {

@@ -17,6 +17,7 @@ static struct {
     uintptr_t lo, hi;
 } extra_stacks[MAX_EXTRA_STACKS];
 static size_t extra_count;
+static uintptr_t noted_stack_top;      /* RSP of a faulting frame, for the next print */
 
 void backtrace_add_stack(uintptr_t lo, uintptr_t hi)
 {
@@ -58,12 +59,45 @@ size_t backtrace_collect(uintptr_t rip, uintptr_t rbp, uintptr_t *out, size_t ma
     return n;
 }
 
+void backtrace_note_stack_top(uintptr_t rsp)
+{
+    noted_stack_top = rsp;
+}
+
+static bool in_text(uintptr_t a)
+{
+    return a >= (uintptr_t)__text_start && a < (uintptr_t)__text_end;
+}
+
+/*
+ * A leaf function may run without a frame of its own (GCC omits it even
+ * with -fno-omit-frame-pointer), so the frame walk skips its caller. The
+ * word at the faulting RSP is then that caller's return address: show it,
+ * marked "?" as a guess, when it points into kernel text.
+ */
+static void print_leaf_caller_guess(uintptr_t rip, uintptr_t rsp, uintptr_t next)
+{
+    uintptr_t top, off;
+    const char *fn;
+
+    if (!rip || !rsp || !frame_readable(rsp & ~7ul))
+        return;
+    top = *(const uintptr_t *)(rsp & ~7ul);
+    if (!in_text(top) || top == next)
+        return;
+    fn = ksym_lookup(top - 1, &off);
+    printk(LOG_EMERG, "  ?  0x%016lx %s+0x%lx (from the stack top)", (unsigned long)top,
+           fn ? fn : "?", (unsigned long)(off + 1));
+}
+
 void backtrace_print_from(uintptr_t rip, uintptr_t rbp)
 {
     uintptr_t addrs[BACKTRACE_MAX_DEPTH];
     size_t n = backtrace_collect(rip, rbp, addrs, BACKTRACE_MAX_DEPTH);
+    uintptr_t rsp = noted_stack_top;
     char name[96];
 
+    noted_stack_top = 0;
     printk(LOG_EMERG, "backtrace:");
     for (size_t i = 0; i < n; i++) {
         /*
@@ -80,6 +114,8 @@ void backtrace_print_from(uintptr_t rip, uintptr_t rbp)
         else
             snprintf(name, sizeof(name), "?");
         printk(LOG_EMERG, "  #%zu 0x%016lx %s", i, (unsigned long)addrs[i], name);
+        if (i == 0)
+            print_leaf_caller_guess(rip, rsp, n > 1 ? addrs[1] : 0);
     }
     if (n == 0)
         printk(LOG_EMERG, "  (no frames)");

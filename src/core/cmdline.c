@@ -61,17 +61,18 @@ int cmdline_parse(struct cmdline *cl, const char *src)
 
         while (i < len && (quote || !is_blank(src[i]))) {
             char c = src[i++];
-            if (quote) {
+            if (c == '=' && !has_value) {
+                /* the first '=' ends the name, quoted or not: names hold no '=' */
+                cl->store[out++] = '\0';
+                has_value = true;
+                value_start = out;
+            } else if (quote) {
                 if (c == quote)
                     quote = 0;
                 else
                     cl->store[out++] = c;
             } else if (c == '\'' || c == '"') {
                 quote = c;
-            } else if (c == '=' && !has_value) {
-                cl->store[out++] = '\0';
-                has_value = true;
-                value_start = out;
             } else {
                 cl->store[out++] = c;
             }
@@ -116,8 +117,7 @@ size_t cmdline_unescape_grub(char *dst, size_t size, const char *src)
 
     for (; *src; src++) {
         char c = *src;
-        if (c == '"')
-            continue;                   /* quotes GRUB added around a word */
+        /* GRUB's own quotes around a word stay: the parser groups with them */
         if (c == '\\' && src[1])
             c = *++src;                 /* a character GRUB escaped */
         if (n + 1 < size)

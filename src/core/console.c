@@ -5,18 +5,21 @@
  * fans text out to every member in registration order.
  */
 #include <core/console.h>
+#include <core/errno.h>
 #include <core/string.h>
 
 static struct console *console_list;
 
-void console_register(struct console *con)
+int console_register(struct console *con)
 {
     struct console **pp = &console_list;
 
-    while (*pp)
-        pp = &(*pp)->next;
+    for (; *pp; pp = &(*pp)->next)
+        if (*pp == con)
+            return -EEXIST;     /* linking it twice would make the list a loop */
     con->next = NULL;
     *pp = con;
+    return 0;
 }
 
 void console_write(const char *s, size_t n)

@@ -46,26 +46,26 @@ static void tss_descriptor(uint64_t out[2], const struct tss *tss)
 
 static void load_tables(const struct cpu_tables *t)
 {
-    struct gdt_pointer ptr = { sizeof(t->gdt) - 1, (uint64_t)(uintptr_t)t->gdt };
+    struct desc_ptr ptr = { sizeof(t->gdt) - 1, (uint64_t)(uintptr_t)t->gdt };
 
+    x86_lgdt(&ptr);
     __asm__ __volatile__(
-        "lgdt %0\n\t"
         /* reload CS with a far return, then the data segments */
-        "pushq %1\n\t"
+        "pushq %0\n\t"
         "leaq 1f(%%rip), %%rax\n\t"
         "pushq %%rax\n\t"
         "lretq\n"
         "1:\n\t"
-        "movw %w2, %%ax\n\t"
+        "movw %w1, %%ax\n\t"
         "movw %%ax, %%ds\n\t"
         "movw %%ax, %%es\n\t"
         "movw %%ax, %%ss\n\t"
         "xorl %%eax, %%eax\n\t"
         "movw %%ax, %%fs\n\t"
         "movw %%ax, %%gs\n\t"
-        "ltr %w3\n\t"
+        "ltr %w2\n\t"
         :
-        : "m"(ptr), "i"(GDT_KERNEL_CODE), "r"(GDT_KERNEL_DATA), "r"(GDT_TSS)
+        : "i"(GDT_KERNEL_CODE), "r"(GDT_KERNEL_DATA), "r"(GDT_TSS)
         : "rax", "memory");
 }
 

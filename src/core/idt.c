@@ -28,9 +28,9 @@ static void set_gate(int vec, uint64_t handler, uint8_t ist)
 
 void idt_load(void)
 {
-    struct gdt_pointer ptr = { sizeof(idt) - 1, (uint64_t)(uintptr_t)idt };
+    struct desc_ptr ptr = { sizeof(idt) - 1, (uint64_t)(uintptr_t)idt };
 
-    __asm__ __volatile__("lidt %0" : : "m"(ptr) : "memory");
+    x86_lidt(&ptr);
 }
 
 void idt_init(void)

@@ -12,6 +12,7 @@
 #include <core/multiboot2.h>
 #include <core/string.h>
 #include <mm/layout.h>
+#include <mm/pmm.h>
 
 static const Elf64_Sym *symtab;
 static size_t sym_count;
@@ -19,41 +20,48 @@ static const char *strtab;
 static size_t strtab_size;
 static size_t func_count;
 
-/* Where GRUB put a non-allocated section: a physical address it loaded it at. */
+/*
+ * Where GRUB put a non-allocated section: the physical address it loaded
+ * it at, which must lie inside RAM the direct map covers. NULL otherwise.
+ */
 static const void *section_data(const Elf64_Shdr *sh)
 {
-    if (sh->sh_addr >= KERNEL_VMA)
-        return (const void *)(uintptr_t)sh->sh_addr;
-    if (sh->sh_addr == 0 || sh->sh_addr + sh->sh_size > BOOT_DIRECT_MAP_LIMIT)
+    if (sh->sh_addr == 0 || sh->sh_size == 0 || sh->sh_addr >= PHYS_ADDR_LIMIT ||
+        sh->sh_size > PHYS_ADDR_LIMIT - sh->sh_addr || !pmm_is_ram(sh->sh_addr, sh->sh_size))
         return NULL;
     return phys_to_virt(sh->sh_addr);
 }
 
+/* Section header i; the tag only 4-byte aligns the array, so copy it out. */
+static void read_shdr(const struct boot_info *bi, uint32_t i, Elf64_Shdr *out)
+{
+    memcpy(out, (const uint8_t *)bi->elf_shdrs + (size_t)i * bi->elf_shentsize, sizeof(*out));
+}
+
 int ksym_init(const struct boot_info *bi)
 {
-    const uint8_t *base = bi->elf_shdrs;
+    Elf64_Shdr sh, str;
 
-    if (!base || bi->elf_shentsize < sizeof(Elf64_Shdr))
+    if (!bi->elf_shdrs || bi->elf_shentsize < sizeof(Elf64_Shdr))
         return -ENOENT;
     for (uint32_t i = 0; i < bi->elf_shnum; i++) {
-        const Elf64_Shdr *sh = (const void *)(base + (size_t)i * bi->elf_shentsize);
-        const Elf64_Shdr *str;
-
-        if (sh->sh_type != SHT_SYMTAB)
+        read_shdr(bi, i, &sh);
+        if (sh.sh_type != SHT_SYMTAB)
             continue;
-        if (sh->sh_entsize != sizeof(Elf64_Sym) || sh->sh_link >= bi->elf_shnum)
+        if (sh.sh_entsize != sizeof(Elf64_Sym) || sh.sh_link >= bi->elf_shnum)
             return -EINVAL;
-        str = (const void *)(base + (size_t)sh->sh_link * bi->elf_shentsize);
-        if (str->sh_type != SHT_STRTAB)
+        read_shdr(bi, sh.sh_link, &str);
+        if (str.sh_type != SHT_STRTAB)
             return -EINVAL;
-        symtab = section_data(sh);
-        strtab = section_data(str);
-        if (!symtab || !strtab) {
+        symtab = section_data(&sh);
+        strtab = section_data(&str);
+        if (!symtab || !strtab || (uintptr_t)symtab % 8) {
             symtab = NULL;
-            return -ENOENT;
+            strtab = NULL;
+            return -EINVAL;
         }
-        sym_count = sh->sh_size / sizeof(Elf64_Sym);
-        strtab_size = str->sh_size;
+        sym_count = sh.sh_size / sizeof(Elf64_Sym);
+        strtab_size = str.sh_size;
         for (size_t s = 0; s < sym_count; s++)
             if (ELF64_ST_TYPE(symtab[s].st_info) == STT_FUNC)
                 func_count++;

@@ -11,6 +11,7 @@
 #include <core/ktest.h>
 #include <core/format.h>
 #include <core/kjmp.h>
+#include <core/panic.h>
 #include <core/printk.h>
 #include <core/string.h>
 #include <core/trap.h>
@@ -66,6 +67,8 @@ void ktest_fail(const char *file, int line, const char *fmt, ...)
 
 void ktest_abort(void)
 {
+    if (!current)
+        panic("ktest_abort: no test is running (a KT_ASSERT outside a test?)");
     fault_armed = false;
     kjmp_jump(&test_env, 1);
 }
@@ -92,6 +95,7 @@ int ktest_expect_fault(int vector, void (*fn)(void *), void *arg, struct ktest_f
     fault_armed = false;
     if (!faulted)
         return -EINVAL;
+    trap_reset_depth();             /* the handler we left never returned */
     if (out)
         *out = fault_seen;
     return 0;
@@ -135,6 +139,7 @@ static bool run_one(const struct ktest *t)
     if (kjmp_set(&test_env) == 0)
         t->fn();
     /* back here normally or through kjmp_jump: restore the interrupt state */
+    trap_reset_depth();
     irq_restore(flags);
     if (!(flags & RFLAGS_IF))
         irq_disable();

@@ -6,7 +6,7 @@
  * and either carries on without the feature (no screen, no symbols) or
  * halts with a message when the kernel cannot go on (no boot information).
  *
- *   serial + early clock -> banner -> TSC calibration -> descriptor tables
+ *   serial + early clock -> descriptor tables -> banner -> TSC calibration
  *   -> boot information -> command line -> memory (PMM, page tables, heap,
  *   vmalloc) -> screen console -> boot summary -> symbols -> ktest -> idle
  */
@@ -48,13 +48,14 @@ extern char boot_stack_bottom[], boot_stack_top[];
 
 static struct boot_info boot;
 static struct cmdline cmdline;
+static const char *cmdline_text = "";      /* what the parser read */
 
-const struct boot_info *boot_info_get(void)
+const struct boot_info *kmain_boot_info(void)
 {
     return &boot;
 }
 
-const struct cmdline *kernel_cmdline(void)
+const struct cmdline *kmain_cmdline(void)
 {
     return &cmdline;
 }
@@ -137,6 +138,10 @@ static void step_screen(void)
     if (boot.has_framebuffer && boot.fb.type == BOOT_FB_RGB) {
         err = fbcon_init(&boot.fb);
         name = "fb";
+    } else if (!boot.has_framebuffer && boot.efi) {
+        /* UEFI machines have no legacy VGA to fall back on */
+        printk(LOG_WARNING, "console: no screen console (UEFI gave no framebuffer); serial only");
+        return;
     } else {
         err = vgatext_init(boot.has_framebuffer ? &boot.fb : NULL);
         name = "vga";
@@ -158,15 +163,19 @@ static void report_cmdline_problem(void *ctx, const char *message)
 
 static void step_cmdline(void)
 {
-    static char unescaped[CMDLINE_MAX_LEN + 1];
-    const char *text = boot.cmdline;
+    /* one byte more than the parser reads, so it sees and reports an over-long line */
+    static char unescaped[CMDLINE_MAX_LEN + 2];
     uint64_t level;
 
+    cmdline_text = boot.cmdline;
     if (strncmp(boot.loader_name, "GRUB", 4) == 0) {
-        cmdline_unescape_grub(unescaped, sizeof(unescaped), boot.cmdline);
-        text = unescaped;
+        size_t len = cmdline_unescape_grub(unescaped, sizeof(unescaped), boot.cmdline);
+        if (len >= sizeof(unescaped))
+            printk(LOG_WARNING, "cmdline: command line is %zu bytes; only the first %d are read",
+                   len, CMDLINE_MAX_LEN);
+        cmdline_text = unescaped;
     }
-    if (cmdline_parse(&cmdline, text) != 0) {
+    if (cmdline_parse(&cmdline, cmdline_text) != 0) {
         for (size_t i = 0; i < MIN(cmdline.error_count, (size_t)CMDLINE_MAX_ERRORS); i++)
             printk(LOG_WARNING, "cmdline: %s", cmdline.errors[i]);
         if (cmdline.error_count > CMDLINE_MAX_ERRORS)
@@ -185,14 +194,14 @@ static void step_summary(void)
     uint64_t usable = 0;
 
     printk(LOG_INFO, "boot: loader '%s'", boot.loader_name);
-    printk(LOG_INFO, "boot: command line '%s'", boot.cmdline);
+    printk(LOG_INFO, "boot: command line '%s'", cmdline_text);
     for (size_t i = 0; i < boot.mmap_count; i++)
         if (boot.mmap[i].type == BOOT_MEM_USABLE)
             usable += boot.mmap[i].length;
     printk(LOG_INFO, "boot: memory map: %zu entries%s, %llu MiB usable", boot.mmap_count,
            boot.mmap_truncated ? " (truncated)" : "", (unsigned long long)(usable >> 20));
     for (size_t i = 0; i < boot.mmap_count; i++)
-        printk(LOG_DEBUG, "boot:   [%#018llx-%#018llx] %s",
+        printk(LOG_DEBUG, "boot:   [0x%016llx-0x%016llx] %s",
                (unsigned long long)boot.mmap[i].base,
                (unsigned long long)(boot.mmap[i].base + boot.mmap[i].length - 1),
                memmap_type_name(boot.mmap[i].type));
@@ -224,7 +233,8 @@ static void step_summary(void)
 static void step_clock(void)
 {
     if (tsc_calibrate() != 0)
-        printk(LOG_WARNING, "tsc: PIT did not count; assuming 1 GHz (timestamps approximate)");
+        printk(LOG_WARNING, "tsc: the PIT gave no usable measurement; assuming %llu MHz "
+               "(timestamps approximate)", (unsigned long long)(tsc_khz() / 1000));
     else
         printk(LOG_INFO, "tsc: %llu.%03llu MHz (calibrated against the PIT)",
                (unsigned long long)(tsc_khz() / 1000), (unsigned long long)(tsc_khz() % 1000));
@@ -256,9 +266,9 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
 {
     serial_init(SERIAL_COM1);
     tsc_init_early();
+    step_descriptor_tables();
     step_banner();
     step_clock();
-    step_descriptor_tables();
     step_boot_info(magic, mbi_phys);
     step_cmdline();
     step_memory();

@@ -159,22 +159,25 @@ static int parse_tag(const struct mb2_tag *tag, struct boot_info *bi, const char
             return fail(why, "EFI memory map tag too short");
         if (e->desc_size < 40 || e->desc_size % 8)
             return fail(why, "EFI memory descriptor size invalid");
+        bi->efi = true;
         bi->efi_mmap = e + 1;
         bi->efi_mmap_size = tag->size - (uint32_t)sizeof(*e);
         bi->efi_desc_size = e->desc_size;
         bi->efi_desc_version = e->desc_version;
         return 0;
     }
-    case MB2_TAG_BOOTDEV:
-    case MB2_TAG_VBE:
-    case MB2_TAG_APM:
     case MB2_TAG_EFI32:
     case MB2_TAG_EFI64:
-    case MB2_TAG_SMBIOS:
-    case MB2_TAG_NETWORK:
     case MB2_TAG_EFI_BS:
     case MB2_TAG_EFI32_IH:
     case MB2_TAG_EFI64_IH:
+        bi->efi = true;
+        return 0;
+    case MB2_TAG_BOOTDEV:
+    case MB2_TAG_VBE:
+    case MB2_TAG_APM:
+    case MB2_TAG_SMBIOS:
+    case MB2_TAG_NETWORK:
     case MB2_TAG_LOAD_BASE_ADDR:
         return 0;       /* known, not needed */
     default:

@@ -28,6 +28,7 @@
 #define LSR_THR_EMPTY   0x20
 #define UART_CLOCK_HZ   115200
 #define TX_SPIN_LIMIT   100000      /* give up on a stuck transmitter */
+#define LOOPBACK_SPIN_LIMIT 100000  /* port reads: far more than one character time */
 
 static uint16_t serial_port;
 
@@ -58,16 +59,20 @@ int serial_init(uint16_t port)
     outb(port + UART_LCR, LCR_8N1);
     outb(port + UART_FCR, FCR_ENABLE_CLEAR_14);
 
-    /* Loopback self-test: a byte sent must come back. */
+    /* Loopback self-test: a byte sent must come back (a real UART takes ~87 us). */
     outb(port + UART_MCR, MCR_LOOPBACK);
+    while (inb(port + UART_LSR) & LSR_DATA_READY)
+        (void)inb(port + UART_THR);                     /* drain stale input */
     outb(port + UART_THR, 0xAE);
+    for (int spins = 0; !(inb(port + UART_LSR) & LSR_DATA_READY); spins++)
+        if (spins > LOOPBACK_SPIN_LIMIT)
+            return -ENODEV;
     if (inb(port + UART_THR) != 0xAE)
         return -ENODEV;
     outb(port + UART_MCR, MCR_DTR_RTS_OUT2);
 
     serial_port = port;
-    console_register(&serial_console);
-    return 0;
+    return console_register(&serial_console);
 }
 
 static void serial_put_raw(char c)
@@ -96,6 +101,6 @@ void serial_write(const char *s, size_t n)
 int serial_getc_nonblock(void)
 {
     if (!serial_port || !(inb(serial_port + UART_LSR) & LSR_DATA_READY))
-        return -1;
+        return -EAGAIN;
     return inb(serial_port + UART_THR);
 }

@@ -13,6 +13,9 @@
 #include <core/ktest.h>
 #include <core/panic.h>
 #include <core/printk.h>
+#include <core/backtrace.h>
+#include <core/serial.h>
+#include <core/string.h>
 #include <core/x86.h>
 #include <mm/pagefault.h>
 
@@ -44,6 +47,7 @@ static const char *const exception_names[32] = {
 };
 
 static uint64_t unexpected_irqs;
+static volatile int exception_depth;    /* exceptions being handled on this CPU */
 
 const char *trap_name(uint64_t vector)
 {
@@ -104,6 +108,25 @@ void trap_report(const struct trap_frame *f)
            (unsigned long long)f->r15, (unsigned long long)read_cr0());
 }
 
+void trap_reset_depth(void)
+{
+    exception_depth = 0;
+}
+
+/* A fault while reporting a fault: say so with the least machinery possible. */
+static __noreturn void nested_fault(const struct trap_frame *f)
+{
+    static const char msg[] = "\nEXCEPTION: fault while handling an exception; halting\n";
+    char line[96];
+
+    serial_write(msg, sizeof(msg) - 1);
+    snprintf(line, sizeof(line), "EXCEPTION: vector %llu at RIP %#llx, CR2 %#llx\n",
+             (unsigned long long)f->vector, (unsigned long long)f->rip,
+             (unsigned long long)read_cr2());
+    serial_write(line, strlen(line));
+    cpu_halt_forever();
+}
+
 void trap_dispatch(struct trap_frame *f)
 {
     if (f->vector >= VEC_FIRST_IRQ) {
@@ -113,15 +136,20 @@ void trap_dispatch(struct trap_frame *f)
                (unsigned long long)f->vector);
         return;
     }
+    if (exception_depth++ > 0 && !ktest_running())
+        nested_fault(f);
     /* a double fault after a stack overflow: CR2 still names the guard page */
     if (f->vector == VEC_DOUBLE_FAULT)
         pagefault_check_stack_overflow(read_cr2());
     if (ktest_running())
         ktest_trap_hook(f);         /* returns only if the test did not expect it */
-    if (f->vector == VEC_PAGE_FAULT && pagefault_handle(f))
+    if (f->vector == VEC_PAGE_FAULT && pagefault_handle(f)) {
+        exception_depth--;
         return;
+    }
 
     trap_report(f);
+    backtrace_note_stack_top(f->rsp);
     panic_at(f->rip, f->rbp, "trap_dispatch: unhandled %s in %s mode at %#llx",
              trap_name(f->vector), (f->cs & 3) ? "user" : "kernel",
              (unsigned long long)f->rip);

@@ -18,15 +18,31 @@
 #define PIT_CH2_OUT         0x20
 #define PIT_CMD_CH2_MODE0_LOHI  0xB0    /* channel 2, lobyte/hibyte, mode 0 */
 #define CALIBRATE_MS        10
-#define CALIBRATE_SPIN_LIMIT 100000000ull
+#define CALIBRATE_SPIN_LIMIT 10000000ull   /* port reads; ~10 ms needs far fewer */
 #define DEFAULT_KHZ         1000000ull
+#define MIN_PLAUSIBLE_KHZ   100000ull       /* 100 MHz */
+#define MAX_PLAUSIBLE_KHZ   20000000ull     /* 20 GHz */
 
 static uint64_t boot_tsc;
 static uint64_t khz;
+static bool calibrated;     /* khz was measured, not assumed */
 
 void tsc_init_early(void)
 {
     boot_tsc = rdtsc();
+}
+
+/* The CPU's own word on its base frequency (CPUID leaf 0x16), in kHz; 0 if it says nothing. */
+static uint64_t cpuid_khz(void)
+{
+    if (cpuid(0, 0).eax < 0x16)
+        return 0;
+    return (uint64_t)(cpuid(0x16, 0).eax & 0xFFFF) * 1000;
+}
+
+static bool plausible(uint64_t k)
+{
+    return k >= MIN_PLAUSIBLE_KHZ && k <= MAX_PLAUSIBLE_KHZ;
 }
 
 int tsc_calibrate(void)
@@ -34,24 +50,36 @@ int tsc_calibrate(void)
     uint16_t count = (uint16_t)(PIT_HZ * CALIBRATE_MS / 1000);
     uint8_t gate = inb(PIT_GATE_PORT);
     uint64_t start, end, spins = 0;
+    bool armed, fired = false;
 
     outb(PIT_GATE_PORT, (uint8_t)((gate & ~PIT_SPEAKER) | PIT_GATE_CH2));
     outb(PIT_COMMAND, PIT_CMD_CH2_MODE0_LOHI);
     outb(PIT_CH2_DATA, (uint8_t)count);
     outb(PIT_CH2_DATA, (uint8_t)(count >> 8));
+    /* mode 0 drives OUT2 low until the count runs out: high now means no PIT */
+    armed = !(inb(PIT_GATE_PORT) & PIT_CH2_OUT);
     start = rdtsc();
-    while (!(inb(PIT_GATE_PORT) & PIT_CH2_OUT))
+    while (armed && !(fired = inb(PIT_GATE_PORT) & PIT_CH2_OUT))
         if (++spins > CALIBRATE_SPIN_LIMIT)
             break;
     end = rdtsc();
     outb(PIT_GATE_PORT, gate);
 
-    if (spins > CALIBRATE_SPIN_LIMIT || end <= start) {
-        khz = DEFAULT_KHZ;
-        return -ETIMEDOUT;
-    }
     khz = (end - start) / CALIBRATE_MS;
-    return 0;
+    if (armed && fired && plausible(khz)) {
+        calibrated = true;
+        return 0;
+    }
+    /* no usable PIT: trust CPUID if it names a frequency, else guess */
+    khz = cpuid_khz();
+    if (!plausible(khz))
+        khz = DEFAULT_KHZ;
+    return -EIO;
+}
+
+bool tsc_is_calibrated(void)
+{
+    return calibrated;
 }
 
 uint64_t tsc_khz(void)

@@ -50,11 +50,16 @@ static void reserve_symbol_table(const struct boot_info *bi)
 {
     const uint8_t *base = bi->elf_shdrs;
 
+    if (bi->elf_shentsize < sizeof(Elf64_Shdr))
+        return;
     for (uint32_t i = 0; base && i < bi->elf_shnum; i++) {
-        const Elf64_Shdr *sh = (const void *)(base + (size_t)i * bi->elf_shentsize);
-        if ((sh->sh_type == SHT_SYMTAB || sh->sh_type == SHT_STRTAB) &&
-            !(sh->sh_flags & SHF_ALLOC) && sh->sh_addr && sh->sh_addr < KERNEL_VMA)
-            reserve_usable(sh->sh_addr, sh->sh_addr + sh->sh_size, MEMMAP_BOOT_DATA);
+        Elf64_Shdr sh;
+        /* the tag only 4-byte aligns the headers: copy each one out */
+        memcpy(&sh, base + (size_t)i * bi->elf_shentsize, sizeof(sh));
+        if ((sh.sh_type == SHT_SYMTAB || sh.sh_type == SHT_STRTAB) &&
+            !(sh.sh_flags & SHF_ALLOC) && sh.sh_addr && sh.sh_addr < PHYS_ADDR_LIMIT &&
+            sh.sh_size <= PHYS_ADDR_LIMIT - sh.sh_addr)
+            reserve_usable(sh.sh_addr, sh.sh_addr + sh.sh_size, MEMMAP_BOOT_DATA);
     }
 }
 
