@@ -106,6 +106,7 @@ static void step_boot_info(uint32_t magic, uint32_t mbi_phys)
 
 static void step_memory(void)
 {
+    uint64_t start_ns = tsc_ns_since_boot();
     struct pmm_stats st;
     int err;
 
@@ -125,9 +126,10 @@ static void step_memory(void)
            (unsigned long long)(st.reserved_bytes >> 10),
            (unsigned long long)st.free_frames, (unsigned long long)st.managed_frames,
            (unsigned long long)st.highest_ram, vmm_has_1g_pages() ? "1 GiB" : "2 MiB");
-    uint64_t us = tsc_ns_since_boot() / 1000;
-    printk(LOG_INFO, "mm: heap ready %llu.%03llu ms after kernel entry",
-           (unsigned long long)(us / 1000), (unsigned long long)(us % 1000));
+    uint64_t now = tsc_ns_since_boot(), us = now / 1000, mm_us = (now - start_ns) / 1000;
+    printk(LOG_INFO, "mm: heap ready %llu.%03llu ms after kernel entry (memory setup took "
+           "%llu.%03llu ms)", (unsigned long long)(us / 1000), (unsigned long long)(us % 1000),
+           (unsigned long long)(mm_us / 1000), (unsigned long long)(mm_us % 1000));
 }
 
 static void step_screen(void)
