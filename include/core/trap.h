@@ -6,7 +6,7 @@
  * 0-31) are reported in full (vector name, error code decoded, CR2, all
  * registers, a symbolised backtrace) and are fatal in kernel mode; during a
  * ktest they fail the running test instead (core/ktest). Vectors 32-255
- * belong to the interrupt layer that the platform work adds.
+ * are interrupts: they go to core/irq.
  */
 #ifndef BASALT_CORE_TRAP_H
 #define BASALT_CORE_TRAP_H
@@ -59,8 +59,5 @@ void trap_report(const struct trap_frame *f);
  * a handler, which never returned to decrement the depth.
  */
 void trap_reset_depth(void);
-
-/* Count of vectors >= 32 that arrived with no handler. */
-uint64_t trap_unexpected_count(void);
 
 #endif

@@ -163,6 +163,12 @@ static inline void cpu_halt(void)
 {
     __asm__ __volatile__("hlt" : : : "memory");
 }
+/* Enables interrupts and halts until one arrives (sti's one-instruction
+ * shadow means no interrupt can slip in between the two). */
+static inline void cpu_idle(void)
+{
+    __asm__ __volatile__("sti; hlt" : : : "memory");
+}
 /* Stops this CPU for good: interrupts off, hlt forever. */
 static inline __noreturn void cpu_halt_forever(void)
 {

@@ -8,7 +8,8 @@
  *
  *   serial + early clock -> descriptor tables -> banner -> TSC calibration
  *   -> boot information -> command line -> memory (PMM, page tables, heap,
- *   vmalloc) -> screen console -> boot summary -> symbols -> ktest -> idle
+ *   vmalloc) -> screen console -> boot summary -> symbols -> interrupts
+ *   (PIC off, local APIC, I/O APIC) -> ktest -> idle
  */
 #include <core/main.h>
 #include <core/backtrace.h>
@@ -27,6 +28,7 @@
 #include <core/tsc.h>
 #include <core/x86.h>
 #include <dev/fbcon.h>
+#include <dev/platform.h>
 #include <dev/vgatext.h>
 #include <generated/version.h>
 #include <mm/kmalloc.h>
@@ -242,6 +244,13 @@ static void step_clock(void)
                (unsigned long long)(tsc_khz() / 1000), (unsigned long long)(tsc_khz() % 1000));
 }
 
+static void step_interrupts(void)
+{
+    if (platform_init_interrupts(NULL) != 0)
+        return;                 /* reported; the kernel runs with interrupts off */
+    irq_enable();
+}
+
 static void step_symbols(void)
 {
     int err = ksym_init(&boot);
@@ -277,8 +286,10 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     step_screen();
     step_summary();
     step_symbols();
+    step_interrupts();
     step_ktest();
 
     printk(LOG_INFO, "basalt: boot complete");
-    cpu_halt_forever();
+    for (;;)
+        cpu_idle();
 }

@@ -9,6 +9,7 @@
  */
 #include <core/trap.h>
 #include <core/format.h>
+#include <core/irq.h>
 #include <core/ksym.h>
 #include <core/ktest.h>
 #include <core/panic.h>
@@ -46,7 +47,6 @@ static const char *const exception_names[32] = {
     [VEC_SECURITY] = "#SX security exception",
 };
 
-static uint64_t unexpected_irqs;
 static volatile int exception_depth;    /* exceptions being handled on this CPU */
 
 const char *trap_name(uint64_t vector)
@@ -54,11 +54,6 @@ const char *trap_name(uint64_t vector)
     if (vector < 32 && exception_names[vector])
         return exception_names[vector];
     return vector < 32 ? "reserved exception" : "interrupt";
-}
-
-uint64_t trap_unexpected_count(void)
-{
-    return unexpected_irqs;
 }
 
 static void describe_error(const struct trap_frame *f, char *buf, size_t size)
@@ -130,10 +125,7 @@ static __noreturn void nested_fault(const struct trap_frame *f)
 void trap_dispatch(struct trap_frame *f)
 {
     if (f->vector >= VEC_FIRST_IRQ) {
-        /* no interrupt layer yet: count and drop (IF is never set before it exists) */
-        unexpected_irqs++;
-        printk(LOG_WARNING, "trap: unexpected interrupt on vector %llu (ignored)",
-               (unsigned long long)f->vector);
+        irq_dispatch(f);
         return;
     }
     if (exception_depth++ > 0 && !ktest_running())

@@ -1,0 +1,49 @@
+/*
+ * include/dev/apic.h - the local APIC (xAPIC or x2APIC).
+ *
+ * Part of dev. Each CPU has one. apic_init_cpu puts the calling CPU's
+ * local APIC in x2APIC mode when the CPU supports it (registers are MSRs),
+ * else in xAPIC mode (registers are memory mapped, uncached, at the
+ * address IA32_APIC_BASE names); the rest of the kernel never sees the
+ * difference. It enables the APIC with spurious vector IRQ_VEC_SPURIOUS,
+ * masks LINT0 (the 8259s are off) and sets LINT1 to deliver NMIs.
+ *
+ * Context: every function acts on the calling CPU's local APIC; call with
+ * interrupts off or preemption disabled.
+ */
+#ifndef BASALT_DEV_APIC_H
+#define BASALT_DEV_APIC_H
+
+#include <core/compiler.h>
+
+/* Returns 0, or -ENODEV when the CPU has no local APIC (CPUID.1:EDX.APIC). */
+int apic_init_cpu(void);
+
+bool apic_is_x2apic(void);
+
+/* This CPU's APIC ID (8 bits in xAPIC mode, 32 in x2APIC mode). */
+uint32_t apic_id(void);
+
+/* End of interrupt for the interrupt being serviced. */
+void apic_eoi(void);
+
+/* Fixed-delivery IPI with vector to the CPU with this APIC ID. */
+void apic_send_ipi(uint32_t dest_apic_id, uint8_t vector);
+
+/* Fixed-delivery IPI with vector to the calling CPU itself. */
+void apic_send_self_ipi(uint8_t vector);
+
+/* INIT and STARTUP IPIs for bringing up an application processor. */
+void apic_send_init(uint32_t dest_apic_id);
+void apic_send_startup(uint32_t dest_apic_id, uint8_t page);
+
+/* Waits until the last IPI left the local APIC (xAPIC delivery status). */
+void apic_wait_icr_idle(void);
+
+/* Local APIC timer (vector, divide by 16). */
+void apic_timer_periodic(uint8_t vector, uint32_t initial_count);
+void apic_timer_oneshot(uint8_t vector, uint32_t initial_count);
+void apic_timer_stop(void);
+uint32_t apic_timer_current(void);
+
+#endif
