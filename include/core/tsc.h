@@ -27,6 +27,15 @@ uint64_t tsc_khz(void);
 bool tsc_is_calibrated(void);
 uint64_t tsc_ns_since_boot(void);
 
+/*
+ * A better measurement of the rate (core/time, against the HPET). Time
+ * since boot continues from where it was: it never steps backwards.
+ */
+void tsc_set_khz(uint64_t khz);
+
+/* Does the TSC tick at a constant rate in every power state (CPUID 0x80000007)? */
+bool tsc_is_invariant(void);
+
 /* Busy-waits at least ns nanoseconds (needs calibration). */
 void tsc_delay_ns(uint64_t ns);
 

@@ -44,6 +44,8 @@ void apic_wait_icr_idle(void);
 void apic_timer_periodic(uint8_t vector, uint32_t initial_count);
 void apic_timer_oneshot(uint8_t vector, uint32_t initial_count);
 void apic_timer_stop(void);
+/* Counts down from initial_count with no interrupt (for calibration). */
+void apic_timer_count_down(uint32_t initial_count);
 uint32_t apic_timer_current(void);
 
 #endif

@@ -25,6 +25,7 @@
 #include <core/printk.h>
 #include <core/serial.h>
 #include <core/string.h>
+#include <core/time.h>
 #include <core/tsc.h>
 #include <core/x86.h>
 #include <dev/fbcon.h>
@@ -244,10 +245,15 @@ static void step_clock(void)
                (unsigned long long)(tsc_khz() / 1000), (unsigned long long)(tsc_khz() % 1000));
 }
 
+/* Until the firmware's HPET table is read, the HPET is looked for where every PC puts it. */
+#define PC_HPET_ADDR 0xFED00000ull
+
 static void step_interrupts(void)
 {
     if (platform_init_interrupts(NULL) != 0)
         return;                 /* reported; the kernel runs with interrupts off */
+    if (time_init(PC_HPET_ADDR) != 0)
+        printk(LOG_WARNING, "time: no periodic tick; sleeps busy-wait");
     irq_enable();
 }
 

@@ -20,16 +20,19 @@
 #define CALIBRATE_MS        10
 #define CALIBRATE_SPIN_LIMIT 10000000ull   /* port reads; ~10 ms needs far fewer */
 #define DEFAULT_KHZ         1000000ull
+#define CPUID_INVARIANT_TSC (1u << 8)     /* leaf 0x80000007 EDX */
 #define MIN_PLAUSIBLE_KHZ   100000ull       /* 100 MHz */
 #define MAX_PLAUSIBLE_KHZ   20000000ull     /* 20 GHz */
 
 static uint64_t boot_tsc;
+static uint64_t base_tsc, base_ns;     /* tsc_set_khz rebases here: time never steps back */
 static uint64_t khz;
 static bool calibrated;     /* khz was measured, not assumed */
 
 void tsc_init_early(void)
 {
     boot_tsc = rdtsc();
+    base_tsc = boot_tsc;
 }
 
 /* The CPU's own word on its base frequency (CPUID leaf 0x16), in kHz; 0 if it says nothing. */
@@ -87,14 +90,36 @@ uint64_t tsc_khz(void)
     return khz;
 }
 
+static uint64_t ticks_to_ns(uint64_t ticks, uint64_t k)
+{
+    uint64_t hz = k * 1000;
+    /* split to avoid overflow: whole seconds, then the remainder */
+    return (ticks / hz) * 1000000000ull + (ticks % hz) * 1000000000ull / hz;
+}
+
 uint64_t tsc_ns_since_boot(void)
 {
     if (!khz)
         return 0;
-    uint64_t ticks = rdtsc() - boot_tsc;
-    uint64_t hz = khz * 1000;
-    /* split to avoid overflow: whole seconds, then the remainder */
-    return (ticks / hz) * 1000000000ull + (ticks % hz) * 1000000000ull / hz;
+    return base_ns + ticks_to_ns(rdtsc() - base_tsc, khz);
+}
+
+void tsc_set_khz(uint64_t new_khz)
+{
+    uint64_t irq = irq_save(), now = rdtsc();
+
+    if (khz)
+        base_ns += ticks_to_ns(now - base_tsc, khz);
+    base_tsc = now;
+    khz = new_khz;
+    calibrated = true;
+    irq_restore(irq);
+}
+
+bool tsc_is_invariant(void)
+{
+    return cpuid(0x80000000, 0).eax >= 0x80000007 &&
+           (cpuid(0x80000007, 0).edx & CPUID_INVARIANT_TSC);
 }
 
 void tsc_delay_ns(uint64_t ns)

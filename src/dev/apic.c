@@ -168,6 +168,13 @@ void apic_timer_oneshot(uint8_t vector, uint32_t initial_count)
     apic_write(REG_TIMER_INITIAL, initial_count);
 }
 
+void apic_timer_count_down(uint32_t initial_count)
+{
+    apic_write(REG_TIMER_DIVIDE, TIMER_DIVIDE_BY_16);
+    apic_write(REG_LVT_TIMER, LVT_MASKED);
+    apic_write(REG_TIMER_INITIAL, initial_count);
+}
+
 void apic_timer_stop(void)
 {
     apic_write(REG_LVT_TIMER, LVT_MASKED);

@@ -1,0 +1,32 @@
+/*
+ * include/dev/hpet.h - the High Precision Event Timer's main counter.
+ *
+ * Part of dev. Basalt uses the HPET as a clock (core/time reads it, and
+ * calibrates the TSC and the local APIC timer against it); its comparators
+ * are left alone. A 32-bit counter is extended to 64 bits in software, so
+ * it must be read at least once per wrap (the periodic tick does that).
+ */
+#ifndef BASALT_DEV_HPET_H
+#define BASALT_DEV_HPET_H
+
+#include <core/compiler.h>
+
+/*
+ * Maps the HPET block at phys, checks its capabilities (a period of at
+ * most 100 ns, as the specification requires) and starts the main counter.
+ * Returns 0, -ENOMEM, or -ENODEV when nothing sane answers there.
+ */
+int hpet_init(uint64_t phys);
+
+bool hpet_present(void);
+
+/* Counter period in femtoseconds (10^-15 s). */
+uint64_t hpet_period_fs(void);
+
+/* The main counter, extended to 64 bits. */
+uint64_t hpet_counter(void);
+
+/* Nanoseconds since hpet_init. */
+uint64_t hpet_ns(void);
+
+#endif
