@@ -14,7 +14,8 @@
 void tsc_init_early(void);
 
 /*
- * Measures the TSC rate over ~10 ms of PIT channel 2. Returns 0, or -EIO
+ * Measures the TSC rate against PIT channel 2 (the shortest of three 5 ms
+ * windows). Returns 0, or -EIO
  * when the PIT does not arm, never counts down, or gives a rate outside
  * 100 MHz..20 GHz; the rate is then taken from CPUID leaf 0x16 if the CPU
  * reports one, else assumed to be 1 GHz (timestamps are approximate).

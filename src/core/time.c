@@ -63,32 +63,70 @@ static bool on_tick(void *ctx)
     return true;
 }
 
-/* TSC rate measured against the HPET over CALIBRATE_NS. */
-static uint64_t tsc_khz_from_hpet(void)
+/*
+ * A reading of the reference clock and the measured counter taken close
+ * together: under emulation the CPU may stall between two reads, which
+ * would skew a 10 ms calibration by whole milliseconds. A pair whose two
+ * reference reads lie more than PAIR_SLACK_NS apart is taken again.
+ */
+#define PAIR_SLACK_NS   20000ull
+#define PAIR_TRIES      100
+
+struct pair {
+    uint64_t ref_ns;
+    uint64_t count;
+};
+
+static struct pair read_pair(uint64_t (*ref)(void), uint64_t (*counter)(void))
 {
-    uint64_t h0 = hpet_ns(), t0 = rdtsc(), h1, t1;
+    struct pair p = { 0, 0 };
+
+    for (int i = 0; i < PAIR_TRIES; i++) {
+        uint64_t a = ref(), c = counter(), b = ref();
+        p = (struct pair){ a + (b - a) / 2, c };
+        if (b - a <= PAIR_SLACK_NS)
+            break;
+    }
+    return p;
+}
+
+static uint64_t read_tsc(void)
+{
+    return rdtsc();
+}
+
+static uint64_t read_apic_timer(void)
+{
+    return apic_timer_current();
+}
+
+/* counter ticks per second, measured against ref over at least CALIBRATE_NS */
+static uint64_t measure_rate(uint64_t (*ref)(void), uint64_t (*counter)(void), bool down)
+{
+    struct pair p0 = read_pair(ref, counter), p1;
 
     do {
-        h1 = hpet_ns();
-    } while (h1 - h0 < CALIBRATE_NS);
-    t1 = rdtsc();
-    return (t1 - t0) * 1000000ull / (h1 - h0);
+        p1 = read_pair(ref, counter);
+    } while (p1.ref_ns - p0.ref_ns < CALIBRATE_NS);
+    uint64_t counted = down ? p0.count - p1.count : p1.count - p0.count;
+    return counted * 1000000000ull / (p1.ref_ns - p0.ref_ns);
+}
+
+/* TSC rate (kHz) measured against the HPET. */
+static uint64_t tsc_khz_from_hpet(void)
+{
+    return measure_rate(hpet_ns, read_tsc, false) / 1000;
 }
 
 /* Local APIC timer ticks per second, measured against time_ns. */
 static uint64_t apic_timer_rate(void)
 {
-    uint64_t n0, n1;
-    uint32_t left;
+    uint64_t hz;
 
     apic_timer_count_down(APIC_COUNT_START);
-    n0 = time_ns();
-    do {
-        n1 = time_ns();
-    } while (n1 - n0 < CALIBRATE_NS);
-    left = apic_timer_current();
+    hz = measure_rate(time_ns, read_apic_timer, true);
     apic_timer_stop();
-    return (uint64_t)(APIC_COUNT_START - left) * 1000000000ull / (n1 - n0);
+    return hz;
 }
 
 int time_init(uint64_t hpet_phys)
