@@ -41,7 +41,8 @@ kernel_entry64:
     jmp .halt
 .end:
 
-section .bss nobits alloc noexec write align=4096
+; Its own section: src/kernel.ld puts an unmapped guard page right below it.
+section .bootstack nobits alloc noexec write align=4096
 boot_stack_bottom:
     resb BOOT_STACK_SIZE
 boot_stack_top:

@@ -32,4 +32,15 @@
  */
 int fbcon_init(const struct boot_framebuffer *fb);
 
+/*
+ * Read-back, for tests (src/dev/tests/console_ktests.c). fbcon_size gives
+ * the screen's size in character cells (0 x 0 before fbcon_init succeeded).
+ * fbcon_cell_mismatches compares the pixels of cell (row, col), 0-based,
+ * with glyph ch drawn in ANSI colours fg on bg (0..15) and returns how many
+ * differ: 0 means the cell shows exactly that; -1 if there is no screen or
+ * the cell is off it. The cell under the cursor has its underline inverted.
+ */
+void fbcon_size(unsigned *cols, unsigned *rows);
+int fbcon_cell_mismatches(unsigned row, unsigned col, uint8_t ch, uint8_t fg, uint8_t bg);
+
 #endif

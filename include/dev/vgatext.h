@@ -30,4 +30,14 @@
  */
 int vgatext_init(const struct boot_framebuffer *fb);
 
+/*
+ * Read-back, for tests (src/dev/tests/console_ktests.c). vgatext_size gives
+ * the screen's size in characters (0 x 0 before vgatext_init succeeded).
+ * vgatext_cell_at returns the cell at (row, col), 0-based: the CP437
+ * character in bits 0-7 and the VGA attribute in bits 8-15 (background in
+ * 12-15, foreground in 8-11); -1 if there is no screen or the cell is off it.
+ */
+void vgatext_size(unsigned *cols, unsigned *rows);
+int vgatext_cell_at(unsigned row, unsigned col);
+
 #endif

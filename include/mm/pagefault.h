@@ -1,9 +1,9 @@
 /*
  * include/mm/pagefault.h - what a page fault (or a double fault) means.
  *
- * Part of mm; called by core/trap. A fault from user mode, or on a user
- * address, goes to the hook the process code installs (to deliver
- * SIGSEGV); a kernel fault is a bug and is reported in full. A fault in the
+ * Part of mm; called by core/trap. A fault raised in user mode goes to the
+ * hook the process code installs (to deliver SIGSEGV); a kernel fault, on
+ * any address, is a bug and is reported in full. A fault in the
  * guard page below a kernel stack is reported as "kernel stack overflow"
  * naming the stack. When the overflow leaves no stack to push the #PF frame
  * on, the CPU raises a double fault instead; that runs on its own IST stack
@@ -30,9 +30,10 @@ void pagefault_set_user_handler(pagefault_user_fn fn);
 bool pagefault_handle(struct trap_frame *f);
 
 /*
- * If addr lies in a kernel stack's guard page: prints "kernel stack
- * overflow" with the stack's name and range, remembers addr
- * (pagefault_last_guard_hit) and returns true.
+ * If addr lies in a kernel stack's guard page (a vmalloc'd stack or the
+ * boot stack): prints "kernel stack overflow" with the stack's name and
+ * range, remembers addr (pagefault_last_guard_hit) and returns true. A hit
+ * in another vmalloc area's guard is reported as an overrun (false).
  */
 bool pagefault_check_stack_overflow(uintptr_t addr);
 

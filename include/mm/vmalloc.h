@@ -49,9 +49,15 @@ size_t vmalloc_size(uintptr_t va);
 
 /*
  * If addr lies in the guard page of an area, returns true and the area's
- * name and mapped range [*lo, *hi) (any pointer may be NULL).
+ * name, mapped range [*lo, *hi) and whether it is a kernel stack (any
+ * pointer may be NULL). For a stack, a hit means it overflowed; for other
+ * areas, the area below ran over its end (or this one under its start).
  */
-bool vmalloc_guard_lookup(uintptr_t addr, const char **name, uintptr_t *lo, uintptr_t *hi);
+bool vmalloc_guard_lookup(uintptr_t addr, const char **name, uintptr_t *lo, uintptr_t *hi,
+                          bool *is_stack);
+
+/* Is [addr, addr + len) inside a kernel stack's mapped part? (For backtraces.) */
+bool vmalloc_in_stack(uintptr_t addr, size_t len);
 
 /* Areas live, and pages mapped by vmalloc and vmalloc_stack. */
 size_t vmalloc_area_count(void);

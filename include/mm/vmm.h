@@ -9,7 +9,8 @@
  * adds the cross-CPU shootdown).
  *
  * vmm_init replaces the boot page tables: a direct map of all RAM at
- * DIRECT_MAP_BASE (1 GiB or 2 MiB pages where the CPU and alignment allow),
+ * DIRECT_MAP_BASE (1 GiB or 2 MiB pages where the CPU and alignment allow;
+ * the kernel image's own frames read-only there),
  * the kernel image at KERNEL_VMA with W^X (text R-X, rodata R--, data and
  * bss RW-, all NX but text), no identity map and nothing at page 0; it turns
  * on CR0.WP, EFER.NXE, global pages and PAT (write-combining on PWT).
@@ -55,7 +56,9 @@ int vmm_init(void);
 /*
  * Maps one page of page_size (VMM_PAGE_4K/2M/1G) at va -> pa. Both must be
  * aligned to page_size. Returns 0; -EINVAL (misaligned, non-canonical,
- * user flag on a kernel address or the reverse, 1 GiB pages unsupported);
+ * user flag on a kernel address or the reverse, a kernel address through a
+ * user space, a global user page, a writable and executable kernel page,
+ * 1 GiB pages unsupported);
  * -EEXIST when something is mapped there already; -ENOMEM.
  */
 int vmm_map(struct vmm_space *as, uintptr_t va, uint64_t pa, size_t page_size,
@@ -75,10 +78,16 @@ int vmm_map_range(struct vmm_space *as, uintptr_t va, uint64_t pa, size_t len,
  */
 int vmm_unmap(struct vmm_space *as, uintptr_t va, uint64_t *pa);
 
-/* Unmaps every page in [va, va + len); returns how many pages it unmapped. */
+/*
+ * Unmaps every page lying wholly inside [va, va + len) (a huge page that
+ * sticks out is left mapped); returns how many pages it unmapped.
+ */
 size_t vmm_unmap_range(struct vmm_space *as, uintptr_t va, size_t len);
 
-/* New flags for the page at va. Returns 0, -ENOENT, or -EINVAL. */
+/*
+ * New flags for the page at va (VMM_OWNED is kept as it was mapped).
+ * Returns 0, -ENOENT, or -EINVAL for the combinations vmm_map refuses.
+ */
 int vmm_protect(struct vmm_space *as, uintptr_t va, uint32_t flags);
 
 /*
@@ -99,7 +108,11 @@ void vmm_space_destroy(struct vmm_space *as);
 /* Loads as into CR3. */
 void vmm_space_switch(struct vmm_space *as);
 
-/* Device memory: maps [pa, pa + len) uncached (or with VMM_WC) in the vmalloc area. */
+/*
+ * Device memory: maps [pa, pa + len) uncached (or write-combining with
+ * VMM_WC when the CPU has PAT; uncached otherwise) in the vmalloc area.
+ * NULL for len 0, a range beyond the physical address space, or no room.
+ */
 void *vmm_ioremap(uint64_t pa, size_t len, uint32_t flags);
 void vmm_iounmap(void *va);
 

@@ -10,6 +10,7 @@
 #include <core/printk.h>
 #include <core/x86.h>
 #include <mm/layout.h>
+#include <mm/vmalloc.h>
 
 #define MAX_EXTRA_STACKS 8
 
@@ -32,6 +33,8 @@ static bool frame_readable(uintptr_t fp)
     if (fp % 8 || end < fp)
         return false;
     if (fp >= (uintptr_t)__data_start && end <= (uintptr_t)__kernel_end)
+        return true;
+    if (vmalloc_in_stack(fp, 16))
         return true;
     for (size_t i = 0; i < extra_count; i++)
         if (fp >= extra_stacks[i].lo && end <= extra_stacks[i].hi)

@@ -294,6 +294,51 @@ static struct console fb_console = {
     .clear = fb_clear,
 };
 
+void fbcon_size(unsigned *cols, unsigned *rows)
+{
+    *cols = fbc.base ? fbc.cols : 0;
+    *rows = fbc.base ? fbc.rows : 0;
+}
+
+static uint32_t read_pixel(const uint8_t *p)
+{
+    switch (fbc.bytespp) {
+    case 4:
+        return *(const volatile uint32_t *)(const void *)p;
+    case 3: {
+        const volatile uint8_t *q = p;
+        return (uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16;
+    }
+    default:
+        return *(const volatile uint16_t *)(const void *)p;
+    }
+}
+
+int fbcon_cell_mismatches(unsigned row, unsigned col, uint8_t ch, uint8_t fg, uint8_t bg)
+{
+    const uint8_t *g = font_glyphs + (size_t)ch * font_glyph_bytes;
+    uint32_t fgv, bgv;
+    int bad = 0;
+
+    if (!fbc.base || row >= fbc.rows || col >= fbc.cols)
+        return -1;
+    fgv = fbc.palette[fg & 15];
+    bgv = fbc.palette[bg & 15];
+    /* the mapping is write-combining: drain pending writes before reading */
+    __asm__ __volatile__("mfence" ::: "memory");
+    for (unsigned y = 0; y < font_height; y++, g += font_row_bytes) {
+        const uint8_t *line = pixel_addr(col * font_width, row * font_height + y);
+        uint32_t bits = 0;
+
+        for (unsigned i = 0; i < font_row_bytes; i++)
+            bits |= (uint32_t)g[i] << (24 - 8 * i);
+        for (unsigned x = 0; x < font_width; x++, bits <<= 1, line += fbc.bytespp)
+            if (read_pixel(line) != ((bits & 0x80000000u) ? fgv : bgv))
+                bad++;
+    }
+    return bad;
+}
+
 /* A colour channel must be non-empty and lie inside the pixel. */
 static bool channel_ok(uint8_t pos, uint8_t size, unsigned bpp)
 {

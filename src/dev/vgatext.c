@@ -229,6 +229,19 @@ static void setup_hardware(void)
     outb(AC_INDEX_WRITE, (uint8_t)(v & ~AC_MODE_BLINK));
 }
 
+void vgatext_size(unsigned *cols, unsigned *rows)
+{
+    *cols = vga.cells ? vga.cols : 0;
+    *rows = vga.cells ? vga.rows : 0;
+}
+
+int vgatext_cell_at(unsigned row, unsigned col)
+{
+    if (!vga.cells || row >= vga.rows || col >= vga.cols)
+        return -1;
+    return *(volatile uint16_t *)&vga.cells[(size_t)row * vga.stride + col];
+}
+
 int vgatext_init(const struct boot_framebuffer *fb)
 {
     uint64_t phys = VGA_DEFAULT_PHYS;

@@ -12,6 +12,8 @@
 #include <mm/layout.h>
 #include <mm/vmalloc.h>
 
+extern char __boot_stack_guard[], boot_stack_bottom[];     /* src/kernel.ld, boot/entry64.asm */
+
 static pagefault_user_fn user_handler;
 static uintptr_t last_guard_hit;
 
@@ -29,13 +31,25 @@ bool pagefault_check_stack_overflow(uintptr_t addr)
 {
     const char *name;
     uintptr_t lo, hi;
+    bool is_stack;
 
-    if (!vmalloc_guard_lookup(addr, &name, &lo, &hi))
+    if (addr >= (uintptr_t)__boot_stack_guard && addr < (uintptr_t)boot_stack_bottom) {
+        last_guard_hit = addr;
+        printk(LOG_EMERG, "kernel stack overflow: %#lx is in the guard page below the boot "
+               "stack", (unsigned long)addr);
+        return true;
+    }
+    if (!vmalloc_guard_lookup(addr, &name, &lo, &hi, &is_stack))
         return false;
     last_guard_hit = addr;
-    printk(LOG_EMERG, "kernel stack overflow: %#lx is in the guard page below stack '%s' "
-           "[%#lx-%#lx)", (unsigned long)addr, name, (unsigned long)lo, (unsigned long)hi);
-    return true;
+    if (is_stack)
+        printk(LOG_EMERG, "kernel stack overflow: %#lx is in the guard page below stack '%s' "
+               "[%#lx-%#lx)", (unsigned long)addr, name, (unsigned long)lo, (unsigned long)hi);
+    else
+        printk(LOG_EMERG, "vmalloc overrun: %#lx is in the guard page between the area "
+               "below and '%s' [%#lx-%#lx)", (unsigned long)addr, name, (unsigned long)lo,
+               (unsigned long)hi);
+    return is_stack;
 }
 
 bool pagefault_handle(struct trap_frame *f)
@@ -44,7 +58,12 @@ bool pagefault_handle(struct trap_frame *f)
     bool from_user = (f->cs & 3) != 0;
     char sym[96];
 
-    if ((from_user || addr < USER_END) && user_handler && user_handler(f, addr))
+    /*
+     * Only faults raised in user mode go to the process code: a kernel
+     * fault on a user address is a kernel bug until copy-from-user paths
+     * mark their instructions as allowed to fault.
+     */
+    if (from_user && user_handler && user_handler(f, addr))
         return true;
     if (pagefault_check_stack_overflow(addr))
         return false;

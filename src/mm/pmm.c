@@ -15,6 +15,7 @@
 #include <core/printk.h>
 #include <core/string.h>
 #include <core/x86.h>
+#include <core/format.h>
 #include <mm/frame_bitmap.h>
 #include <mm/layout.h>
 #include <mm/memmap.h>
@@ -63,17 +64,44 @@ static void reserve_symbol_table(const struct boot_info *bi)
     }
 }
 
+/* Adds a range; when the map is full, merging what is there usually makes room. */
+static void add_range(uint64_t base, uint64_t length, uint32_t type)
+{
+    if (memmap_add(&map, base, length, type) == -ENOSPC) {
+        memmap_clean(&map);
+        map.overflow = false;
+        memmap_add(&map, base, length, type);
+    }
+}
+
+/* Physical address bits this CPU implements (CPUID 0x80000008), 36 if it does not say. */
+static unsigned phys_addr_bits(void)
+{
+    if (cpuid(0x80000000, 0).eax < 0x80000008)
+        return 36;
+    return cpuid(0x80000008, 0).eax & 0xFF;
+}
+
 static int build_map(const struct boot_info *bi)
 {
+    uint64_t limit = MIN(DIRECT_MAP_WINDOW, 1ull << phys_addr_bits());
+
     memmap_init(&map);
     for (size_t i = 0; i < bi->mmap_count; i++)
-        memmap_add(&map, bi->mmap[i].base, bi->mmap[i].length, bi->mmap[i].type);
+        add_range(bi->mmap[i].base, bi->mmap[i].length, bi->mmap[i].type);
+    if (bi->mmap_truncated)
+        printk(LOG_WARNING, "pmm: the loader's memory map has more than %d entries; the rest "
+               "is ignored", BOOT_MAX_MMAP);
     if (bi->efi_mmap &&
         memmap_add_efi(&map, bi->efi_mmap, bi->efi_mmap_size, bi->efi_desc_size) != 0)
-        printk(LOG_WARNING, "pmm: EFI memory map unreadable; using the multiboot map alone");
+        printk(LOG_WARNING, "pmm: EFI memory map unreadable or too large; it refines the "
+               "multiboot map only partly");
     memmap_clean(&map);
-    /* RAM claimed beyond what the direct map window can hold is firmware garbage */
-    memmap_reserve(&map, DIRECT_MAP_WINDOW, UINT64_MAX, BOOT_MEM_RESERVED);
+    /* RAM claimed beyond what the CPU can address or the direct map can hold is garbage */
+    if (memmap_highest(&map, BOOT_MEM_USABLE) > limit)
+        printk(LOG_WARNING, "pmm: ignoring RAM above %#llx (beyond the CPU's %u address bits "
+               "or the direct map)", (unsigned long long)limit, phys_addr_bits());
+    memmap_reserve(&map, limit, UINT64_MAX, BOOT_MEM_RESERVED);
     if (map.overflow)
         printk(LOG_WARNING, "pmm: firmware memory map too large; some ranges ignored");
     usable_bytes = memmap_total(&map, BOOT_MEM_USABLE);
@@ -122,6 +150,10 @@ int pmm_init(const struct boot_info *bi)
     if (err)
         return err;
 
+    /* the bitmaps' frames are never the allocator's: freeing one is a foreign free */
+    reserve_usable(home, home + bytes, MEMMAP_BOOT_DATA);
+    reserved_bytes += bytes;
+
     uint64_t *used = phys_to_virt(home);
     frame_bitmap_init(&bitmap, used, used + words, nframes);
     for (size_t i = 0; i < map.count; i++) {
@@ -130,10 +162,6 @@ int pmm_init(const struct boot_info *bi)
         if (r->type == BOOT_MEM_USABLE && lo < hi)
             frame_bitmap_add_free(&bitmap, lo / PAGE_SIZE, (hi - lo) / PAGE_SIZE);
     }
-    err = frame_bitmap_claim(&bitmap, home / PAGE_SIZE, bytes / PAGE_SIZE);
-    if (err)
-        return err;
-    reserved_bytes += bytes;
     return 0;
 }
 

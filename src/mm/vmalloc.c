@@ -179,7 +179,8 @@ size_t vmalloc_size(uintptr_t va)
     return size;
 }
 
-bool vmalloc_guard_lookup(uintptr_t addr, const char **name, uintptr_t *lo, uintptr_t *hi)
+bool vmalloc_guard_lookup(uintptr_t addr, const char **name, uintptr_t *lo, uintptr_t *hi,
+                          bool *is_stack)
 {
     for (struct vm_area *a = areas; a; a = a->next)
         if (addr >= a->base && addr < a->base + PAGE_SIZE) {
@@ -189,8 +190,19 @@ bool vmalloc_guard_lookup(uintptr_t addr, const char **name, uintptr_t *lo, uint
                 *lo = a->base + PAGE_SIZE;
             if (hi)
                 *hi = a->base + PAGE_SIZE + a->size;
+            if (is_stack)
+                *is_stack = a->kind == AREA_STACK;
             return true;
         }
+    return false;
+}
+
+bool vmalloc_in_stack(uintptr_t addr, size_t len)
+{
+    for (struct vm_area *a = areas; a; a = a->next)
+        if (a->kind == AREA_STACK && addr >= a->base + PAGE_SIZE &&
+            addr + len <= a->base + PAGE_SIZE + a->size && addr + len >= addr)
+            return true;
     return false;
 }
 

@@ -42,6 +42,8 @@
 #define CPUID_1_EDX_PAT         (1u << 16)
 #define CPUID_EXT_EDX_1G        (1u << 26)
 
+extern char __boot_stack_guard[];       /* src/kernel.ld: left unmapped */
+
 struct vmm_space vmm_kernel;
 static bool kernel_half_sealed;     /* after vmm_init: no new kernel PML4 slots */
 static bool early;                  /* before the switch: tables must sit below 4 GiB */
@@ -190,6 +192,27 @@ static int size_level(size_t page_size)
     }
 }
 
+/*
+ * Combinations no caller may ask for: a user flag on a kernel address (or
+ * the reverse), kernel addresses through a user space (its table counts
+ * would be wrong: the kernel half is shared), global user pages (they would
+ * survive an address-space switch), and writable+executable kernel pages.
+ */
+static bool flags_allowed(const struct vmm_space *as, uintptr_t va, uint32_t flags)
+{
+    bool user = is_user_va(va);
+
+    if (!!(flags & VMM_USER) != user)
+        return false;
+    if (!user && as != &vmm_kernel)
+        return false;
+    if (user && (flags & VMM_GLOBAL))
+        return false;
+    if (!user && (flags & VMM_WRITE) && (flags & VMM_EXEC))
+        return false;
+    return true;
+}
+
 static uint64_t irq_lock(void)
 {
     return irq_save();
@@ -205,7 +228,7 @@ int vmm_map(struct vmm_space *as, uintptr_t va, uint64_t pa, size_t page_size,
 
     if (!level || va % page_size || pa % page_size || !canonical(va) ||
         !canonical(va + page_size - 1) || (level == 3 && !have_1g) ||
-        pa >= (1ull << 52) || (!!(flags & VMM_USER) != is_user_va(va)) || va < USER_BASE)
+        pa >= PHYS_ADDR_LIMIT || !flags_allowed(as, va, flags) || va < USER_BASE)
         return -EINVAL;
     irq = irq_lock();
     err = walk(as, va, level, true, path);
@@ -282,8 +305,12 @@ int vmm_unmap(struct vmm_space *as, uintptr_t va, uint64_t *pa)
             *pa = (e & PTE_ADDR & ~(level_size(level) - 1)) + (va & (level_size(level) - 1));
         *path[level] = 0;
         flush_page(as, va);
-        if (prune(as, va, path, level) && is_current(as))
-            write_cr3(read_cr3());      /* drop cached paging structures too */
+        /*
+         * Freed tables may sit in the paging-structure caches whatever space
+         * is loaded (kernel tables are shared): a CR3 reload drops them.
+         */
+        if (prune(as, va, path, level) && (is_current(as) || !is_user_va(va)))
+            write_cr3(read_cr3());
     }
     irq_restore(irq);
     return err;
@@ -291,18 +318,25 @@ int vmm_unmap(struct vmm_space *as, uintptr_t va, uint64_t *pa)
 
 size_t vmm_unmap_range(struct vmm_space *as, uintptr_t va, size_t len)
 {
+    uintptr_t start = va, end = va + len;
     size_t n = 0;
-    uintptr_t end = va + len;
 
+    if (end < va)
+        end = UINTPTR_MAX;              /* clamp a range that wraps */
     while (va < end) {
-        size_t page_size;
-        if (vmm_translate(as, va, NULL, NULL, &page_size) == 0) {
-            vmm_unmap(as, ALIGN_DOWN(va, page_size), NULL);
+        size_t page_size = PAGE_SIZE;
+        uintptr_t page;
+
+        if (vmm_translate(as, va, NULL, NULL, &page_size) != 0)
+            page_size = PAGE_SIZE;
+        page = ALIGN_DOWN(va, page_size);
+        /* a huge page only partly inside the range is left mapped */
+        if (page >= start && page + page_size - 1 <= end - 1 &&
+            vmm_unmap(as, page, NULL) == 0)
             n++;
-            va = ALIGN_DOWN(va, page_size) + page_size;
-        } else {
-            va = ALIGN_DOWN(va, PAGE_SIZE) + PAGE_SIZE;
-        }
+        if (page + page_size < page)
+            break;                      /* wrapped past the top of the address space */
+        va = page + page_size;
     }
     return n;
 }
@@ -339,7 +373,8 @@ int vmm_protect(struct vmm_space *as, uintptr_t va, uint32_t flags)
     uint64_t irq;
     int level, err;
 
-    if (!!(flags & VMM_USER) != is_user_va(va))
+    flags &= ~VMM_OWNED;                /* ownership is fixed when the page is mapped */
+    if (!flags_allowed(as, va, flags))
         return -EINVAL;
     irq = irq_lock();
     err = find_leaf(as, va, path, &level);
@@ -445,14 +480,18 @@ void vmm_space_destroy(struct vmm_space *as)
 
 void *vmm_ioremap(uint64_t pa, size_t len, uint32_t flags)
 {
-    uint64_t base = ALIGN_DOWN(pa, PAGE_SIZE);
-    size_t size = ALIGN_UP(pa + len, PAGE_SIZE) - base;
-    uintptr_t va = vmalloc_reserve(size, "ioremap");
+    uint64_t base = ALIGN_DOWN(pa, PAGE_SIZE), size;
+    uintptr_t va;
 
-    if (!va || !len)
+    if (!len || pa >= PHYS_ADDR_LIMIT || len > PHYS_ADDR_LIMIT - pa)
         return NULL;
-    if (!(flags & VMM_WC))
-        flags |= VMM_NOCACHE;
+    size = ALIGN_UP(pa + len, PAGE_SIZE) - base;
+    va = vmalloc_reserve(size, "ioremap");
+    if (!va)
+        return NULL;
+    /* write-combining needs PAT; without it, uncached is the safe choice */
+    if (!(flags & VMM_WC) || !have_pat)
+        flags = (flags & ~VMM_WC) | VMM_NOCACHE;
     if (vmm_map_range(&vmm_kernel, va, base, size, (flags & (VMM_WRITE | VMM_WC | VMM_NOCACHE)) |
                       VMM_WRITE | VMM_GLOBAL)) {
         vmalloc_release(va);
@@ -486,10 +525,17 @@ static bool direct_mapped(uint32_t type)
            type == MEMMAP_BOOT_DATA || type == MEMMAP_LOW_MEMORY;
 }
 
-/* Maps every RAM-like range, joining neighbours so huge pages line up. */
+/*
+ * Maps every RAM-like range, joining neighbours so huge pages line up. A
+ * run starts after the last page the previous run mapped (two ranges may
+ * share a page across a sub-page gap). The kernel image is mapped
+ * read-only here: writing it through the direct map would defeat W^X.
+ */
 static int build_direct_map(void)
 {
     const struct memmap *m = pmm_memmap();
+    uint64_t mapped_end = 0;
+    uint64_t img_lo = (uintptr_t)__kernel_phys_start, img_hi = ALIGN_UP((uintptr_t)__kernel_phys_end, PAGE_SIZE);
 
     for (size_t i = 0; i < m->count;) {
         uint64_t base, end;
@@ -497,15 +543,28 @@ static int build_direct_map(void)
             i++;
             continue;
         }
-        base = ALIGN_DOWN(m->ranges[i].base, PAGE_SIZE);
+        base = MAX(ALIGN_DOWN(m->ranges[i].base, PAGE_SIZE), mapped_end);
         end = m->ranges[i].end;
         for (i++; i < m->count && direct_mapped(m->ranges[i].type) && m->ranges[i].base == end; i++)
             end = m->ranges[i].end;
         end = ALIGN_UP(end, PAGE_SIZE);
-        int err = vmm_map_range(&vmm_kernel, DIRECT_MAP_BASE + base, base, end - base,
+        if (base >= end)
+            continue;
+        /* [base, end) minus the image, which gets its own read-only mapping */
+        uint64_t cut_lo = MAX(base, MIN(end, img_lo)), cut_hi = MIN(end, MAX(base, img_hi));
+        int err = 0;
+        if (cut_lo > base)
+            err = vmm_map_range(&vmm_kernel, DIRECT_MAP_BASE + base, base, cut_lo - base,
+                                VMM_WRITE | VMM_GLOBAL);
+        if (!err && cut_hi > cut_lo)
+            err = vmm_map_range(&vmm_kernel, DIRECT_MAP_BASE + cut_lo, cut_lo, cut_hi - cut_lo,
+                                VMM_GLOBAL);
+        if (!err && end > cut_hi)
+            err = vmm_map_range(&vmm_kernel, DIRECT_MAP_BASE + cut_hi, cut_hi, end - cut_hi,
                                 VMM_WRITE | VMM_GLOBAL);
         if (err)
             return err;
+        mapped_end = end;
     }
     return 0;
 }
@@ -558,7 +617,9 @@ int vmm_init(void)
         (err = build_direct_map()) ||
         (err = map_image((uintptr_t)__text_start, (uintptr_t)__text_end, VMM_EXEC)) ||
         (err = map_image((uintptr_t)__rodata_start, (uintptr_t)__rodata_end, 0)) ||
-        (err = map_image((uintptr_t)__data_start, (uintptr_t)__kernel_end, VMM_WRITE)))
+        (err = map_image((uintptr_t)__data_start, (uintptr_t)__boot_stack_guard, VMM_WRITE)) ||
+        (err = map_image((uintptr_t)__boot_stack_guard + PAGE_SIZE, (uintptr_t)__kernel_end,
+                         VMM_WRITE)))
         return err;
     vmm_space_switch(&vmm_kernel);
     kernel_half_sealed = true;

@@ -21,6 +21,17 @@ at the first matching line; --exit pass|fail requires the kernel to exit
 through isa-debug-exit with that status; a run with neither ends at
 --timeout, or fails if QEMU ends other than through isa-debug-exit (e.g. a
 triple fault, which -no-reboot turns into QEMU exiting with status 0).
+--ktest-complete checks the in-kernel test runner's own accounting: it
+announced N tests ("ktest: running N of M tests"), printed N PASS/FAIL
+lines and closed with "P passed, F failed", P + F == N >= 1.
+
+QEMU monitor (a unix socket; the driver makes one in its temporary
+directory when it needs it): --monitor-command-after REGEX CMD runs CMD
+(e.g. nmi) once a line matches REGEX; --screendump PATH saves the screen
+when the run stops with QEMU still running (--until or --timeout), and
+--expect-screen-ink FRACTION requires that much of the screendump's pixel
+rows to be drawn on (not the background colour), i.e. that a screen
+console drew the log.
 
 Examples:
   basalt_qemu.py --elf build/debug/src/basalt.elf --cmdline ktest \\
@@ -28,6 +39,9 @@ Examples:
   basalt_qemu.py --elf basalt.elf --firmware uefi \\
       --until '^basalt: boot complete' --report-boot-time '^Basalt \\S+ booting'
   basalt_qemu.py --iso build/debug/basalt.iso --interactive
+  basalt_qemu.py --elf basalt.elf --allow-panic \\
+      --monitor-command-after '^basalt: boot complete' nmi \\
+      --expect '^EXCEPTION: NMI' --until '^basalt: system halted'
 
 Command-line transport (measured with GRUB 2.06-13 on Debian 12): GRUB's
 multiboot2 loader builds the kernel command line from the words after the
@@ -49,6 +63,7 @@ import re
 import shlex
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -74,6 +89,9 @@ QEMU_RC_PASS = (EXIT_PASS_VALUE << 1) | 1  # 33
 QEMU_RC_FAIL = (EXIT_FAIL_VALUE << 1) | 1  # 35
 
 DEFAULT_REJECT = r"^PANIC:"
+# The ktest runner's first and last lines (src/core/ktest.c), for --ktest-complete.
+KTEST_RUNNING_RE = re.compile(r"^ktest: running ([0-9]+) of ([0-9]+) tests")
+KTEST_CLOSING_RE = re.compile(r"^([0-9]+) passed, ([0-9]+) failed$")
 TAIL_LINES = 40
 REJECT_GRACE_S = 1.0      # keep reading this long after a rejected line
 CACHE_KEEP = 16           # ISOs (~20 MB each) kept in the cache ...
@@ -259,14 +277,15 @@ def qemu_command(args, iso, tmpdir):
         # QEMU's default display (GTK with qemu-system-gui)
     else:
         cmd += ["-display", "none"]
+    monitor = monitor_path(args, tmpdir)
     if args.interactive:
         cmd += ["-serial", "mon:stdio"]
-        if args.monitor_socket:
-            cmd += ["-monitor", f"unix:{args.monitor_socket},server=on,wait=off"]
+        if monitor:
+            cmd += ["-monitor", f"unix:{qemu_opt(monitor)},server=on,wait=off"]
     else:
         cmd += ["-serial", "stdio"]
-        if args.monitor_socket:
-            cmd += ["-monitor", f"unix:{args.monitor_socket},server=on,wait=off"]
+        if monitor:
+            cmd += ["-monitor", f"unix:{qemu_opt(monitor)},server=on,wait=off"]
         else:
             cmd += ["-monitor", "none"]
     cmd += ["-device", f"isa-debug-exit,iobase={EXIT_PORT:#x},iosize=0x04"]
@@ -293,6 +312,108 @@ def qemu_command(args, iso, tmpdir):
     for raw in args.qemu_arg:
         cmd += [raw]
     return cmd
+
+
+def monitor_path(args, tmpdir):
+    """The QEMU monitor's unix socket: --monitor-socket, else one in tmpdir
+    when the driver itself needs the monitor, else None (no monitor)."""
+    if args.monitor_socket:
+        return args.monitor_socket
+    if args.monitor_command_after or args.screendump or args.expect_screen_ink is not None:
+        return os.path.join(tmpdir, "monitor.sock")
+    return None
+
+
+class Monitor:
+    """A client of QEMU's human monitor on a unix socket: one command at a
+    time, each answered up to the next "(qemu) " prompt."""
+
+    PROMPT = b"(qemu) "
+
+    def __init__(self, path, timeout=10.0):
+        deadline = time.monotonic() + timeout
+        while True:
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                sock.settimeout(timeout)
+                sock.connect(path)
+                break
+            except (FileNotFoundError, ConnectionRefusedError):
+                sock.close()
+                if time.monotonic() >= deadline:
+                    raise OSError(f"cannot connect to the QEMU monitor at {path}")
+                time.sleep(0.05)
+        self.sock = sock
+        self._read_to_prompt()      # the greeting
+
+    def _read_to_prompt(self):
+        buf = b""
+        while not ANSI_RE.sub(b"", buf).endswith(self.PROMPT):
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise OSError("the QEMU monitor closed its socket")
+            buf += chunk
+        return buf
+
+    def command(self, cmd):
+        """Runs cmd; returns the monitor's answer (echo and prompt removed)."""
+        self.sock.sendall(cmd.encode("utf-8") + b"\n")
+        out = ANSI_RE.sub(b"", self._read_to_prompt()).decode("utf-8", errors="replace")
+        out = out[:-len(self.PROMPT)]
+        # the monitor echoes the command as it is typed (redrawn after each
+        # key) up to the newline; its answer follows
+        _, _, answer = out.partition("\n")
+        return "\n".join(l.rstrip() for l in re.split(r"\r\n|\r|\n", answer) if l.strip())
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+def read_ppm(path):
+    """(width, height, pixel bytes) of a binary PPM (P6, maxval < 256)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    fields, pos = [], 0
+    while len(fields) < 4:
+        while pos < len(data) and data[pos:pos + 1].isspace():
+            pos += 1
+        if data[pos:pos + 1] == b"#":
+            while pos < len(data) and data[pos:pos + 1] != b"\n":
+                pos += 1
+            continue
+        start = pos
+        while pos < len(data) and not data[pos:pos + 1].isspace():
+            pos += 1
+        if start == pos:
+            raise ValueError("truncated PPM header")
+        fields.append(data[start:pos])
+    if fields[0] != b"P6" or int(fields[3]) > 255:
+        raise ValueError("not a binary 8-bit PPM (P6)")
+    w, h = int(fields[1]), int(fields[2])
+    pixels = data[pos + 1:pos + 1 + w * h * 3]
+    if len(pixels) != w * h * 3:
+        raise ValueError("truncated PPM pixel data")
+    return w, h, pixels
+
+
+def screen_ink(path):
+    """The fraction of the image's pixel rows that hold at least one pixel
+    other than the background (the most common colour)."""
+    w, h, px = read_ppm(path)
+    if w == 0 or h == 0:
+        return 0.0
+    counts = {}
+    for y in range(0, h, max(1, h // 64)):          # sample rows for the background
+        row = px[y * w * 3:(y + 1) * w * 3]
+        for x in range(0, w * 3, 3):
+            c = row[x:x + 3]
+            counts[c] = counts.get(c, 0) + 1
+    bg_row = max(counts, key=counts.get) * w
+    inked = sum(1 for y in range(h) if px[y * w * 3:(y + 1) * w * 3] != bg_row)
+    return inked / h
 
 
 def _set_pdeathsig():
@@ -359,6 +480,11 @@ class Run:
         self.rc = None
         self.stderr = b""
         self.boot_time = None
+        self.monitor_pending = []  # commands whose line has arrived, not yet sent
+        self.monitor_fired = set()  # indexes into args.monitor_command_after
+        self.monitor_error = None
+        self.screen_ink = None     # fraction of pixel rows drawn on (screendump)
+        self.screen_error = None
 
     def _on_line(self, t, line):
         with self.cond:
@@ -386,6 +512,10 @@ class Run:
                 if self.until_hit is None and self.args.until_re \
                         and self.args.until_re.search(line):
                     self.until_hit = idx
+                for i, (rx, cmd) in enumerate(self.args.monitor_after_re):
+                    if i not in self.monitor_fired and rx.search(line):
+                        self.monitor_fired.add(i)
+                        self.monitor_pending.append((idx, cmd))
             self.cond.notify_all()
 
     def execute(self):
@@ -408,11 +538,20 @@ class Run:
             err_thread.start()
             deadline = t0 + args.timeout
             reject_deadline = None
+            monitor = None
             try:
                 with self.cond:
                     while not self.eof:
                         if self.until_hit is not None:
                             break
+                        if self.monitor_pending and self.monitor_error is None:
+                            pending, self.monitor_pending = self.monitor_pending, []
+                            self.cond.release()     # let serial lines in meanwhile
+                            try:
+                                monitor = self._monitor_commands(monitor, tmpdir, pending)
+                            finally:
+                                self.cond.acquire()
+                            continue
                         now = time.monotonic()
                         if self.reject_hit is not None and reject_deadline is None:
                             reject_deadline = now + REJECT_GRACE_S
@@ -423,7 +562,11 @@ class Run:
                             break
                         wait_until = min(deadline, reject_deadline or deadline)
                         self.cond.wait(timeout=min(0.25, max(0.0, wait_until - now)))
+                if self.reject_hit is None and (args.screendump or args.expect_screen_ink is not None):
+                    monitor = self._screendump(monitor, tmpdir, proc)
             finally:
+                if monitor is not None:
+                    monitor.close()
                 if self.eof:
                     # The serial pipe closed: QEMU is on its way out.
                     try:
@@ -445,6 +588,57 @@ class Run:
                     self.log.write(f"# qemu stderr: {l}\n")
             self.log.write(f"# qemu exit status {self.rc}"
                            + (" (stopped by the driver)" if self.stopped_by_us else "") + "\n")
+            self.log.flush()
+
+    def _monitor(self, monitor, tmpdir):
+        return monitor or Monitor(monitor_path(self.args, tmpdir))
+
+    def _monitor_commands(self, monitor, tmpdir, pending):
+        """Sends the monitor commands whose serial line has arrived."""
+        for idx, cmd in pending:
+            try:
+                monitor = self._monitor(monitor, tmpdir)
+                answer = monitor.command(cmd)
+            except OSError as e:
+                self.monitor_error = f"monitor command '{cmd}' (after line {idx + 1}) failed: {e}"
+                self._log_note(self.monitor_error)
+                break
+            self._log_note(f"monitor after line {idx + 1}: {cmd}"
+                           + (f" -> {answer!r}" if answer else ""))
+            log_verbose(self.args, f"monitor: {cmd}" + (f" -> {answer!r}" if answer else ""))
+        return monitor
+
+    def _screendump(self, monitor, tmpdir, proc):
+        """Dumps the screen of a QEMU that is still running; measures its ink."""
+        args = self.args
+        if proc.poll() is not None:
+            self.screen_error = f"no screendump: QEMU had already ended ({describe_rc(proc.returncode)})"
+            return monitor
+        path = os.path.abspath(args.screendump) if args.screendump \
+            else os.path.join(tmpdir, "screen.ppm")
+        try:
+            if os.path.dirname(path):
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+            try:
+                os.unlink(path)         # so a stale file cannot pass for a new one
+            except FileNotFoundError:
+                pass
+            monitor = self._monitor(monitor, tmpdir)
+            answer = monitor.command(f"screendump {path}")
+            if answer:
+                raise OSError(answer)
+            self.screen_ink = screen_ink(path)
+        except (OSError, ValueError) as e:
+            self.screen_error = f"screendump failed: {e}"
+            self._log_note(self.screen_error)
+            return monitor
+        self._log_note(f"screendump {path}: {self.screen_ink:.1%} of pixel rows drawn on")
+        return monitor
+
+    def _log_note(self, note):
+        """A '# ' line in the serial log (the reader thread writes there too)."""
+        with self.cond:
+            self.log.write(f"# {note}\n")
             self.log.flush()
 
     def qemu_failed_to_start(self):
@@ -483,6 +677,30 @@ class Run:
             if not any(rx.search(line) for _, line in self.lines):
                 return f"no serial line matched --expect-unordered '{rx.pattern}' ({self.ending()})"
 
+        if args.ktest_complete:
+            reason = self._judge_ktest_complete()
+            if reason:
+                return reason
+
+        if self.monitor_error:
+            return self.monitor_error
+        if self.monitor_pending:
+            return (f"the run stopped before monitor command '{self.monitor_pending[0][1]}' "
+                    f"was sent ({self.ending()})")
+        for i, (rx, cmd) in enumerate(args.monitor_after_re):
+            if i not in self.monitor_fired:
+                return (f"no serial line matched --monitor-command-after '{rx.pattern}', "
+                        f"so '{cmd}' was never sent ({self.ending()})")
+
+        if args.expect_screen_ink is not None:
+            if self.screen_error:
+                return self.screen_error
+            if self.screen_ink < args.expect_screen_ink:
+                return (f"the screen is nearly blank: {self.screen_ink:.1%} of its pixel rows "
+                        f"are drawn on, --expect-screen-ink wants {args.expect_screen_ink:.1%}")
+        elif args.screendump and self.screen_error:
+            return self.screen_error
+
         if args.until_re is not None and self.until_hit is None:
             if self.timed_out:
                 return f"timed out after {args.timeout:g} s waiting for --until '{args.until_re.pattern}'"
@@ -502,6 +720,40 @@ class Run:
             # least end through isa-debug-exit; anything else is a crash.
             if self.rc == 0 or self.rc is None or self.rc < 0 or self.rc & 1 == 0:
                 return f"QEMU ended unexpectedly: {describe_rc(self.rc)}"
+        return None
+
+
+    def _judge_ktest_complete(self):
+        """The ktest runner ran every test it announced: one "ktest: running N
+        of M tests" line, then the closing "P passed, F failed" with
+        P + F == N >= 1, and as many PASS / FAIL lines as it counts."""
+        running = [(i, m) for i, (_, line) in enumerate(self.lines)
+                   if (m := KTEST_RUNNING_RE.search(line))]
+        if not running:
+            return f"--ktest-complete: no '{KTEST_RUNNING_RE.pattern}' line ({self.ending()})"
+        if len(running) > 1:
+            return (f"--ktest-complete: {len(running)} '{KTEST_RUNNING_RE.pattern}' lines "
+                    "(the runner started more than once)")
+        start, m = running[0]
+        announced = int(m.group(1))
+        if announced == 0:
+            return "--ktest-complete: the runner selected no test"
+        end = next((i for i in range(start + 1, len(self.lines))
+                    if KTEST_CLOSING_RE.search(self.lines[i][1])), None)
+        if end is None:
+            return (f"--ktest-complete: no closing 'N passed, M failed' line after "
+                    f"'ktest: running {announced} ...' ({self.ending()})")
+        c = KTEST_CLOSING_RE.search(self.lines[end][1])
+        passed, failed = int(c.group(1)), int(c.group(2))
+        if passed + failed != announced:
+            return (f"--ktest-complete: the runner announced {announced} tests but closed with "
+                    f"{passed} passed + {failed} failed")
+        body = [line for _, line in self.lines[start + 1:end]]
+        n_pass = sum(1 for line in body if line.startswith("ktest: PASS "))
+        n_fail = sum(1 for line in body if line.startswith("ktest: FAIL "))
+        if (n_pass, n_fail) != (passed, failed):
+            return (f"--ktest-complete: {n_pass} 'ktest: PASS' and {n_fail} 'ktest: FAIL' lines, "
+                    f"but the closing line counts {passed} passed, {failed} failed")
         return None
 
 
@@ -583,6 +835,10 @@ def parse_args(argv):
                    help=f"fail if any line matches (default '{DEFAULT_REJECT}')")
     p.add_argument("--allow-panic", action="store_true",
                    help=f"do not reject '{DEFAULT_REJECT}' lines")
+    p.add_argument("--ktest-complete", action="store_true",
+                   help="the ktest runner must finish what it announced: one 'ktest: running N "
+                        "of M tests' line, then 'P passed, F failed' with P + F == N >= 1 and "
+                        "that many 'ktest: PASS' / 'ktest: FAIL' lines in between")
     p.add_argument("--until", default=None, metavar="REGEX",
                    help="stop QEMU as soon as a line matches, then judge")
     p.add_argument("--exit", choices=["pass", "fail", "any"], default="any",
@@ -595,6 +851,17 @@ def parse_args(argv):
     p.add_argument("--gdb", action="store_true", help="gdbstub on :1234, start paused (-s -S)")
     p.add_argument("--monitor-socket", default=None, metavar="PATH",
                    help="QEMU monitor on a unix socket")
+    p.add_argument("--monitor-command-after", nargs=2, action="append", default=[],
+                   metavar=("REGEX", "CMD"),
+                   help="when the first line matches REGEX, run CMD in the QEMU monitor "
+                        "(e.g. nmi); the run fails if no line matches (repeatable)")
+    p.add_argument("--screendump", default=None, metavar="PATH",
+                   help="when the run stops (--until or --timeout) with QEMU still running, "
+                        "save the screen there as a PPM (monitor 'screendump')")
+    p.add_argument("--expect-screen-ink", type=float, default=None, metavar="FRACTION",
+                   help="take a screendump (to --screendump or a temporary file) and require "
+                        "at least FRACTION (0..1) of its pixel rows to hold a pixel other than "
+                        "the background (the most common colour)")
     p.add_argument("--report-boot-time", default=None, metavar="REGEX",
                    help="print the time from QEMU start to the first line matching REGEX")
     p.add_argument("--repeat", type=int, default=1, metavar="N",
@@ -616,6 +883,12 @@ def parse_args(argv):
         p.error("--timeout must be positive")
     if args.interactive and args.repeat != 1:
         p.error("--interactive and --repeat do not mix")
+    if args.interactive and (args.monitor_command_after or args.screendump
+                             or args.expect_screen_ink is not None):
+        p.error("--monitor-command-after, --screendump and --expect-screen-ink judge a run: "
+                "not with --interactive")
+    if args.expect_screen_ink is not None and not 0.0 <= args.expect_screen_ink <= 1.0:
+        p.error("--expect-screen-ink takes a fraction between 0 and 1")
 
     def compile_re(pattern, opt):
         try:
@@ -630,6 +903,11 @@ def parse_args(argv):
     args.expect_unordered_re = [compile_re(x, "--expect-unordered") for x in args.expect_unordered]
     args.reject_re = [compile_re(x, "--reject") for x in rejects]
     args.until_re = compile_re(args.until, "--until") if args.until else None
+    args.monitor_after_re = [(compile_re(rx, "--monitor-command-after"), cmd)
+                             for rx, cmd in args.monitor_command_after]
+    for _, cmd in args.monitor_after_re:
+        if not cmd.strip() or any(ord(c) < 0x20 for c in cmd):
+            p.error(f"bad --monitor-command-after command {cmd!r}")
     args.report_boot_time_re = (compile_re(args.report_boot_time, "--report-boot-time")
                                 if args.report_boot_time else None)
     return args

@@ -262,7 +262,7 @@ KTEST(vmalloc, map_use_free)
     KT_EXPECT_EQ(vmalloc_mapped_pages(), pages + 25);
     memset(p, 0x5A, 100 * 1024);
     KT_EXPECT_EQ(p[100 * 1024 - 1], 0x5A);
-    KT_EXPECT_TRUE(vmalloc_guard_lookup((uintptr_t)p - 1, NULL, NULL, NULL));
+    KT_EXPECT_TRUE(vmalloc_guard_lookup((uintptr_t)p - 1, NULL, NULL, NULL, NULL));
     vfree(p);
     KT_EXPECT_EQ(vmalloc_mapped_pages(), pages);
     KT_EXPECT_EQ(vmm_translate(&vmm_kernel, (uintptr_t)p, NULL, NULL, NULL), -ENOENT);
