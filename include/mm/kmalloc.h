@@ -15,7 +15,12 @@
  * freed memory, and record who allocated and who freed it; a double free,
  * a write past either end, a write after free and a kfree of a pointer the
  * heap never returned are each reported with the allocation site and a
- * backtrace, counted (kheap_error_count) and refused, never acted on.
+ * backtrace and counted (kheap_error_count). A double free or a foreign
+ * pointer is refused; an object whose red zones were hit is reported and
+ * then freed. Large blocks get a tail red zone and a live-block list (a
+ * write after one is freed is not caught: its pages go back to the PMM).
+ * In every build a corrupted slab free list is detected before it is
+ * followed.
  *
  * Locking: every call runs with interrupts off around the cache it touches
  * (the scheduling work turns this into a per-cache irqsave spinlock, taken
@@ -47,7 +52,7 @@ struct kmem_cache;
 /*
  * A cache of objects of size bytes aligned to align (a power of two, 0 =
  * 16). name is kept by reference. NULL when out of memory or arguments are
- * bad (size 0 or above 64 KiB).
+ * bad (size 0, or too big for a 16-page slab: a little under 64 KiB).
  */
 struct kmem_cache *kmem_cache_create(const char *name, size_t size, size_t align);
 void *kmem_cache_alloc(struct kmem_cache *c);

@@ -88,7 +88,10 @@ struct large_header {
     uint32_t pages;
     size_t size;
     uintptr_t alloc_site;
-    uint64_t pad[5];
+    uint64_t check;                 /* magic ^ pages ^ size ^ site: catches underflows */
+    struct large_header *next;      /* debug builds: the list of live blocks */
+    struct large_header *prev;
+    uint64_t pad[2];
 };
 _Static_assert(sizeof(struct large_header) == 64, "large header keeps 64-byte alignment");
 
@@ -97,6 +100,7 @@ static char class_names[SLAB_CLASS_COUNT][16];
 static struct kmem_cache cache_of_caches;
 static struct kmem_cache *cache_list;
 static uint64_t large_pages;
+static struct large_header *large_live;    /* debug builds only */
 static uint64_t heap_errors;
 static char last_error[ERROR_TEXT];
 
@@ -287,9 +291,9 @@ static bool check_live_slot(struct kmem_cache *c, void *slot, uintptr_t caller, 
                     site(caller, where3, sizeof(where3)));
         return false;
     }
-    if (d->state != OBJ_ALLOCATED) {
-        heap_report("%s: %s of %p: slot header smashed (state %#x)", c->name,
-                    freeing ? "kfree" : "check", p, d->state);
+    if (d->state != OBJ_ALLOCATED || d->size > c->size) {
+        heap_report("%s: %s of %p: slot header smashed (state %#x, size %u)", c->name,
+                    freeing ? "kfree" : "check", p, d->state, d->size);
         return false;
     }
     if (!bytes_are(p - left, left, REDZONE_BYTE, &bad))
@@ -304,6 +308,15 @@ static bool check_live_slot(struct kmem_cache *c, void *slot, uintptr_t caller, 
 }
 
 /* ---- allocation ----------------------------------------------------------------- */
+
+/* A free-list link must be NULL or the start of a slot of this slab. */
+static bool link_ok(const struct kmem_cache *c, const struct slab *s, const void *link)
+{
+    const uint8_t *p = link;
+
+    return !p || (p >= s->first && p < s->first + (size_t)s->total * c->slot &&
+                  (size_t)(p - s->first) % c->slot == 0);
+}
 
 static void *cache_alloc(struct kmem_cache *c, size_t size, uintptr_t caller)
 {
@@ -324,6 +337,13 @@ static void *cache_alloc(struct kmem_cache *c, size_t size, uintptr_t caller)
     }
     slot = s->free;
     s->free = *free_link(c, slot);
+    if (!link_ok(c, s, s->free)) {
+        heap_report("%s: free list of slab %p corrupted (link %p, a write after free?); "
+                    "dropping its free slots", c->name, (void *)s, s->free);
+        s->free = NULL;
+        c->objects_in_use += (uint64_t)(s->total - s->in_use - 1);
+        s->in_use = (uint16_t)(s->total - 1);       /* counted in below */
+    }
     if (++s->in_use == s->total) {
         list_remove(&c->partial, s);
         list_push(&c->full, s);
@@ -392,21 +412,90 @@ out:
     irq_restore(irq);
 }
 
+static uint64_t large_check(const struct large_header *h)
+{
+    return h->magic ^ h->pages ^ h->size ^ h->alloc_site ^ 0x5a5a5a5a5a5a5a5aull;
+}
+
+/*
+ * Whole pages with the header in front. Debug builds fill the rest of the
+ * last page (at least REDZONE bytes) as a red zone and keep the block on a
+ * list of live blocks, so a double free or a stray pointer is told apart
+ * from a real block.
+ */
 static void *large_alloc(size_t size, uintptr_t caller)
 {
-    size_t pages = (size + sizeof(struct large_header) + PAGE_SIZE - 1) / PAGE_SIZE;
+    size_t extra = sizeof(struct large_header) + (BASALT_DEBUG ? REDZONE : 0);
+    size_t pages = (size + extra + PAGE_SIZE - 1) / PAGE_SIZE;
     struct large_header *h;
-    uint64_t pa;
+    uint64_t pa, irq;
 
     if (size > (1ull << 40) || pmm_alloc_contig(pages, 0, 0, &pa))
         return NULL;
     h = phys_to_virt(pa);
     *h = (struct large_header){ .magic = LARGE_MAGIC, .pages = (uint32_t)pages, .size = size,
                                 .alloc_site = caller };
-    uint64_t irq = irq_save();
+    h->check = large_check(h);
+    irq = irq_save();
     large_pages += pages;
+    if (BASALT_DEBUG) {
+        uint8_t *end = (uint8_t *)(h + 1) + size;
+        memset(end, REDZONE_BYTE, pages * PAGE_SIZE - sizeof(*h) - size);
+        h->next = large_live;
+        if (large_live)
+            large_live->prev = h;
+        large_live = h;
+    }
     irq_restore(irq);
     return h + 1;
+}
+
+static bool large_is_live(const struct large_header *h)
+{
+    for (const struct large_header *l = large_live; l; l = l->next)
+        if (l == h)
+            return true;
+    return false;
+}
+
+static void large_free(struct large_header *h, uintptr_t caller)
+{
+    char where[100], where2[100];
+    uint64_t irq = irq_save();
+    uint32_t pages = h->pages;
+    size_t bad;
+
+    if (BASALT_DEBUG && !large_is_live(h)) {
+        irq_restore(irq);
+        heap_report("kfree of %p: not a live large block (double free? called from %s)",
+                    (void *)(h + 1), site(caller, where, sizeof(where)));
+        return;
+    }
+    if (h->check != large_check(h)) {
+        irq_restore(irq);
+        heap_report("kfree of %p: block header smashed (a write before the block?); "
+                    "leaking it (called from %s)", (void *)(h + 1),
+                    site(caller, where, sizeof(where)));
+        return;
+    }
+    if (BASALT_DEBUG) {
+        uint8_t *end = (uint8_t *)(h + 1) + h->size;
+        if (!bytes_are(end, pages * PAGE_SIZE - sizeof(*h) - h->size, REDZONE_BYTE, &bad))
+            heap_report("buffer overflow: %p (size %zu, allocated at %s) written at offset "
+                        "%zu; freed at %s", (void *)(h + 1), h->size,
+                        site(h->alloc_site, where, sizeof(where)), h->size + bad,
+                        site(caller, where2, sizeof(where2)));
+        if (h->prev)
+            h->prev->next = h->next;
+        else
+            large_live = h->next;
+        if (h->next)
+            h->next->prev = h->prev;
+    }
+    h->magic = 0;
+    large_pages -= pages;
+    irq_restore(irq);
+    pmm_free_contig(virt_to_phys(h), pages);
 }
 
 static void *do_kmalloc(size_t size, uintptr_t caller)
@@ -449,14 +538,9 @@ static void do_kfree(void *p, uintptr_t caller)
         return;
     }
     struct large_header *h = (void *)page;
-    if ((void *)p == page + sizeof(struct large_header) && h->magic == LARGE_MAGIC) {
-        uint32_t pages = h->pages;
-        h->magic = 0;
-        if (pmm_free_contig(virt_to_phys(h), pages) == 0) {
-            uint64_t irq = irq_save();
-            large_pages -= pages;
-            irq_restore(irq);
-        }
+    if ((void *)p == page + sizeof(struct large_header) &&
+        (h->magic == LARGE_MAGIC || (BASALT_DEBUG && large_is_live(h)))) {
+        large_free(h, caller);
         return;
     }
     struct slab *s = (void *)page;

@@ -16,6 +16,7 @@
 #include <core/x86.h>
 #include <mm/kmalloc.h>
 #include <mm/layout.h>
+#include <mm/memmap.h>
 #include <mm/pagefault.h>
 #include <mm/pmm.h>
 #include <mm/vmalloc.h>
@@ -507,4 +508,143 @@ KTEST(kheap, stats_count_live_objects)
             after = st[i].objects_in_use;
     KT_EXPECT_EQ(after, before + 1);
     kfree(p);
+}
+
+KTEST(kheap, debug_reports_large_block_misuse)
+{
+    uint64_t errors = kheap_error_count(), pages = kheap_large_pages();
+    char *a, *b;
+
+    if (!BASALT_DEBUG)
+        return;
+    a = kmalloc(5000);
+    KT_ASSERT_NOT_NULL(a);
+    a[5001] = 'x';                  /* past the end, inside the last page */
+    kfree(a);
+    KT_EXPECT_EQ(kheap_error_count(), errors + 1);
+    KT_EXPECT_TRUE(last_error_mentions("buffer overflow", "offset 5001"));
+    kfree(a);                       /* its pages went back: no longer a live block */
+    KT_EXPECT_EQ(kheap_error_count(), errors + 2);
+    KT_EXPECT_TRUE(last_error_mentions("double free of a large block", NULL));
+    b = kmalloc(5000);              /* may reuse a's pages */
+    KT_ASSERT_NOT_NULL(b);
+    KT_EXPECT_EQ(kheap_large_pages(), pages + 2);
+    kfree(b);
+    KT_EXPECT_EQ(kheap_large_pages(), pages);
+}
+
+KTEST(kheap, corrupted_free_list_is_not_followed)
+{
+    uint64_t errors = kheap_error_count();
+    struct kmem_cache *c = kmem_cache_create("ktest-freelist", 64, 0);
+    char *a, *b, *c2;
+
+    KT_ASSERT_NOT_NULL(c);
+    a = kmem_cache_alloc(c);
+    b = kmem_cache_alloc(c);
+    KT_ASSERT_NOT_NULL(a);
+    KT_ASSERT_NOT_NULL(b);
+    kmem_cache_free(c, a);
+    kmem_cache_free(c, b);          /* free list: b -> a -> ... */
+    /* smash b's free-list link (in the slot: debug header or payload) */
+    if (BASALT_DEBUG)
+        memset(b - 48, 0x41, 48);
+    else
+        memset(b, 0x41, 8);
+    c2 = kmem_cache_alloc(c);       /* pops b, must not follow the smashed link */
+    KT_EXPECT_TRUE(c2 == b);
+    KT_EXPECT_GE(kheap_error_count(), errors + 1);
+    /* debug builds also notice the smashed slot header, and report that last */
+    KT_EXPECT_TRUE(last_error_mentions("corrupted", NULL) ||
+                   last_error_mentions("not free", NULL));
+    /* the cache stays usable */
+    void *d = kmem_cache_alloc(c);
+    KT_EXPECT_TRUE(d != NULL && d != (void *)0x4141414141414141ul);
+}
+
+/* ---- TLB: a change must be visible at once -------------------------------- */
+
+KTEST(vmm, unmap_and_protect_take_effect_immediately)
+{
+    struct ktest_fault f;
+    uint64_t pa;
+    uintptr_t va = vmalloc_reserve(PAGE_SIZE, "ktest-tlb");
+    volatile uint64_t *p = (volatile uint64_t *)va;
+
+    KT_ASSERT_NE(va, 0ul);
+    KT_ASSERT_EQ(pmm_alloc(PMM_ZERO, &pa), 0);
+    KT_ASSERT_EQ(vmm_map(&vmm_kernel, va, pa, VMM_PAGE_4K, VMM_WRITE | VMM_GLOBAL), 0);
+    *p = 42;                        /* the translation is now cached in the TLB */
+    KT_ASSERT_EQ(vmm_protect(&vmm_kernel, va, VMM_GLOBAL), 0);
+    KT_EXPECT_EQ(ktest_expect_fault(VEC_PAGE_FAULT, write_to, (void *)va, &f), 0);
+    KT_EXPECT_TRUE(f.error & PF_PRESENT);
+    KT_EXPECT_EQ(*p, 42ull);        /* still readable */
+    KT_ASSERT_EQ(vmm_unmap(&vmm_kernel, va, NULL), 0);
+    KT_EXPECT_EQ(ktest_expect_fault(VEC_PAGE_FAULT, read_from, (void *)va, &f), 0);
+    KT_EXPECT_FALSE(f.error & PF_PRESENT);
+    vmalloc_release(va);
+    pmm_free(pa);
+}
+
+KTEST(vmm, image_is_read_only_through_the_direct_map)
+{
+    struct ktest_fault f;
+    void *alias = phys_to_virt(virt_to_phys((void *)kmalloc));
+
+    KT_EXPECT_EQ(*(volatile uint8_t *)alias, *(volatile uint8_t *)(void *)kmalloc);
+    KT_EXPECT_EQ(ktest_expect_fault(VEC_PAGE_FAULT, write_to, alias, &f), 0);
+    KT_EXPECT_TRUE(f.error & PF_PRESENT);
+}
+
+KTEST(vmm, refuses_unsafe_flag_combinations)
+{
+    struct vmm_space *as = vmm_space_create();
+    uintptr_t va = vmalloc_reserve(PAGE_SIZE, "ktest-flags");
+
+    KT_ASSERT_NOT_NULL(as);
+    KT_EXPECT_EQ(vmm_map(as, 0x400000, 0x200000, VMM_PAGE_4K, VMM_USER | VMM_GLOBAL), -EINVAL);
+    KT_EXPECT_EQ(vmm_map(as, va, 0x200000, VMM_PAGE_4K, VMM_WRITE), -EINVAL);   /* kernel va */
+    KT_EXPECT_EQ(vmm_map(&vmm_kernel, va, 0x200000, VMM_PAGE_4K, VMM_WRITE | VMM_EXEC),
+                 -EINVAL);
+    KT_EXPECT_EQ(as->table_frames, 1u);
+    vmm_space_destroy(as);
+    vmalloc_release(va);
+}
+
+KTEST(vmm, boot_stack_has_a_guard_page)
+{
+    extern char __boot_stack_guard[];
+
+    KT_EXPECT_EQ(vmm_translate(&vmm_kernel, (uintptr_t)__boot_stack_guard, NULL, NULL, NULL),
+                 -ENOENT);
+    KT_EXPECT_EQ(vmm_translate(&vmm_kernel, (uintptr_t)__boot_stack_guard + PAGE_SIZE, NULL,
+                               NULL, NULL), 0);
+}
+
+KTEST(pmm, managed_frames_match_the_memory_map)
+{
+    const struct memmap *m = pmm_memmap();
+    uint64_t usable = 0;
+
+    for (size_t i = 0; i < m->count; i++)
+        if (m->ranges[i].type == BOOT_MEM_USABLE) {
+            uint64_t lo = ALIGN_UP(m->ranges[i].base, PAGE_SIZE);
+            uint64_t hi = ALIGN_DOWN(m->ranges[i].end, PAGE_SIZE);
+            if (hi > lo)
+                usable += (hi - lo) / PAGE_SIZE;
+        }
+    KT_EXPECT_EQ(pmm_stats().managed_frames, usable);
+    KT_EXPECT_LE(pmm_stats().free_frames, usable);
+}
+
+KTEST(pmm, bitmap_frames_are_not_freeable)
+{
+    uint64_t bad = pmm_stats().bad_frees;
+    const struct memmap *m = pmm_memmap();
+
+    /* every boot-data range (the bitmaps among them) is foreign to the allocator */
+    for (size_t i = 0; i < m->count; i++)
+        if (m->ranges[i].type == MEMMAP_BOOT_DATA)
+            KT_EXPECT_EQ(pmm_free(ALIGN_UP(m->ranges[i].base, PAGE_SIZE)), -EFAULT);
+    KT_EXPECT_GT(pmm_stats().bad_frees, bad);
 }
