@@ -6,7 +6,7 @@
  * placeholder SYSRET needs), user data, 64-bit user code, then the TSS.
  * The TSS carries the interrupt stack table (IST): double fault, NMI and
  * machine check run on their own stacks so a broken kernel stack still
- * gets reported. One set per CPU; the boot CPU's is static.
+ * gets reported. One set per CPU, inside its struct cpu (core/cpu).
  */
 #ifndef BASALT_CORE_GDT_H
 #define BASALT_CORE_GDT_H
@@ -51,13 +51,10 @@ struct cpu_tables {
 /* Builds t (GDT, TSS with IST stacks) and loads it on the calling CPU. */
 void gdt_init_cpu(struct cpu_tables *t);
 
-/* The boot CPU's tables: gdt_init_cpu on a static set. */
-void gdt_init_bsp(void);
-
 /* Sets the stack the CPU switches to on entry from user mode (TSS.RSP0). */
 void gdt_set_kernel_stack(struct cpu_tables *t, uintptr_t rsp0);
 
-/* [lo, hi) of IST stack slot ist (1-based) on the boot CPU, for backtraces. */
-void gdt_bsp_ist_range(int ist, uintptr_t *lo, uintptr_t *hi);
+/* [lo, hi) of IST stack slot ist (1-based) in t, for backtraces and tests. */
+void gdt_ist_range(const struct cpu_tables *t, int ist, uintptr_t *lo, uintptr_t *hi);
 
 #endif

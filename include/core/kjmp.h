@@ -24,4 +24,11 @@ __noreturn void kjmp_jump(struct kjmp *env, int val);
 /* Calls fn(arg) with RSP at stack_top (16-byte aligned), then switches back. */
 void kjmp_call_on_stack(void (*fn)(void *), void *arg, uintptr_t stack_top);
 
+/*
+ * Reads the 8 bytes at addr into *out. Returns 0, or -EFAULT when the read
+ * faults (a page fault or general protection fault at that one instruction
+ * is turned into the error return by core/trap, on any CPU).
+ */
+int probe_read_u64(const void *addr, uint64_t *out);
+
 #endif

@@ -33,6 +33,9 @@ void apic_send_ipi(uint32_t dest_apic_id, uint8_t vector);
 /* Fixed-delivery IPI with vector to the calling CPU itself. */
 void apic_send_self_ipi(uint8_t vector);
 
+/* An NMI to every CPU but the caller (stopping them on panic). */
+void apic_send_nmi_all_others(void);
+
 /* INIT and STARTUP IPIs for bringing up an application processor. */
 void apic_send_init(uint32_t dest_apic_id);
 void apic_send_startup(uint32_t dest_apic_id, uint8_t page);

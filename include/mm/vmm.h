@@ -105,6 +105,9 @@ int vmm_translate(struct vmm_space *as, uintptr_t va, uint64_t *pa, uint32_t *fl
 struct vmm_space *vmm_space_create(void);
 void vmm_space_destroy(struct vmm_space *as);
 
+/* Like vmm_space_create, with the top-level table below 4 GiB (loadable from 32-bit code). */
+struct vmm_space *vmm_space_create_low(void);
+
 /* Loads as into CR3. */
 void vmm_space_switch(struct vmm_space *as);
 

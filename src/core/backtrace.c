@@ -12,7 +12,7 @@
 #include <mm/layout.h>
 #include <mm/vmalloc.h>
 
-#define MAX_EXTRA_STACKS 8
+#define MAX_EXTRA_STACKS (4 + 3 * 64)     /* boot stack + every CPU's IST stacks */
 
 static struct {
     uintptr_t lo, hi;

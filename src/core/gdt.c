@@ -32,8 +32,6 @@ static const uint64_t gdt_template[GDT_TSS / 8] = {
                             SEG_LONG | SEG_GRAN4K | SEG_LIMIT_MAX,
 };
 
-static struct cpu_tables bsp_tables;
-
 static void tss_descriptor(uint64_t out[2], const struct tss *tss)
 {
     uint64_t base = (uint64_t)(uintptr_t)tss;
@@ -80,18 +78,13 @@ void gdt_init_cpu(struct cpu_tables *t)
     load_tables(t);
 }
 
-void gdt_init_bsp(void)
-{
-    gdt_init_cpu(&bsp_tables);
-}
-
 void gdt_set_kernel_stack(struct cpu_tables *t, uintptr_t rsp0)
 {
     t->tss.rsp[0] = rsp0;
 }
 
-void gdt_bsp_ist_range(int ist, uintptr_t *lo, uintptr_t *hi)
+void gdt_ist_range(const struct cpu_tables *t, int ist, uintptr_t *lo, uintptr_t *hi)
 {
-    *lo = (uintptr_t)&bsp_tables.ist_stacks[ist - 1][0];
-    *hi = (uintptr_t)&bsp_tables.ist_stacks[ist - 1][IST_STACK_SIZE];
+    *lo = (uintptr_t)&t->ist_stacks[ist - 1][0];
+    *hi = (uintptr_t)&t->ist_stacks[ist - 1][IST_STACK_SIZE];
 }

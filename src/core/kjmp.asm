@@ -55,3 +55,21 @@ kjmp_call_on_stack:
     pop rbp
     ret
 .end:
+
+; int probe_read_u64(const void *addr, uint64_t *out)
+; Reads 8 bytes at addr into *out and returns 0; if the read faults, the
+; trap path (core/trap, trap_fixup) resumes at .fault, which returns -EFAULT.
+global probe_read_u64:function (probe_read_end - probe_read_u64)
+global probe_read_insn
+global probe_read_fixup
+EFAULT equ 14
+probe_read_u64:
+probe_read_insn:
+    mov rax, [rdi]
+    mov [rsi], rax
+    xor eax, eax
+    ret
+probe_read_fixup:
+    mov eax, -EFAULT
+    ret
+probe_read_end:

@@ -15,6 +15,7 @@
 #include <core/backtrace.h>
 #include <core/cmdline.h>
 #include <core/console.h>
+#include <core/cpu.h>
 #include <core/errno.h>
 #include <core/gdt.h>
 #include <core/idt.h>
@@ -24,6 +25,7 @@
 #include <core/panic.h>
 #include <core/printk.h>
 #include <core/serial.h>
+#include <core/smp.h>
 #include <core/string.h>
 #include <core/time.h>
 #include <core/tsc.h>
@@ -80,11 +82,11 @@ static void step_descriptor_tables(void)
 {
     uintptr_t lo, hi;
 
-    gdt_init_bsp();
+    cpu_init_bsp();
     idt_init();
     backtrace_add_stack((uintptr_t)boot_stack_bottom, (uintptr_t)boot_stack_top);
     for (int ist = 1; ist <= IST_COUNT; ist++) {
-        gdt_bsp_ist_range(ist, &lo, &hi);
+        gdt_ist_range(&this_cpu()->tables, ist, &lo, &hi);
         backtrace_add_stack(lo, hi);
     }
 }
@@ -255,6 +257,7 @@ static void step_interrupts(void)
     if (time_init(PC_HPET_ADDR) != 0)
         printk(LOG_WARNING, "time: no periodic tick; sleeps busy-wait");
     irq_enable();
+    smp_init(NULL, 0);          /* the firmware's CPU list comes with the MADT */
 }
 
 static void step_symbols(void)

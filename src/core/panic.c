@@ -11,6 +11,7 @@
 #include <core/ktest.h>
 #include <core/printk.h>
 #include <core/serial.h>
+#include <core/smp.h>
 #include <core/x86.h>
 
 static volatile int panicking;
@@ -30,6 +31,8 @@ static __noreturn void vpanic_at(uintptr_t rip, uintptr_t rbp, const char *fmt, 
         serial_write(nested, sizeof(nested) - 1);
         cpu_halt_forever();
     }
+    if (!ktest_running())
+        smp_stop_others();          /* NMI: the others halt without a word */
     vsnprintf(msg, sizeof(msg), fmt, ap);
     printk(LOG_EMERG, "PANIC: %s", msg);
     backtrace_print_from(rip, rbp);

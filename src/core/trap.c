@@ -122,12 +122,29 @@ static __noreturn void nested_fault(const struct trap_frame *f)
     cpu_halt_forever();
 }
 
+extern const char probe_read_insn[], probe_read_fixup[];    /* src/core/kjmp.asm */
+
+/* A fault at an instruction that is allowed to fault: resume at its fixup. */
+static bool trap_fixup(struct trap_frame *f)
+{
+    if ((f->vector == VEC_PAGE_FAULT || f->vector == VEC_GP) &&
+        f->rip == (uintptr_t)probe_read_insn) {
+        f->rip = (uintptr_t)probe_read_fixup;
+        return true;
+    }
+    return false;
+}
+
 void trap_dispatch(struct trap_frame *f)
 {
     if (f->vector >= VEC_FIRST_IRQ) {
         irq_dispatch(f);
         return;
     }
+    if (trap_fixup(f))
+        return;
+    if (f->vector == VEC_NMI && panic_in_progress())
+        cpu_halt_forever();         /* another CPU panicked: stop here, quietly */
     if (exception_depth++ > 0 && !ktest_running())
         nested_fault(f);
     /* a double fault after a stack overflow: CR2 still names the guard page */

@@ -47,6 +47,8 @@
 #define ICR_LEVEL_ASSERT    (1u << 14)
 #define ICR_PENDING         (1u << 12)
 #define ICR_DEST_SELF       (1u << 18)
+#define ICR_DEST_ALL_BUT_SELF (3u << 18)
+#define ICR_DELIVERY_NMI    (4u << 8)
 #define ICR_SPIN_LIMIT      1000000
 
 static volatile uint32_t *mmio;     /* xAPIC registers; NULL in x2APIC mode */
@@ -142,6 +144,11 @@ void apic_send_ipi(uint32_t dest_apic_id, uint8_t vector)
 void apic_send_self_ipi(uint8_t vector)
 {
     write_icr(0, ICR_DEST_SELF | vector);
+}
+
+void apic_send_nmi_all_others(void)
+{
+    write_icr(0, ICR_DEST_ALL_BUT_SELF | ICR_DELIVERY_NMI | ICR_LEVEL_ASSERT);
 }
 
 void apic_send_init(uint32_t dest_apic_id)

@@ -9,6 +9,7 @@
 #include <core/errno.h>
 #include <core/panic.h>
 #include <core/printk.h>
+#include <core/smp.h>
 #include <core/string.h>
 #include <core/x86.h>
 #include <mm/kmalloc.h>
@@ -89,10 +90,18 @@ static bool is_current(const struct vmm_space *as)
     return (read_cr3() & PTE_ADDR) == as->pml4;
 }
 
+/*
+ * After a page stopped being mapped (or lost rights): this CPU drops it,
+ * and for kernel addresses every other CPU does too (user spaces are only
+ * ever loaded on one CPU so far). A page that just became present needs
+ * no flush: not-present entries are never cached.
+ */
 static void flush_page(const struct vmm_space *as, uintptr_t va)
 {
     if (!is_user_va(va) || is_current(as))
         invlpg(va);
+    if (!is_user_va(va))
+        smp_tlb_shootdown(va);
 }
 
 static uint64_t leaf_bits(uint32_t flags, int level)
@@ -234,10 +243,8 @@ int vmm_map(struct vmm_space *as, uintptr_t va, uint64_t pa, size_t page_size,
     err = walk(as, va, level, true, path);
     if (!err && (*path[level] & PTE_P))
         err = -EEXIST;
-    if (!err) {
+    if (!err)
         *path[level] = pa | leaf_bits(flags, level);
-        flush_page(as, va);
-    }
     irq_restore(irq);
     return err;
 }
@@ -309,8 +316,11 @@ int vmm_unmap(struct vmm_space *as, uintptr_t va, uint64_t *pa)
          * Freed tables may sit in the paging-structure caches whatever space
          * is loaded (kernel tables are shared): a CR3 reload drops them.
          */
-        if (prune(as, va, path, level) && (is_current(as) || !is_user_va(va)))
+        if (prune(as, va, path, level) && (is_current(as) || !is_user_va(va))) {
             write_cr3(read_cr3());
+            if (!is_user_va(va))
+                smp_tlb_shootdown(0);
+        }
     }
     irq_restore(irq);
     return err;
@@ -418,21 +428,32 @@ void vmm_space_switch(struct vmm_space *as)
     write_cr3(as->pml4);
 }
 
-struct vmm_space *vmm_space_create(void)
+static struct vmm_space *space_create(uint32_t pml4_flags)
 {
     struct vmm_space *as = kzalloc(sizeof(*as));
     uint64_t pa;
 
     if (!as)
         return NULL;
-    if (alloc_table(as, &pa)) {
+    if (pmm_alloc(PMM_ZERO | pml4_flags, &pa)) {
         kfree(as);
         return NULL;
     }
+    as->table_frames++;
     as->pml4 = pa;
     memcpy(table_at(pa) + KERNEL_SLOT0, table_at(vmm_kernel.pml4) + KERNEL_SLOT0,
            (ENTRIES - KERNEL_SLOT0) * sizeof(uint64_t));
     return as;
+}
+
+struct vmm_space *vmm_space_create(void)
+{
+    return space_create(0);
+}
+
+struct vmm_space *vmm_space_create_low(void)
+{
+    return space_create(PMM_BELOW_4G);
 }
 
 /* Frees the user-half subtree under a table at level (3 = PDPT .. 1 = PT). */

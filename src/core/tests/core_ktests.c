@@ -7,6 +7,7 @@
  * host in test/unit; here they are checked in the real kernel build.
  */
 #include <core/backtrace.h>
+#include <core/cpu.h>
 #include <core/cmdline.h>
 #include <core/errno.h>
 #include <core/format.h>
@@ -120,7 +121,7 @@ static bool frame_on_ist(uintptr_t frame, int ist)
 {
     uintptr_t lo, hi;
 
-    gdt_bsp_ist_range(ist, &lo, &hi);
+    gdt_ist_range(&this_cpu()->tables, ist, &lo, &hi);
     return frame >= lo && frame < hi;
 }
 

@@ -1,0 +1,74 @@
+/*
+ * include/core/cpu.h - per-CPU data.
+ *
+ * Part of core. Every CPU has a struct cpu, reached through the GS base
+ * (this_cpu()), holding its descriptor tables and bookkeeping. Per-CPU
+ * variables are declared anywhere with DEFINE_PER_CPU; the linker gathers
+ * their initial values in .percpu, every CPU gets its own copy, and
+ * this_cpu_ptr(&var) / per_cpu_ptr(&var, cpu) find it, as in Linux.
+ *
+ * Locking: a CPU's struct and per-CPU variables are written only by that
+ * CPU (or by the boot CPU before it starts), so no lock is needed; other
+ * CPUs read the online flag with acquire ordering.
+ */
+#ifndef BASALT_CORE_CPU_H
+#define BASALT_CORE_CPU_H
+
+#include <core/compiler.h>
+#include <core/gdt.h>
+
+#define CPU_MAX 64
+
+struct cpu {
+    struct cpu *self;               /* at offset 0: gs:0 reads it */
+    unsigned index;                 /* 0 = boot CPU */
+    uint32_t apic_id;
+    volatile bool online;           /* set by the CPU itself once it runs kernel code */
+    uintptr_t percpu_offset;        /* this CPU's copy of .percpu minus the template */
+    uintptr_t stack_top;            /* the stack it started on */
+    uint64_t irqs;                  /* interrupts taken on this CPU */
+    struct cpu_tables tables;       /* GDT, TSS, IST stacks */
+};
+
+_Static_assert(offsetof(struct cpu, self) == 0, "this_cpu() reads gs:0");
+
+/* The calling CPU's struct (GS base). Valid after cpu_init_bsp / on APs at entry. */
+static inline struct cpu *this_cpu(void)
+{
+    struct cpu *c;
+    __asm__ __volatile__("mov %%gs:0, %0" : "=r"(c));
+    return c;
+}
+
+/* The struct of CPU index i, or NULL. */
+struct cpu *cpu_get(unsigned i);
+
+/* CPUs that have come up so far (the boot CPU included). */
+unsigned cpu_count(void);
+
+/* Sets up the boot CPU: struct, GS base, descriptor tables. */
+void cpu_init_bsp(void);
+
+/*
+ * Creates the struct for a new CPU (index cpu_count(), apic_id) with its
+ * own copy of .percpu. Returns it, or NULL when out of memory or CPU_MAX
+ * is reached. The CPU counts as present, not online, until cpu_start_ap.
+ */
+struct cpu *cpu_create(uint32_t apic_id);
+
+/* Called first thing on an application processor: GS base, tables, IDT. */
+void cpu_start_ap(struct cpu *c);
+
+/* ---- per-CPU variables ------------------------------------------------------ */
+
+#define DEFINE_PER_CPU(type, name) \
+    __section(".percpu") __aligned(8) type name
+
+extern char __percpu_start[], __percpu_end[];
+
+#define per_cpu_ptr(var, cpu) \
+    ((__typeof__(var))((uintptr_t)(var) + cpu_get(cpu)->percpu_offset))
+#define this_cpu_ptr(var) \
+    ((__typeof__(var))((uintptr_t)(var) + this_cpu()->percpu_offset))
+
+#endif
