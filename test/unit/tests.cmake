@@ -17,6 +17,7 @@ set(BASALT_UNIT_TESTS
     frame_bitmap
     vrange
     slab_class
+    acpi_parse
 )
 
 # Pure kernel sources compiled for the host (paths relative to BASALT_ROOT).
@@ -33,4 +34,5 @@ set(BASALT_UNIT_KERNEL_SOURCES
     src/mm/frame_bitmap.c
     src/mm/vrange.c
     src/mm/slab_class.c
+    src/dev/acpi_parse.c
 )
