@@ -8,8 +8,9 @@
  *
  *   serial + early clock -> descriptor tables -> banner -> TSC calibration
  *   -> boot information -> command line -> memory (PMM, page tables, heap,
- *   vmalloc) -> screen console -> boot summary -> symbols -> interrupts
- *   (PIC off, local APIC, I/O APIC) -> ktest -> idle
+ *   vmalloc) -> screen console -> ACPI tables -> boot summary -> symbols
+ *   -> interrupts (PIC off, local APIC, I/O APIC) -> ktest
+ *   -> (acpi.poweroff_at_boot / acpi.reboot_at_boot) -> idle
  */
 #include <core/main.h>
 #include <core/backtrace.h>
@@ -30,6 +31,7 @@
 #include <core/time.h>
 #include <core/tsc.h>
 #include <core/x86.h>
+#include <dev/acpi.h>
 #include <dev/fbcon.h>
 #include <dev/platform.h>
 #include <dev/vgatext.h>
@@ -160,6 +162,15 @@ static void step_screen(void)
     }
     /* the screen missed everything so far: show it the log */
     printk_replay(console_find(name));
+}
+
+static void step_acpi(void)
+{
+    int err = acpi_init(&boot);
+
+    /* no ACPI is not fatal: the platform layer falls back to legacy defaults */
+    if (err)
+        printk(LOG_WARNING, "acpi: no ACPI tables (%s)", errno_name(err));
 }
 
 static void report_cmdline_problem(void *ctx, const char *message)
@@ -293,12 +304,14 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     step_cmdline();
     step_memory();
     step_screen();
+    step_acpi();
     step_summary();
     step_symbols();
     step_interrupts();
     step_ktest();
 
     printk(LOG_INFO, "basalt: boot complete");
+    acpi_boot_actions();
     for (;;)
         cpu_idle();
 }
