@@ -33,6 +33,11 @@ when the run stops with QEMU still running (--until or --timeout), and
 rows to be drawn on (not the background colour), i.e. that a screen
 console drew the log.
 
+--exit poweroff|reset requires QEMU to end by itself with status 0 after a
+QMP SHUTDOWN event saying why: "guest-shutdown" (ACPI power-off) or
+"guest-reset" (any reset, -no-reboot turning it into an exit; a triple
+fault is a reset too, so tests of reboot paths also reject their fallbacks).
+
 Examples:
   basalt_qemu.py --elf build/debug/src/basalt.elf --cmdline ktest \\
       --expect '^[0-9]+ passed, 0 failed$' --exit pass
@@ -58,6 +63,7 @@ it restores the exact string.
 import argparse
 import fcntl
 import hashlib
+import json
 import os
 import re
 import shlex
@@ -307,6 +313,9 @@ def qemu_command(args, iso, tmpdir):
                 "-device", f"virtio-blk-pci,drive=disk{i}"]
     for dev in args.device:
         cmd += ["-device", dev]
+    if args.exit in ("poweroff", "reset"):
+        # QEMU waits for the driver to connect (QmpWatcher) before it starts
+        cmd += ["-qmp", f"unix:{qemu_opt(qmp_socket(tmpdir))},server=on,wait=on"]
     if args.gdb:
         cmd += ["-s", "-S"]
     for raw in args.qemu_arg:
@@ -463,8 +472,54 @@ class SerialReader(threading.Thread):
             self.on_line(t, line)
 
 
+def qmp_socket(tmpdir):
+    return os.path.join(tmpdir, "qmp.sock")
+
+
+class QmpWatcher(threading.Thread):
+    """Connects to QEMU's QMP socket (QEMU waits for that: wait=on), enters
+    command mode and records the reason of the SHUTDOWN event: "guest-shutdown"
+    for a power-off, "guest-reset" for a reset under -no-reboot."""
+
+    def __init__(self, path, proc, connect_timeout=10.0):
+        super().__init__(daemon=True)
+        self.path = path
+        self.proc = proc
+        self.connect_timeout = connect_timeout
+        self.reason = None         # the SHUTDOWN event's reason
+        self.error = None
+
+    def run(self):
+        deadline = time.monotonic() + self.connect_timeout
+        while True:
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                sock.connect(self.path)
+                break
+            except (FileNotFoundError, ConnectionRefusedError):
+                sock.close()
+                if self.proc.poll() is not None or time.monotonic() >= deadline:
+                    self.error = f"cannot connect to QEMU's QMP socket {self.path}"
+                    return
+                time.sleep(0.02)
+        try:
+            stream = sock.makefile("rb")
+            sock.sendall(b'{"execute": "qmp_capabilities"}\n')
+            for raw in stream:
+                msg = json.loads(raw)
+                if msg.get("event") == "SHUTDOWN":
+                    self.reason = msg.get("data", {}).get("reason", "unknown")
+        except (OSError, ValueError) as e:
+            if self.reason is None:
+                self.error = f"QMP connection failed: {e}"
+        finally:
+            sock.close()
+
+
 class Run:
     """One boot: start QEMU, collect lines, stop on --until/exit/timeout."""
+
+    qmp = None                     # QmpWatcher with --exit poweroff|reset
 
     def __init__(self, args, iso, log):
         self.args = args
@@ -530,6 +585,9 @@ class Run:
                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                     preexec_fn=_set_pdeathsig)
             _CHILDREN.add(proc)
+            if args.exit in ("poweroff", "reset"):
+                self.qmp = QmpWatcher(qmp_socket(tmpdir), proc)
+                self.qmp.start()
             reader = SerialReader(proc.stdout, t0, self._on_line)
             reader.start()
             err_chunks = []
@@ -580,6 +638,8 @@ class Run:
                 _CHILDREN.discard(proc)
             reader.join(timeout=5)
             err_thread.join(timeout=5)
+            if self.qmp:
+                self.qmp.join(timeout=5)
             self.stderr = b"".join(c for c in err_chunks if c)
             if self.stopped_by_us:  # drop QEMU's note about our own SIGTERM
                 self.stderr = re.sub(rb"(?m)^.*terminating on signal 15 from pid.*\n?", b"", self.stderr)
@@ -715,6 +775,17 @@ class Run:
                 return f"QEMU was stopped before the kernel exited (expected exit {args.exit})"
             if self.rc != want:
                 return f"expected kernel exit {args.exit}, got {describe_rc(self.rc)}"
+        elif args.exit in ("poweroff", "reset"):
+            want = "guest-shutdown" if args.exit == "poweroff" else "guest-reset"
+            if self.qmp.error:
+                return self.qmp.error
+            if self.stopped_by_us:
+                if self.timed_out:
+                    return f"timed out after {args.timeout:g} s; the guest never did {args.exit}"
+                return f"QEMU was stopped before the guest did {args.exit}"
+            if self.rc != 0 or self.qmp.reason != want:
+                return (f"expected the guest to {args.exit} (QMP SHUTDOWN reason {want}), got "
+                        f"{describe_rc(self.rc)}, reason {self.qmp.reason or 'none'}")
         elif args.until_re is None and not self.timed_out and self.rc not in (QEMU_RC_PASS, QEMU_RC_FAIL):
             # --exit any without --until: a run that ends by itself must at
             # least end through isa-debug-exit; anything else is a crash.
@@ -841,8 +912,9 @@ def parse_args(argv):
                         "that many 'ktest: PASS' / 'ktest: FAIL' lines in between")
     p.add_argument("--until", default=None, metavar="REGEX",
                    help="stop QEMU as soon as a line matches, then judge")
-    p.add_argument("--exit", choices=["pass", "fail", "any"], default="any",
-                   help="expected kernel exit through isa-debug-exit (default any)")
+    p.add_argument("--exit", choices=["pass", "fail", "any", "poweroff", "reset"], default="any",
+                   help="expected kernel exit through isa-debug-exit (pass, fail), or the guest "
+                        "powering off or resetting and QEMU ending by itself (default any)")
     p.add_argument("--log", default=None, help="serial log file (default: a file in $TMPDIR)")
     p.add_argument("--kvm", action="store_true", help="use KVM instead of TCG")
     p.add_argument("--graphics", action="store_true", help="show a QEMU window")
