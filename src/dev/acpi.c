@@ -266,6 +266,8 @@ static void log_summary(const char *source)
         printk(LOG_INFO, "acpi: HPET %u at %#llx, %u comparators, minimum tick %u",
                info.hpet.number, (unsigned long long)info.hpet.address, info.hpet.comparators,
                info.hpet.min_tick);
+    else
+        printk(LOG_INFO, "acpi: no HPET table");
     for (size_t i = 0; i < info.mcfg_count; i++)
         printk(LOG_INFO, "acpi: MCFG segment %u buses %u-%u at %#llx", info.mcfg[i].segment,
                info.mcfg[i].start_bus, info.mcfg[i].end_bus,

@@ -5,7 +5,8 @@
  * Part of dev's ktests. They check what acpi_init found against what QEMU
  * builds: the CPU count QEMU reports through fw_cfg (and the boot CPU's own
  * APIC ID), one I/O APIC at 0xfec00000 with GSI base 0, the ISA IRQ 0 ->
- * GSI 2 override, the HPET at 0xfed00000, MCFG only on q35 (told apart by
+ * GSI 2 override, the HPET at 0xfed00000 exactly when one answers there
+ * (-machine hpet=off has none), MCFG only on q35 (told apart by
  * the host bridge's PCI ID), and the FADT fields power-off needs. Every
  * table recorded as valid is mapped again here and its checksum re-summed.
  */
@@ -135,12 +136,36 @@ KTEST(acpi, madt_irq0_goes_to_gsi2)
     KT_EXPECT_TRUE(found);
 }
 
-KTEST(acpi, hpet)
+/*
+ * The HPET's general capabilities register (vendor, timer count) read at
+ * the standard address, or 0 when no HPET answers there (-machine hpet=off:
+ * the bus then reads all ones).
+ */
+static uint32_t hpet_capabilities(void)
+{
+    volatile uint32_t *regs = vmm_ioremap(HPET_BASE, 8, 0);
+    uint32_t cap;
+
+    if (!regs)
+        return 0;
+    cap = regs[0];
+    vmm_iounmap((void *)regs);
+    return cap == 0xffffffffu ? 0 : cap;
+}
+
+KTEST(acpi, hpet_matches_the_hardware)
 {
     const struct acpi_info *a = need_acpi();
+    uint32_t cap = hpet_capabilities();
 
+    if (!cap) {
+        KT_EXPECT_FALSE(a->hpet.present);
+        return;
+    }
     KT_ASSERT_TRUE(a->hpet.present);
     KT_EXPECT_EQ(a->hpet.address, HPET_BASE);
+    KT_EXPECT_EQ(a->hpet.comparators, ((cap >> 8) & 0x1f) + 1);
+    KT_EXPECT_EQ(a->hpet.pci_vendor, cap >> 16);
     KT_EXPECT_GE(a->hpet.comparators, 3u);
 }
 
