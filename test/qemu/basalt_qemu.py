@@ -22,6 +22,15 @@ through isa-debug-exit with that status; a run with neither ends at
 --timeout, or fails if QEMU ends other than through isa-debug-exit (e.g. a
 triple fault, which -no-reboot turns into QEMU exiting with status 0).
 
+Monitor commands: --monitor-after REGEX CMD (repeatable) sends CMD to the
+QEMU monitor (HMP, e.g. 'sendkey shift-a', 'mouse_move 10 -5') once a serial
+line matches REGEX. The commands go out in the given order; each waits for a
+line at or after the one that released the previous command, so several
+may share one trigger line, or each may wait for the kernel's answer to the
+one before. A command never sent fails the run. The monitor listens on
+--monitor-socket, or on a private socket when that is not given; what it
+prints is logged as '# monitor: ...' lines.
+
 Examples:
   basalt_qemu.py --elf build/debug/src/basalt.elf --cmdline ktest \\
       --expect '^[0-9]+ passed, 0 failed$' --exit pass
@@ -49,6 +58,7 @@ import re
 import shlex
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -259,14 +269,15 @@ def qemu_command(args, iso, tmpdir):
         # QEMU's default display (GTK with qemu-system-gui)
     else:
         cmd += ["-display", "none"]
+    monitor_socket = monitor_socket_path(args, tmpdir)
     if args.interactive:
         cmd += ["-serial", "mon:stdio"]
-        if args.monitor_socket:
-            cmd += ["-monitor", f"unix:{args.monitor_socket},server=on,wait=off"]
+        if monitor_socket:
+            cmd += ["-monitor", f"unix:{monitor_socket},server=on,wait=off"]
     else:
         cmd += ["-serial", "stdio"]
-        if args.monitor_socket:
-            cmd += ["-monitor", f"unix:{args.monitor_socket},server=on,wait=off"]
+        if monitor_socket:
+            cmd += ["-monitor", f"unix:{monitor_socket},server=on,wait=off"]
         else:
             cmd += ["-monitor", "none"]
     cmd += ["-device", f"isa-debug-exit,iobase={EXIT_PORT:#x},iosize=0x04"]
@@ -293,6 +304,98 @@ def qemu_command(args, iso, tmpdir):
     for raw in args.qemu_arg:
         cmd += [raw]
     return cmd
+
+
+def monitor_socket_path(args, tmpdir):
+    """--monitor-socket, or a private one in tmpdir when --monitor-after needs it."""
+    if args.monitor_socket:
+        return args.monitor_socket
+    if args.monitor_after:
+        return os.path.join(tmpdir, "monitor.sock")
+    return None
+
+
+MONITOR_CONNECT_S = 10.0  # QEMU creates the socket at start-up
+
+
+class MonitorSender(threading.Thread):
+    """Sends the --monitor-after commands to QEMU's monitor (HMP on a unix
+    socket), each once its trigger line has arrived; logs what the monitor
+    prints. Records how many were sent, or why it gave up, on the Run."""
+
+    def __init__(self, run, path, proc):
+        super().__init__(daemon=True)
+        self.run_ = run
+        self.path = path
+        self.proc = proc
+        self.prompt = threading.Event()
+
+    def _connect(self):
+        deadline = time.monotonic() + MONITOR_CONNECT_S
+        while True:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                s.connect(self.path)
+                return s
+            except OSError as e:
+                s.close()
+                if self.proc.poll() is not None or self.run_.finished \
+                        or time.monotonic() > deadline:
+                    raise SetupError(f"cannot connect to the QEMU monitor at {self.path}: {e}")
+                time.sleep(0.05)
+
+    def _read(self, sock):
+        buf = b""
+        while True:
+            try:
+                chunk = sock.recv(4096)
+            except OSError:
+                chunk = b""
+            if not chunk:
+                break
+            buf += chunk
+            if b"(qemu)" in buf:
+                self.prompt.set()
+            parts = re.split(rb"\r\n|\n|\r", buf)
+            buf = parts.pop()
+            for raw in parts:
+                line = ANSI_RE.sub(b"", raw).decode("utf-8", errors="replace").strip()
+                # "(qemu) ..." is the prompt redrawn while it echoes a command
+                if line and not line.startswith("(qemu)"):
+                    self.run_.log_note(f"monitor: {line}")
+        self.prompt.set()
+
+    def run(self):
+        r = self.run_
+        try:
+            sock = self._connect()
+        except SetupError as e:
+            r.monitor_error = str(e)
+            return
+        with sock:
+            threading.Thread(target=self._read, args=(sock,), daemon=True).start()
+            self.prompt.wait(timeout=MONITOR_CONNECT_S)
+            pos = 0
+            for rx, command in r.args.monitor_after_re:
+                with r.cond:
+                    while True:
+                        while pos < len(r.lines) and not rx.search(r.lines[pos][1]):
+                            pos += 1
+                        if pos < len(r.lines):
+                            break
+                        if r.eof or r.finished:
+                            return
+                        r.cond.wait(timeout=0.25)
+                try:
+                    sock.sendall(command.encode("utf-8") + b"\n")
+                except OSError as e:
+                    r.monitor_error = f"writing to the QEMU monitor failed: {e}"
+                    return
+                r.log_note(f"monitor <- {command}")
+                r.monitor_sent += 1
+            # keep the connection (and the log of its answers) until QEMU ends
+            while not (r.eof or r.finished):
+                time.sleep(0.1)
 
 
 def _set_pdeathsig():
@@ -359,6 +462,16 @@ class Run:
         self.rc = None
         self.stderr = b""
         self.boot_time = None
+        self.t0 = time.monotonic()  # reset when QEMU starts
+        self.finished = False      # QEMU is stopped and judged
+        self.monitor_sent = 0      # --monitor-after commands sent
+        self.monitor_error = None
+
+    def log_note(self, text):
+        """A '# ' line in the serial log (for other threads than the reader)."""
+        with self.cond:
+            self.log.write(f"# [{time.monotonic() - self.t0:9.4f}] {text}\n")
+            self.log.flush()
 
     def _on_line(self, t, line):
         with self.cond:
@@ -395,7 +508,7 @@ class Run:
             self.log.write("# " + shlex.join(cmd) + "\n")
             self.log.flush()
             log_verbose(args, "running: " + shlex.join(cmd))
-            t0 = time.monotonic()
+            t0 = self.t0 = time.monotonic()
             proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                     preexec_fn=_set_pdeathsig)
@@ -406,6 +519,10 @@ class Run:
             err_thread = threading.Thread(target=lambda: err_chunks.append(proc.stderr.read()),
                                           daemon=True)
             err_thread.start()
+            sender = None
+            if args.monitor_after:
+                sender = MonitorSender(self, monitor_socket_path(args, tmpdir), proc)
+                sender.start()
             deadline = t0 + args.timeout
             reject_deadline = None
             try:
@@ -435,6 +552,11 @@ class Run:
                     stop_process(proc)
                 self.rc = proc.wait()
                 _CHILDREN.discard(proc)
+                with self.cond:
+                    self.finished = True
+                    self.cond.notify_all()
+            if sender:
+                sender.join(timeout=5)
             reader.join(timeout=5)
             err_thread.join(timeout=5)
             self.stderr = b"".join(c for c in err_chunks if c)
@@ -468,6 +590,13 @@ class Run:
         if self.reject_hit is not None:
             idx, pattern = self.reject_hit
             return f"line {idx + 1} matches --reject '{pattern}': {self.lines[idx][1]!r}"
+
+        if self.monitor_error:
+            return self.monitor_error
+        if self.monitor_sent < len(args.monitor_after_re):
+            rx, command = args.monitor_after_re[self.monitor_sent]
+            return (f"monitor command '{command}' never sent: no serial line matched "
+                    f"--monitor-after '{rx.pattern}' ({self.ending()})")
 
         pos = 0
         for rx in args.expect_re:
@@ -595,6 +724,10 @@ def parse_args(argv):
     p.add_argument("--gdb", action="store_true", help="gdbstub on :1234, start paused (-s -S)")
     p.add_argument("--monitor-socket", default=None, metavar="PATH",
                    help="QEMU monitor on a unix socket")
+    p.add_argument("--monitor-after", nargs=2, action="append", default=[],
+                   metavar=("REGEX", "CMD"),
+                   help="send CMD to the QEMU monitor once a serial line matches REGEX "
+                        "(repeatable, in order; see the module docstring)")
     p.add_argument("--report-boot-time", default=None, metavar="REGEX",
                    help="print the time from QEMU start to the first line matching REGEX")
     p.add_argument("--repeat", type=int, default=1, metavar="N",
@@ -630,6 +763,10 @@ def parse_args(argv):
     args.expect_unordered_re = [compile_re(x, "--expect-unordered") for x in args.expect_unordered]
     args.reject_re = [compile_re(x, "--reject") for x in rejects]
     args.until_re = compile_re(args.until, "--until") if args.until else None
+    args.monitor_after_re = [(compile_re(rx, "--monitor-after"), command)
+                             for rx, command in args.monitor_after]
+    if args.monitor_after and args.interactive:
+        p.error("--monitor-after needs a judged run (not --interactive)")
     args.report_boot_time_re = (compile_re(args.report_boot_time, "--report-boot-time")
                                 if args.report_boot_time else None)
     return args
