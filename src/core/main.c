@@ -9,7 +9,7 @@
  *   serial + early clock -> descriptor tables -> banner -> TSC calibration
  *   -> boot information -> command line -> memory (PMM, page tables, heap,
  *   vmalloc) -> screen console -> boot summary -> symbols -> interrupts
- *   (PIC off, local APIC, I/O APIC) -> ktest -> idle
+ *   (PIC off, local APIC, I/O APIC) -> input (PS/2) -> ktest -> idle
  */
 #include <core/main.h>
 #include <core/backtrace.h>
@@ -31,6 +31,7 @@
 #include <core/tsc.h>
 #include <core/x86.h>
 #include <dev/fbcon.h>
+#include <dev/input.h>
 #include <dev/platform.h>
 #include <dev/vgatext.h>
 #include <generated/version.h>
@@ -260,6 +261,11 @@ static void step_interrupts(void)
     smp_init(NULL, 0);          /* the firmware's CPU list comes with the MADT */
 }
 
+static void step_input(void)
+{
+    input_init();               /* reports what it finds; never fatal */
+}
+
 static void step_symbols(void)
 {
     int err = ksym_init(&boot);
@@ -296,9 +302,11 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     step_summary();
     step_symbols();
     step_interrupts();
+    step_input();
     step_ktest();
 
     printk(LOG_INFO, "basalt: boot complete");
+    input_echo_loop();          /* only with kbd.echo / mouse.echo */
     for (;;)
         cpu_idle();
 }
