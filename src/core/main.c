@@ -9,7 +9,7 @@
  *   serial + early clock -> descriptor tables -> banner -> TSC calibration
  *   -> boot information -> command line -> memory (PMM, page tables, heap,
  *   vmalloc) -> screen console -> ACPI tables -> boot summary -> symbols
- *   -> interrupts (PIC off, local APIC, I/O APIC) -> ktest
+ *   -> interrupts (PIC off, local APIC, I/O APIC) -> input (PS/2) -> ktest
  *   -> (acpi.poweroff_at_boot / acpi.reboot_at_boot) -> idle
  */
 #include <core/main.h>
@@ -33,6 +33,7 @@
 #include <core/x86.h>
 #include <dev/acpi.h>
 #include <dev/fbcon.h>
+#include <dev/input.h>
 #include <dev/platform.h>
 #include <dev/vgatext.h>
 #include <generated/version.h>
@@ -271,6 +272,11 @@ static void step_interrupts(void)
     smp_init(NULL, 0);          /* the firmware's CPU list comes with the MADT */
 }
 
+static void step_input(void)
+{
+    input_init();               /* reports what it finds; never fatal */
+}
+
 static void step_symbols(void)
 {
     int err = ksym_init(&boot);
@@ -308,10 +314,12 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     step_summary();
     step_symbols();
     step_interrupts();
+    step_input();
     step_ktest();
 
     printk(LOG_INFO, "basalt: boot complete");
     acpi_boot_actions();
+    input_echo_loop();          /* only with kbd.echo / mouse.echo */
     for (;;)
         cpu_idle();
 }

@@ -17,6 +17,9 @@ set(BASALT_UNIT_TESTS
     frame_bitmap
     vrange
     slab_class
+    input_ring
+    kbd_scan
+    mouse_packet
     acpi_parse
 )
 
@@ -34,5 +37,8 @@ set(BASALT_UNIT_KERNEL_SOURCES
     src/mm/frame_bitmap.c
     src/mm/vrange.c
     src/mm/slab_class.c
+    src/dev/input_ring.c
+    src/dev/kbd_scan.c
+    src/dev/mouse_packet.c
     src/dev/acpi_parse.c
 )

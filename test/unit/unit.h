@@ -45,6 +45,9 @@
 #include <core/cmdline.h>
 #include <core/multiboot2.h>
 #include <dev/ansi.h>
+#include <dev/input_ring.h>
+#include <dev/kbd_scan.h>
+#include <dev/mouse_packet.h>
 #define BASALT_HOST_UNRENAME
 #include "host_rename.h"
 
