@@ -38,4 +38,13 @@ struct platform_topology {
  */
 int platform_init_interrupts(const struct platform_topology *t);
 
+/* Fills t from the ACPI MADT; false when there is none (or it lists no I/O APIC). */
+bool platform_topology_from_acpi(struct platform_topology *t);
+
+/* The local APIC IDs of the usable CPUs the MADT lists (at most max); 0 without a MADT. */
+size_t platform_cpu_apic_ids(uint32_t *ids, size_t max);
+
+/* The HPET the firmware describes (ACPI HPET table), or 0 for none. */
+uint64_t platform_hpet_address(void);
+
 #endif

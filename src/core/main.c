@@ -259,17 +259,19 @@ static void step_clock(void)
                (unsigned long long)(tsc_khz() / 1000), (unsigned long long)(tsc_khz() % 1000));
 }
 
-/* Until the firmware's HPET table is read, the HPET is looked for where every PC puts it. */
-#define PC_HPET_ADDR 0xFED00000ull
-
+/* Interrupt controllers, clock and tick, then the other CPUs: all from the ACPI tables. */
 static void step_interrupts(void)
 {
-    if (platform_init_interrupts(NULL) != 0)
+    static struct platform_topology topo;
+    static uint32_t apic_ids[CPU_MAX];
+    bool have_madt = platform_topology_from_acpi(&topo);
+
+    if (platform_init_interrupts(have_madt ? &topo : NULL) != 0)
         return;                 /* reported; the kernel runs with interrupts off */
-    if (time_init(PC_HPET_ADDR) != 0)
+    if (time_init(platform_hpet_address()) != 0)
         printk(LOG_WARNING, "time: no periodic tick; sleeps busy-wait");
     irq_enable();
-    smp_init(NULL, 0);          /* the firmware's CPU list comes with the MADT */
+    smp_init(apic_ids, platform_cpu_apic_ids(apic_ids, CPU_MAX));
 }
 
 static void step_input(void)

@@ -148,8 +148,14 @@ unsigned smp_init(const uint32_t *apic_ids, size_t n)
     if (irq_request_fixed(IRQ_VEC_CALL, on_call_ipi, NULL, "smp-call") < 0 ||
         irq_request_fixed(IRQ_VEC_STOP, on_stop_ipi, NULL, "smp-stop") < 0)
         return 1;
-    if (n <= 1)
+    if (n == 0) {
+        printk(LOG_WARNING, "smp: the firmware lists no CPUs (no MADT); using the boot CPU only");
         return 1;
+    }
+    if (n == 1) {
+        printk(LOG_INFO, "smp: 1 of 1 CPUs online");
+        return 1;
+    }
     if (!page_pa) {
         printk(LOG_WARNING, "smp: no free page below 1 MiB for the trampoline; one CPU only");
         return 1;

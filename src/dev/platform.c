@@ -9,6 +9,7 @@
 #include <core/errno.h>
 #include <core/irq.h>
 #include <core/printk.h>
+#include <dev/acpi.h>
 #include <dev/apic.h>
 #include <dev/ioapic.h>
 #include <dev/pic.h>
@@ -75,4 +76,54 @@ int platform_init_interrupts(const struct platform_topology *t)
            boot_apic_id, apic_is_x2apic() ? "x2APIC" : "xAPIC", ioapic_count(),
            topo.override_count, t ? "" : " (standard PC assumed: no MADT)");
     return 0;
+}
+
+bool platform_topology_from_acpi(struct platform_topology *t)
+{
+    const struct acpi_info *a = acpi_get();
+
+    if (!a || !a->has_madt || a->ioapic_count == 0)
+        return false;
+    *t = (struct platform_topology){ 0 };
+    for (size_t i = 0; i < a->ioapic_count && i < PLATFORM_MAX_IOAPICS; i++) {
+        t->ioapics[i].id = a->ioapics[i].id;
+        t->ioapics[i].addr = a->ioapics[i].address;
+        t->ioapics[i].gsi_base = a->ioapics[i].gsi_base;
+        t->ioapic_count++;
+    }
+    for (size_t i = 0; i < a->override_count && t->override_count < PLATFORM_MAX_OVERRIDES; i++) {
+        const struct acpi_override *o = &a->overrides[i];
+        unsigned flags = 0;
+        if (o->bus != 0 || o->source >= 16)
+            continue;                   /* only ISA IRQs are overridden */
+        if (o->trigger == ACPI_TRIGGER_LEVEL)
+            flags |= IRQ_LEVEL;
+        if (o->polarity == ACPI_POLARITY_LOW)
+            flags |= IRQ_ACTIVE_LOW;
+        t->overrides[t->override_count].irq = o->source;
+        t->overrides[t->override_count].gsi = o->gsi;
+        t->overrides[t->override_count].flags = flags;
+        t->override_count++;
+    }
+    return true;
+}
+
+size_t platform_cpu_apic_ids(uint32_t *ids, size_t max)
+{
+    const struct acpi_info *a = acpi_get();
+    size_t n = 0;
+
+    if (!a || !a->has_madt)
+        return 0;
+    for (size_t i = 0; i < a->cpu_count && n < max; i++)
+        if (a->cpus[i].enabled)
+            ids[n++] = a->cpus[i].apic_id;
+    return n;
+}
+
+uint64_t platform_hpet_address(void)
+{
+    const struct acpi_info *a = acpi_get();
+
+    return a && a->hpet.present ? a->hpet.address : 0;
 }
