@@ -48,6 +48,8 @@
 
 CMDLINE_PARAM(ktest, "ktest", CMDLINE_FLAG_OR_STRING, 0, 0,
               "run the in-kernel tests (all, or those matching ktest=GLOB) and exit QEMU");
+CMDLINE_PARAM(debug_panic_cpu, "debug.panic_cpu", CMDLINE_UINT, 0, CPU_MAX - 1,
+              "panic on CPU N at the end of boot (exercises stopping the other CPUs)");
 CMDLINE_PARAM(loglevel, "loglevel", CMDLINE_UINT, 0, 7,
               "console log threshold: 0 emergencies only .. 7 debug (default 6)");
 
@@ -290,6 +292,26 @@ static void step_symbols(void)
         printk(LOG_INFO, "ksym: %zu function symbols", ksym_count());
 }
 
+static void debug_panic_here(void *arg)
+{
+    (void)arg;
+    panic("debug_panic_here: requested on the command line, on CPU %u", this_cpu()->index);
+}
+
+/* debug.panic_cpu=N: a panic on CPU N must stop every other CPU and print once. */
+static void step_debug_panic(void)
+{
+    uint64_t cpu;
+    int err;
+
+    if (cmdline_uint(&cmdline, "debug.panic_cpu", &cpu) != 0)
+        return;
+    err = smp_call((unsigned)cpu, debug_panic_here, NULL);
+    /* only reached if the panic did not stop this CPU */
+    printk(LOG_ERR, "debug: CPU %llu did not panic (%s)", (unsigned long long)cpu,
+           err ? errno_name(err) : "it returned");
+}
+
 static void step_ktest(void)
 {
     const struct cmdline_opt *opt = cmdline_find(&cmdline, "ktest");
@@ -320,6 +342,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     step_ktest();
 
     printk(LOG_INFO, "basalt: boot complete");
+    step_debug_panic();
     acpi_boot_actions();
     input_echo_loop();          /* only with kbd.echo / mouse.echo */
     for (;;)
