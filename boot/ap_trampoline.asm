@@ -39,7 +39,9 @@ bits 16
     mov bx, ax
     shl ebx, 4                              ; EBX = P, the page we run in
     lgdt [TR(ap_tramp_gdtr)]
+    ; a complete CR0: INIT leaves caching disabled (CD, NW set); clear them
     mov eax, cr0
+    and eax, ~(CR0_CD | CR0_NW)
     or eax, CR0_PE
     mov cr0, eax
     jmp dword far [TR(ap_tramp_jmp32)]      ; to protected_mode (offset filled in by core/smp)

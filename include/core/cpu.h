@@ -4,8 +4,10 @@
  * Part of core. Every CPU has a struct cpu, reached through the GS base
  * (this_cpu()), holding its descriptor tables and bookkeeping. Per-CPU
  * variables are declared anywhere with DEFINE_PER_CPU; the linker gathers
- * their initial values in .percpu, every CPU gets its own copy, and
- * this_cpu_ptr(&var) / per_cpu_ptr(&var, cpu) find it, as in Linux.
+ * their initial values in a read-only image (.percpu, in .rodata), every
+ * CPU gets its own copy (the boot CPU's in .bss), and this_cpu_ptr(&var) /
+ * per_cpu_ptr(&var, cpu) find it, as in Linux. Touching a per-CPU
+ * variable directly faults: the image is read-only.
  *
  * Locking: a CPU's struct and per-CPU variables are written only by that
  * CPU (or by the boot CPU before it starts), so no lock is needed; other
@@ -50,11 +52,13 @@ unsigned cpu_count(void);
 void cpu_init_bsp(void);
 
 /*
- * Creates the struct for a new CPU (index cpu_count(), apic_id) with its
- * own copy of .percpu. Returns it, or NULL when out of memory or CPU_MAX
- * is reached. The CPU counts as present, not online, until cpu_start_ap.
+ * Creates the struct for a new CPU (the next index, apic_id) with its own
+ * copy of the .percpu image. Returns it, or NULL when out of memory or
+ * CPU_MAX is reached. It is not visible to cpu_get/cpu_count until
+ * cpu_publish, which core/smp calls once the CPU is online.
  */
 struct cpu *cpu_create(uint32_t apic_id);
+void cpu_publish(struct cpu *c);
 
 /* Called first thing on an application processor: GS base, tables, IDT. */
 void cpu_start_ap(struct cpu *c);

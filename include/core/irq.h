@@ -56,7 +56,11 @@ typedef bool (*irq_handler_fn)(void *ctx);
 int irq_request_legacy(unsigned irq, irq_handler_fn fn, void *ctx, const char *name,
                        unsigned flags);
 
-/* Same by GSI, with IRQ_LEVEL / IRQ_ACTIVE_LOW from the caller. */
+/*
+ * Same by GSI, with IRQ_LEVEL / IRQ_ACTIVE_LOW from the caller. Sharing a
+ * line needs IRQ_SHARED on both sides and the same trigger and polarity
+ * (-EBUSY otherwise).
+ */
 int irq_request_gsi(uint32_t gsi, irq_handler_fn fn, void *ctx, const char *name,
                     unsigned flags);
 

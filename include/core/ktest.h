@@ -60,6 +60,14 @@ __noreturn void ktest_abort_current(const char *fmt, ...) __printf_like(1, 2);
 bool ktest_running(void);
 
 /*
+ * True while a test runs and the caller is on the CPU running it: only
+ * there can a failure, a fault or a panic jump back to the runner. A
+ * KT_ASSERT failing on another CPU (in an smp_call) records the failure
+ * and stops that CPU; a panic there stops the machine.
+ */
+bool ktest_on_runner_cpu(void);
+
+/*
  * Runs fn(arg) expecting it to raise CPU exception `vector`. Returns 0 if
  * it did (fault details in *out if out is not NULL), -EINVAL if fn returned
  * normally. A different exception fails the test as usual.

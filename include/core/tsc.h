@@ -14,8 +14,8 @@
 void tsc_init_early(void);
 
 /*
- * Measures the TSC rate against PIT channel 2 (the shortest of three 5 ms
- * windows). Returns 0, or -EIO
+ * Measures the TSC rate against PIT channel 2 (the median of three 5 ms
+ * windows, each read at both ends in tight PIT/TSC/PIT pairs). Returns 0, or -EIO
  * when the PIT does not arm, never counts down, or gives a rate outside
  * 100 MHz..20 GHz; the rate is then taken from CPUID leaf 0x16 if the CPU
  * reports one, else assumed to be 1 GHz (timestamps are approximate).
@@ -23,6 +23,9 @@ void tsc_init_early(void);
 int tsc_calibrate(void);
 
 uint64_t tsc_khz(void);
+
+/* The rate the PIT measured at boot (0 if it could not): a reference independent of the HPET. */
+uint64_t tsc_pit_khz(void);
 
 /* True when tsc_khz was measured against the PIT rather than assumed. */
 bool tsc_is_calibrated(void);

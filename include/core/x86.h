@@ -64,11 +64,23 @@ static inline uint64_t rdmsr(uint32_t msr)
 }
 static inline void wrmsr(uint32_t msr, uint64_t v)
 {
-    __asm__ __volatile__("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+    __asm__ __volatile__("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32))
+                         : "memory");
+}
+
+/* Full fence: every earlier load and store is globally visible before what follows. */
+static inline void mfence_lfence(void)
+{
+    __asm__ __volatile__("mfence; lfence" : : : "memory");
 }
 
 /* ---- control registers -------------------------------------------------- */
+#define CR0_MP              (1ull << 1)
+#define CR0_EM              (1ull << 2)
+#define CR0_NE              (1ull << 5)
 #define CR0_WP              (1ull << 16)
+#define CR0_NW              (1ull << 29)
+#define CR0_CD              (1ull << 30)
 #define CR0_PG              (1ull << 31)
 #define CR4_PAE             (1ull << 5)
 #define CR4_PGE             (1ull << 7)

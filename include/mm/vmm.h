@@ -54,6 +54,16 @@ extern struct vmm_space vmm_kernel;
 int vmm_init(void);
 
 /*
+ * The paging features every CPU must share: PAT (entry 1 = WC), global
+ * pages, NX, write protection. vmm_init runs it on the boot CPU; each AP
+ * runs it before it touches kernel mappings.
+ */
+void vmm_init_cpu(void);
+
+/* Drops this CPU's whole TLB, global entries included. */
+void vmm_flush_tlb_all(void);
+
+/*
  * Maps one page of page_size (VMM_PAGE_4K/2M/1G) at va -> pa. Both must be
  * aligned to page_size. Returns 0; -EINVAL (misaligned, non-canonical,
  * user flag on a kernel address or the reverse, a kernel address through a

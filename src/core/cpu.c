@@ -7,9 +7,12 @@
  */
 #include <core/cpu.h>
 #include <core/idt.h>
+#include <core/compiler.h>
 #include <core/string.h>
 #include <core/x86.h>
 #include <mm/kmalloc.h>
+
+#define PERCPU_ALIGN 64
 
 static struct cpu bsp;
 static struct cpu *cpus[CPU_MAX];
@@ -31,11 +34,14 @@ unsigned cpu_count(void)
     return __atomic_load_n(&ncpus, __ATOMIC_ACQUIRE);
 }
 
+extern char __percpu_bsp[];         /* src/kernel.ld: the boot CPU's copy, in .bss */
+
 void cpu_init_bsp(void)
 {
+    memcpy(__percpu_bsp, __percpu_start, (size_t)(__percpu_end - __percpu_start));
     bsp.self = &bsp;
     bsp.index = 0;
-    bsp.percpu_offset = 0;          /* the template is the boot CPU's copy */
+    bsp.percpu_offset = (uintptr_t)__percpu_bsp - (uintptr_t)__percpu_start;
     cpus[0] = &bsp;
     ncpus = 1;
     gdt_init_cpu(&bsp.tables);
@@ -52,22 +58,26 @@ struct cpu *cpu_create(uint32_t apic_id)
     if (ncpus >= CPU_MAX)
         return NULL;
     c = kzalloc(sizeof(*c));
-    if (size)
-        copy = kmalloc(size);
-    if (!c || (size && !copy)) {
+    /* the image is 64-byte aligned: keep each copy so (kmalloc gives 16) */
+    copy = kmalloc(size + PERCPU_ALIGN);
+    if (!c || !copy) {
         kfree(c);
         kfree(copy);
         return NULL;
     }
-    if (size)
-        memcpy(copy, __percpu_start, size);
+    char *aligned = (char *)ALIGN_UP((uintptr_t)copy, PERCPU_ALIGN);
+    memcpy(aligned, __percpu_start, size);      /* the pristine image, never a live copy */
     c->self = c;
     c->index = ncpus;
     c->apic_id = apic_id;
-    c->percpu_offset = (uintptr_t)copy - (uintptr_t)__percpu_start;
-    cpus[ncpus] = c;
-    __atomic_store_n(&ncpus, ncpus + 1, __ATOMIC_RELEASE);
+    c->percpu_offset = (uintptr_t)aligned - (uintptr_t)__percpu_start;
     return c;
+}
+
+void cpu_publish(struct cpu *c)
+{
+    cpus[c->index] = c;
+    __atomic_store_n(&ncpus, c->index + 1, __ATOMIC_RELEASE);
 }
 
 void cpu_start_ap(struct cpu *c)

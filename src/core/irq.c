@@ -118,6 +118,10 @@ int irq_request_gsi(uint32_t gsi, irq_handler_fn fn, void *ctx, const char *name
         handle = -EBUSY;
         if (first && !((first->flags & IRQ_SHARED) && (flags & IRQ_SHARED)))
             goto out;
+        /* one line has one trigger mode and polarity */
+        if ((flags & (IRQ_LEVEL | IRQ_ACTIVE_LOW)) !=
+            (vectors[vector].gsi_flags & (IRQ_LEVEL | IRQ_ACTIVE_LOW)))
+            goto out;
         handle = -ENOSPC;
         if (!(a = action_new(fn, ctx, name, flags)))
             goto out;
@@ -239,22 +243,22 @@ void irq_dispatch(struct trap_frame *f)
     bool handled = false;
 
     if (vector == IRQ_VEC_SPURIOUS) {
-        spurious++;                     /* the local APIC wants no EOI for these */
+        __atomic_fetch_add(&spurious, 1, __ATOMIC_RELAXED);    /* no EOI for these */
         return;
     }
     if (vector >= IRQ_VEC_LEGACY_BASE && vector < IRQ_VEC_DYNAMIC_FIRST) {
         /* the 8259s are masked: anything from them is spurious */
-        spurious++;
-        v->count++;
+        __atomic_fetch_add(&spurious, 1, __ATOMIC_RELAXED);
+        __atomic_fetch_add(&v->count, 1, __ATOMIC_RELAXED);
         if (vector == PIC_SPURIOUS_SLAVE)
             outb(PIC_MASTER_CMD, PIC_EOI);  /* the master did see the cascade */
         return;
     }
-    v->count++;
+    __atomic_fetch_add(&v->count, 1, __ATOMIC_RELAXED);
     for (struct irq_action *a = v->actions; a; a = a->next)
         handled |= a->fn(a->ctx);
     if (!handled)
-        v->unhandled++;
+        __atomic_fetch_add(&v->unhandled, 1, __ATOMIC_RELAXED);
     if (chip)
         chip->eoi();
 }

@@ -9,6 +9,7 @@
  * State is touched only by the boot CPU with interrupts off.
  */
 #include <core/ktest.h>
+#include <core/cpu.h>
 #include <core/format.h>
 #include <core/kjmp.h>
 #include <core/panic.h>
@@ -27,6 +28,7 @@
 extern const struct ktest __start_ktests[], __stop_ktests[];
 
 static const struct ktest *current;
+static unsigned runner_cpu;             /* the CPU running the tests */
 static struct kjmp test_env;
 static unsigned current_failures;
 static char first_msg[FIRST_MSG_LEN];
@@ -39,6 +41,11 @@ static struct ktest_fault fault_seen;
 bool ktest_running(void)
 {
     return current != NULL;
+}
+
+bool ktest_on_runner_cpu(void)
+{
+    return current != NULL && this_cpu()->index == runner_cpu;
 }
 
 static void vrecord(const char *file, int line, const char *fmt, va_list ap)
@@ -69,6 +76,12 @@ void ktest_abort(void)
 {
     if (!current)
         panic("ktest_abort: no test is running (a KT_ASSERT outside a test?)");
+    if (this_cpu()->index != runner_cpu) {
+        /* the runner's stack is not ours to jump to: the failure is recorded, this CPU stops */
+        printk(LOG_ERR, "ktest: assertion failed on CPU %u; that CPU stops here",
+               this_cpu()->index);
+        cpu_halt_forever();
+    }
     fault_armed = false;
     kjmp_jump(&test_env, 1);
 }
@@ -103,7 +116,7 @@ int ktest_expect_fault(int vector, void (*fn)(void *), void *arg, struct ktest_f
 
 void ktest_trap_hook(const struct trap_frame *f)
 {
-    if (!current || !fault_armed || f->vector != (uint64_t)fault_vector)
+    if (!ktest_on_runner_cpu() || !fault_armed || f->vector != (uint64_t)fault_vector)
         return;
     fault_seen = (struct ktest_fault){
         .vector = f->vector, .error = f->error, .cr2 = read_cr2(), .rip = f->rip,
@@ -133,6 +146,7 @@ static bool run_one(const struct ktest *t)
     uint64_t start;
 
     current = t;
+    runner_cpu = this_cpu()->index;
     current_failures = 0;
     first_msg[0] = '\0';
     start = tsc_ns_since_boot();

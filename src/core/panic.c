@@ -7,6 +7,7 @@
  */
 #include <core/panic.h>
 #include <core/backtrace.h>
+#include <core/cpu.h>
 #include <core/format.h>
 #include <core/ktest.h>
 #include <core/printk.h>
@@ -14,31 +15,39 @@
 #include <core/smp.h>
 #include <core/x86.h>
 
-static volatile int panicking;
+/* 0, or 1 + the index of the CPU that claimed the panic (atomically) */
+static int panicking;
 
 bool panic_in_progress(void)
 {
-    return panicking != 0;
+    return __atomic_load_n(&panicking, __ATOMIC_ACQUIRE) != 0;
 }
 
 static __noreturn void vpanic_at(uintptr_t rip, uintptr_t rbp, const char *fmt, va_list ap)
 {
     char msg[256];
 
+    int me = (int)this_cpu()->index + 1, none = 0;
+
     irq_disable();
-    if (panicking++) {
-        static const char nested[] = "PANIC: nested panic while reporting; halting\n";
-        serial_write(nested, sizeof(nested) - 1);
-        cpu_halt_forever();
+    if (!__atomic_compare_exchange_n(&panicking, &none, me, false, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_ACQUIRE)) {
+        if (none == me) {
+            static const char nested[] = "PANIC: nested panic while reporting; halting\n";
+            serial_write(nested, sizeof(nested) - 1);
+        }
+        cpu_halt_forever();         /* another CPU is reporting: one report only */
     }
-    if (!ktest_running())
+    /* a ktest on its runner CPU recovers; anything else stops the machine */
+    bool recover = ktest_on_runner_cpu();
+    if (!recover)
         smp_stop_others();          /* NMI: the others halt without a word */
     vsnprintf(msg, sizeof(msg), fmt, ap);
     printk(LOG_EMERG, "PANIC: %s", msg);
     backtrace_print_from(rip, rbp);
 
-    if (ktest_running()) {
-        panicking = 0;
+    if (recover) {
+        __atomic_store_n(&panicking, 0, __ATOMIC_RELEASE);
         ktest_abort_current("panic: %s", msg);
     }
     printk(LOG_EMERG, "basalt: system halted.");

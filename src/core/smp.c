@@ -93,8 +93,10 @@ static uint64_t find_trampoline_page(void)
 
 static __noreturn void ap_main(struct cpu *c)
 {
-    vmm_space_switch(&vmm_kernel);
+    /* descriptor tables first: an NMI must never meet the trampoline's GDT or no IDT */
     cpu_start_ap(c);
+    vmm_init_cpu();
+    vmm_space_switch(&vmm_kernel);
     apic_init_cpu();
     __atomic_store_n(&c->online, true, __ATOMIC_RELEASE);
     for (;;)
@@ -111,7 +113,12 @@ static bool wait_online(struct cpu *c, uint64_t timeout_ns)
     return true;
 }
 
-static bool start_ap(uint8_t *page, uint64_t page_pa, uint32_t apic_id)
+/*
+ * Returns true once the AP is online and published. An AP that does not
+ * answer is parked with another INIT and never published; its struct and
+ * stack are kept (it may still be running the trampoline).
+ */
+static bool start_ap(uint8_t *page, uint64_t page_pa, uint32_t apic_id, bool *stray)
 {
     struct cpu *c = cpu_create(apic_id);
     uint8_t *stack;
@@ -132,7 +139,13 @@ static bool start_ap(uint8_t *page, uint64_t page_pa, uint32_t apic_id)
         apic_send_startup(apic_id, (uint8_t)(page_pa >> PAGE_SHIFT));
         wait_online(c, SIPI_DELAY_NS);
     }
-    return wait_online(c, ONLINE_TIMEOUT_NS);
+    if (!wait_online(c, ONLINE_TIMEOUT_NS)) {
+        apic_send_init(apic_id);        /* park it */
+        *stray = true;
+        return false;
+    }
+    cpu_publish(c);
+    return true;
 }
 
 unsigned smp_init(const uint32_t *apic_ids, size_t n)
@@ -178,17 +191,24 @@ unsigned smp_init(const uint32_t *apic_ids, size_t n)
     *(volatile uint64_t *)in_page(page, ap_tramp_cr3) = tramp->pml4;
     *(volatile uint64_t *)in_page(page, ap_tramp_entry) = (uint64_t)(uintptr_t)ap_main;
 
+    bool stray = false;
     for (size_t i = 0; i < n; i++) {
         if (apic_ids[i] == self)
             continue;
-        if (start_ap(page, page_pa, apic_ids[i]))
+        if (!apic_is_x2apic() && apic_ids[i] > 0xFF) {
+            printk(LOG_WARNING, "smp: APIC ID %u needs x2APIC; CPU left out", apic_ids[i]);
+            continue;
+        }
+        if (start_ap(page, page_pa, apic_ids[i], &stray))
             online++;
         else
             printk(LOG_WARNING, "smp: CPU with APIC ID %u did not come up; left out",
                    apic_ids[i]);
     }
     bringup_us = (time_ns() - start) / 1000;
-    vmm_space_destroy(tramp);
+    /* a late AP might still walk the trampoline's tables: keep them then */
+    if (!stray)
+        vmm_space_destroy(tramp);
     printk(LOG_INFO, "smp: %u of %zu CPUs online (bring-up took %llu.%03llu ms)", online, n,
            (unsigned long long)(bringup_us / 1000), (unsigned long long)(bringup_us % 1000));
     return online;
@@ -227,7 +247,7 @@ static void flush_one(void *arg)
     if (va)
         invlpg(va);
     else
-        write_cr3(read_cr3());
+        vmm_flush_tlb_all();
 }
 
 void smp_tlb_shootdown(uintptr_t va)

@@ -5,6 +5,7 @@
  * with interrupts off.
  */
 #include <core/time.h>
+#include <core/cpu.h>
 #include <core/errno.h>
 #include <core/irq.h>
 #include <core/printk.h>
@@ -19,6 +20,7 @@
 static enum time_source source = TIME_SOURCE_TSC_PIT;
 static uint64_t hpet_offset_ns;             /* time_ns at hpet_init */
 static volatile uint64_t ticks;
+static bool tick_running[CPU_MAX];         /* by CPU index: may this CPU halt to wait? */
 static uint64_t apic_hz;
 
 static const char *const source_names[] = {
@@ -104,10 +106,13 @@ static uint64_t read_apic_timer(void)
 static uint64_t measure_rate(uint64_t (*ref)(void), uint64_t (*counter)(void), bool down)
 {
     struct pair p0 = read_pair(ref, counter), p1;
+    uint64_t start = rdtsc(), limit = tsc_khz() * (CALIBRATE_NS / 1000000) * 100;
 
     do {
         p1 = read_pair(ref, counter);
-    } while (p1.ref_ns - p0.ref_ns < CALIBRATE_NS);
+    } while (p1.ref_ns - p0.ref_ns < CALIBRATE_NS && rdtsc() - start < limit);
+    if (p1.ref_ns <= p0.ref_ns)
+        return 0;                       /* the reference clock stood still */
     uint64_t counted = down ? p0.count - p1.count : p1.count - p0.count;
     return counted * 1000000000ull / (p1.ref_ns - p0.ref_ns);
 }
@@ -129,12 +134,50 @@ static uint64_t apic_timer_rate(void)
     return hz;
 }
 
+/*
+ * An HPET whose counter does not move, or whose stated period is wrong,
+ * would make every clock in the kernel wrong (the TSC and the local APIC
+ * timer are calibrated against it). Check it against the PIT's independent
+ * measurement of the TSC: more than HPET_MAX_DISAGREEMENT_PCT apart (a dead
+ * counter, a period off by a factor), and the HPET is not used. The wait is bounded by the TSC, so a dead counter
+ * cannot hang the boot.
+ */
+#define HPET_MAX_DISAGREEMENT_PCT   10
+#define HPET_CHECK_NS               5000000ull
+
+static bool hpet_agrees_with_pit(void)
+{
+    uint64_t pit = tsc_pit_khz(), h0, h1, t0, t1, tsc_limit, khz;
+
+    if (!pit)
+        return true;                    /* nothing to compare with */
+    tsc_limit = pit * (HPET_CHECK_NS / 1000) / 1000 * 4;    /* 4x the window, in TSC ticks */
+    h0 = hpet_ns();
+    t0 = rdtsc();
+    do {
+        h1 = hpet_ns();
+        t1 = rdtsc();
+    } while (h1 - h0 < HPET_CHECK_NS && t1 - t0 < tsc_limit);
+    if (h1 - h0 < HPET_CHECK_NS) {
+        printk(LOG_WARNING, "time: the HPET counter does not advance; not using it");
+        return false;
+    }
+    khz = (t1 - t0) * 1000000ull / (h1 - h0);
+    if (khz * 100 < pit * (100 - HPET_MAX_DISAGREEMENT_PCT) ||
+        khz * 100 > pit * (100 + HPET_MAX_DISAGREEMENT_PCT)) {
+        printk(LOG_WARNING, "time: the HPET says the TSC runs at %llu kHz, the PIT %llu kHz; "
+               "not using the HPET", (unsigned long long)khz, (unsigned long long)pit);
+        return false;
+    }
+    return true;
+}
+
 int time_init(uint64_t hpet_phys)
 {
     uint64_t irq = irq_save();
     int err;
 
-    if (hpet_phys && hpet_init(hpet_phys) == 0) {
+    if (hpet_phys && hpet_init(hpet_phys) == 0 && hpet_agrees_with_pit()) {
         uint64_t k = tsc_khz_from_hpet();
         tsc_set_khz(k);
         if (tsc_is_invariant()) {
@@ -144,7 +187,7 @@ int time_init(uint64_t hpet_phys)
             source = TIME_SOURCE_HPET;
         }
     } else if (hpet_phys) {
-        printk(LOG_WARNING, "time: HPET at %#llx does not answer; using the TSC",
+        printk(LOG_WARNING, "time: HPET at %#llx unusable; using the TSC",
                (unsigned long long)hpet_phys);
     }
     apic_hz = apic_timer_rate();
@@ -163,6 +206,7 @@ int time_init(uint64_t hpet_phys)
     if (err < 0)
         return err;
     apic_timer_periodic(IRQ_VEC_TIMER, (uint32_t)(apic_hz / TIME_HZ));
+    tick_running[this_cpu()->index] = true;
     return 0;
 }
 
@@ -171,8 +215,9 @@ void time_sleep_ns(uint64_t ns)
     uint64_t end = time_ns() + ns;
 
     while (time_ns() < end) {
-        if (irq_enabled())
-            cpu_idle();         /* the next tick (at most 1/TIME_HZ away) wakes us */
+        /* halt only where a tick is sure to wake us; elsewhere spin */
+        if (irq_enabled() && tick_running[this_cpu()->index])
+            cpu_idle();
         else
             cpu_relax();
     }

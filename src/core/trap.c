@@ -8,6 +8,7 @@
  * fault fails just that test (panic does that).
  */
 #include <core/trap.h>
+#include <core/cpu.h>
 #include <core/format.h>
 #include <core/irq.h>
 #include <core/ksym.h>
@@ -47,7 +48,8 @@ static const char *const exception_names[32] = {
     [VEC_SECURITY] = "#SX security exception",
 };
 
-static volatile int exception_depth;    /* exceptions being handled on this CPU */
+/* exceptions being handled on each CPU (by index; written only by that CPU) */
+static int exception_depth[CPU_MAX];
 
 const char *trap_name(uint64_t vector)
 {
@@ -105,7 +107,7 @@ void trap_report(const struct trap_frame *f)
 
 void trap_reset_depth(void)
 {
-    exception_depth = 0;
+    exception_depth[this_cpu()->index] = 0;
 }
 
 /* A fault while reporting a fault: say so with the least machinery possible. */
@@ -145,7 +147,8 @@ void trap_dispatch(struct trap_frame *f)
         return;
     if (f->vector == VEC_NMI && panic_in_progress())
         cpu_halt_forever();         /* another CPU panicked: stop here, quietly */
-    if (exception_depth++ > 0 && !ktest_running())
+    int *depth = &exception_depth[this_cpu()->index];
+    if ((*depth)++ > 0 && !ktest_running())
         nested_fault(f);
     /* a double fault after a stack overflow: CR2 still names the guard page */
     if (f->vector == VEC_DOUBLE_FAULT)
@@ -153,7 +156,7 @@ void trap_dispatch(struct trap_frame *f)
     if (ktest_running())
         ktest_trap_hook(f);         /* returns only if the test did not expect it */
     if (f->vector == VEC_PAGE_FAULT && pagefault_handle(f)) {
-        exception_depth--;
+        (*depth)--;
         return;
     }
 

@@ -15,10 +15,13 @@
 #define PIT_GATE_PORT       0x61        /* bit 0: ch2 gate, bit 1: speaker, bit 5: ch2 out */
 #define PIT_GATE_CH2        0x01
 #define PIT_SPEAKER         0x02
-#define PIT_CH2_OUT         0x20
 #define PIT_CMD_CH2_MODE0_LOHI  0xB0    /* channel 2, lobyte/hibyte, mode 0 */
 #define CALIBRATE_MS        5
 #define CALIBRATE_WINDOWS   3
+#define PIT_CMD_CH2_LATCH   0x80    /* counter latch, channel 2 */
+#define PAIR_SLACK_TICKS    24      /* ~20 us of PIT time between the two reads */
+#define PAIR_TRIES          1000
+#define PIT_GIVE_UP_TSC     2000000000ull   /* ~1 s of TSC: the PIT does not count */
 #define CALIBRATE_SPIN_LIMIT 10000000ull   /* port reads; ~10 ms needs far fewer */
 #define DEFAULT_KHZ         1000000ull
 #define CPUID_INVARIANT_TSC (1u << 8)     /* leaf 0x80000007 EDX */
@@ -29,6 +32,7 @@ static uint64_t boot_tsc;
 static uint64_t base_tsc, base_ns;     /* tsc_set_khz rebases here: time never steps back */
 static uint64_t khz;
 static bool calibrated;     /* khz was measured, not assumed */
+static uint64_t pit_khz;    /* what the PIT measured, kept as an independent reference */
 
 void tsc_init_early(void)
 {
@@ -49,49 +53,90 @@ static bool plausible(uint64_t k)
     return k >= MIN_PLAUSIBLE_KHZ && k <= MAX_PLAUSIBLE_KHZ;
 }
 
-/*
- * One measurement over CALIBRATE_MS of PIT channel 2. Returns the TSC ticks
- * it took, or 0 when the PIT does not arm or never counts down.
- */
-static uint64_t pit_window(void)
+/* Latches and reads PIT channel 2's count (it counts down at PIT_HZ). */
+static uint16_t pit_ch2_count(void)
 {
-    uint16_t count = (uint16_t)(PIT_HZ * CALIBRATE_MS / 1000);
-    uint8_t gate = inb(PIT_GATE_PORT);
-    uint64_t start, end, spins = 0;
-    bool armed, fired = false;
+    uint8_t lo, hi;
 
-    outb(PIT_GATE_PORT, (uint8_t)((gate & ~PIT_SPEAKER) | PIT_GATE_CH2));
-    outb(PIT_COMMAND, PIT_CMD_CH2_MODE0_LOHI);
-    outb(PIT_CH2_DATA, (uint8_t)count);
-    outb(PIT_CH2_DATA, (uint8_t)(count >> 8));
-    /* mode 0 drives OUT2 low until the count runs out: high now means no PIT */
-    armed = !(inb(PIT_GATE_PORT) & PIT_CH2_OUT);
-    start = rdtsc();
-    while (armed && !(fired = inb(PIT_GATE_PORT) & PIT_CH2_OUT))
-        if (++spins > CALIBRATE_SPIN_LIMIT)
-            break;
-    end = rdtsc();
-    outb(PIT_GATE_PORT, gate);
-    return armed && fired ? end - start : 0;
+    outb(PIT_COMMAND, PIT_CMD_CH2_LATCH);
+    lo = inb(PIT_CH2_DATA);
+    hi = inb(PIT_CH2_DATA);
+    return (uint16_t)(lo | (hi << 8));
 }
 
 /*
- * A stall of the CPU during a window (an emulator descheduled, an SMI) can
- * only make it look longer, so the shortest of a few windows is the best.
+ * A TSC reading bracketed by two PIT readings at most PAIR_SLACK_TICKS
+ * apart (an emulated CPU may stall between any two instructions: such a
+ * pair is taken again). Returns false if no tight pair could be had.
  */
+static bool pit_pair(uint16_t *pit, uint64_t *tsc)
+{
+    for (int i = 0; i < PAIR_TRIES; i++) {
+        uint16_t a = pit_ch2_count();
+        uint64_t t = rdtsc();
+        uint16_t b = pit_ch2_count();
+        if ((uint16_t)(a - b) <= PAIR_SLACK_TICKS) {
+            *pit = (uint16_t)(a - (uint16_t)(a - b) / 2);
+            *tsc = t;
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * The TSC rate over CALIBRATE_MS of PIT channel 2, counting down freely
+ * from 0xFFFF, read at both ends in tight pairs: a stall anywhere in
+ * between cannot skew it. Returns the rate in kHz, or 0 when the PIT does
+ * not count.
+ */
+static uint64_t pit_measure(void)
+{
+    uint8_t gate = inb(PIT_GATE_PORT);
+    uint16_t p0, p1;
+    uint64_t t0, t1, spins = 0, khz_out = 0;
+
+    outb(PIT_GATE_PORT, (uint8_t)((gate & ~PIT_SPEAKER) | PIT_GATE_CH2));
+    outb(PIT_COMMAND, PIT_CMD_CH2_MODE0_LOHI);
+    outb(PIT_CH2_DATA, 0xFF);
+    outb(PIT_CH2_DATA, 0xFF);
+    if (!pit_pair(&p0, &t0))
+        goto out;
+    do {
+        if (!pit_pair(&p1, &t1) || ++spins > CALIBRATE_SPIN_LIMIT ||
+            t1 - t0 > PIT_GIVE_UP_TSC)
+            goto out;                   /* no PIT counting there */
+    } while ((uint16_t)(p0 - p1) < PIT_HZ * CALIBRATE_MS / 1000);
+    /* ns = PIT ticks * 1e9 / PIT_HZ; kHz = TSC ticks * 1e6 / ns */
+    uint64_t ns = (uint64_t)(uint16_t)(p0 - p1) * 1000000000ull / PIT_HZ;
+    khz_out = (t1 - t0) * 1000000ull / ns;
+out:
+    outb(PIT_GATE_PORT, gate);
+    return khz_out;
+}
+
+/* The median of a few measurements: one disturbed beyond the pairing cannot win. */
 int tsc_calibrate(void)
 {
-    uint64_t best = UINT64_MAX;
+    uint64_t m[CALIBRATE_WINDOWS];
+    int n = 0;
 
     for (int i = 0; i < CALIBRATE_WINDOWS; i++) {
-        uint64_t ticks = pit_window();
-        if (!ticks)
+        uint64_t k = pit_measure();
+        if (!k)
             break;
-        best = MIN(best, ticks);
+        /* insertion sort */
+        int j = n++;
+        while (j > 0 && m[j - 1] > k) {
+            m[j] = m[j - 1];
+            j--;
+        }
+        m[j] = k;
     }
-    khz = best == UINT64_MAX ? 0 : best / CALIBRATE_MS;
-    if (plausible(khz)) {
+    khz = n ? m[n / 2] : 0;
+    if (n == CALIBRATE_WINDOWS && plausible(khz)) {
         calibrated = true;
+        pit_khz = khz;
         return 0;
     }
     /* no usable PIT: trust CPUID if it names a frequency, else guess */
@@ -99,6 +144,11 @@ int tsc_calibrate(void)
     if (!plausible(khz))
         khz = DEFAULT_KHZ;
     return -EIO;
+}
+
+uint64_t tsc_pit_khz(void)
+{
+    return pit_khz;
 }
 
 bool tsc_is_calibrated(void)

@@ -54,30 +54,39 @@
 static volatile uint32_t *mmio;     /* xAPIC registers; NULL in x2APIC mode */
 static bool x2apic;
 
+/* Without a working local APIC (apic_init_cpu failed) reads give 0 and writes are dropped. */
 static uint32_t apic_read(uint32_t reg)
 {
     if (x2apic)
         return (uint32_t)rdmsr(MSR_X2APIC_FIRST + reg / 16);
-    return mmio[reg / 4];
+    return mmio ? mmio[reg / 4] : 0;
 }
 
 static void apic_write(uint32_t reg, uint32_t value)
 {
     if (x2apic)
         wrmsr(MSR_X2APIC_FIRST + reg / 16, value);
-    else
+    else if (mmio)
         mmio[reg / 4] = value;
 }
 
 static void write_icr(uint32_t dest, uint32_t low)
 {
+    uint64_t irq;
+
+    if (!x2apic && !mmio)
+        return;                         /* no local APIC: nothing to send with */
     if (x2apic) {
+        /* x2APIC MSR writes are not serialising (SDM 11.12.3): make earlier stores visible */
+        mfence_lfence();
         wrmsr(MSR_X2APIC_FIRST + REG_ICR_LOW / 16, ((uint64_t)dest << 32) | low);
         return;
     }
+    irq = irq_save();                   /* the two halves must not be split by an interrupt */
     apic_wait_icr_idle();
     mmio[REG_ICR_HIGH / 4] = dest << 24;
     mmio[REG_ICR_LOW / 4] = low;        /* writing the low half sends it */
+    irq_restore(irq);
 }
 
 bool apic_is_x2apic(void)
@@ -130,7 +139,7 @@ void apic_eoi(void)
 
 void apic_wait_icr_idle(void)
 {
-    if (x2apic)
+    if (x2apic || !mmio)
         return;                         /* x2APIC ICR writes never pend */
     for (int i = 0; i < ICR_SPIN_LIMIT && (mmio[REG_ICR_LOW / 4] & ICR_PENDING); i++)
         cpu_relax();

@@ -16,6 +16,8 @@
 #define REG_VERSION         0x01
 #define REG_REDIR(n)        (0x10 + 2 * (n))
 #define VERSION_MAX_ENTRY(v) (((v) >> 16) & 0xFF)
+#define IOAPIC_VERSION_MIN  0x11
+#define IOAPIC_VERSION_MAX  0x2F
 
 #define ENTRY_MASKED        (1u << 16)
 #define ENTRY_LEVEL         (1u << 15)
@@ -64,7 +66,9 @@ int ioapic_add(uint8_t id, uint64_t phys, uint32_t gsi_base)
     if (!io->regs)
         return -ENOMEM;
     version = read_reg(io, REG_VERSION);
-    if (version == UINT32_MAX) {
+    /* real I/O APICs report version 0x11-0x2F; unclaimed MMIO reads 0 or all ones */
+    if ((version & 0xFF) < IOAPIC_VERSION_MIN || (version & 0xFF) > IOAPIC_VERSION_MAX ||
+        VERSION_MAX_ENTRY(version) == 0) {
         vmm_iounmap((void *)io->regs);
         return -ENODEV;
     }

@@ -609,7 +609,7 @@ static int presize_kernel_slots(void)
     return 0;
 }
 
-static void enable_cpu_features(void)
+void vmm_init_cpu(void)
 {
     struct cpuid_regs r1 = cpuid(1, 0), ext = cpuid(0x80000001, 0);
 
@@ -620,7 +620,21 @@ static void enable_cpu_features(void)
     if (r1.edx & CPUID_1_EDX_PGE)
         write_cr4(read_cr4() | CR4_PGE);
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
-    write_cr0(read_cr0() | CR0_WP);
+    /* the same CR0 on every CPU: caching on, write protection, native FPU errors */
+    write_cr0((read_cr0() | CR0_WP | CR0_NE | CR0_MP) & ~(CR0_CD | CR0_NW | CR0_EM));
+}
+
+void vmm_flush_tlb_all(void)
+{
+    uint64_t cr4 = read_cr4();
+
+    if (cr4 & CR4_PGE) {
+        /* global entries survive a CR3 reload: toggling PGE drops them too */
+        write_cr4(cr4 & ~CR4_PGE);
+        write_cr4(cr4);
+    } else {
+        write_cr3(read_cr3());
+    }
 }
 
 int vmm_init(void)
@@ -629,7 +643,7 @@ int vmm_init(void)
     int err;
 
     early = true;
-    enable_cpu_features();
+    vmm_init_cpu();
     err = alloc_table(&vmm_kernel, &pml4);
     if (err)
         return err;

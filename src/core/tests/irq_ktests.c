@@ -18,6 +18,7 @@
 
 #define UNUSED_GSI 23           /* the last I/O APIC input: nothing is wired there on QEMU */
 #define IOAPIC_ENTRY_MASKED (1ull << 16)
+#define IOAPIC_ENTRY_LEVEL  (1ull << 15)
 
 struct counter {
     volatile unsigned hits;
@@ -102,8 +103,10 @@ KTEST(irq, shared_line_runs_every_handler)
     uint8_t vector = 0;
 
     ha = irq_request_gsi(UNUSED_GSI, count_hit, &a, "ktest-a", IRQ_SHARED | IRQ_LEVEL);
-    hb = irq_request_gsi(UNUSED_GSI, count_hit, &b, "ktest-b", IRQ_SHARED);
+    hb = irq_request_gsi(UNUSED_GSI, count_hit, &b, "ktest-b", IRQ_SHARED | IRQ_LEVEL);
     hc = irq_request_gsi(UNUSED_GSI, count_hit, &c, "ktest-c", 0);  /* not shared */
+    /* shared, but edge-triggered: a line has one trigger mode */
+    KT_EXPECT_EQ(irq_request_gsi(UNUSED_GSI, count_hit, &c, "ktest-d", IRQ_SHARED), -EBUSY);
     KT_ASSERT_GE(ha, 0);
     KT_ASSERT_GE(hb, 0);
     KT_EXPECT_EQ(hc, -EBUSY);
@@ -114,6 +117,7 @@ KTEST(irq, shared_line_runs_every_handler)
     KT_ASSERT_EQ(ioapic_read_entry(UNUSED_GSI, &entry), 0);
     KT_EXPECT_EQ(entry & 0xFF, (uint64_t)vector);
     KT_EXPECT_FALSE(entry & IOAPIC_ENTRY_MASKED);
+    KT_EXPECT_TRUE(entry & IOAPIC_ENTRY_LEVEL);       /* the flags reached the I/O APIC */
     apic_send_self_ipi(vector);
     wait_for(&a.hits, 1);
     KT_EXPECT_EQ(a.hits, 1u);

@@ -21,6 +21,35 @@
 #include <mm/vmm.h>
 
 static DEFINE_PER_CPU(unsigned, ktest_cpu_index);
+static DEFINE_PER_CPU(unsigned, ktest_initial) = 42;
+
+static void read_initial(void *arg)
+{
+    ((unsigned *)arg)[this_cpu()->index] = *this_cpu_ptr(&ktest_initial);
+}
+
+static void write_to_template(void *arg)
+{
+    *(volatile unsigned *)arg = 7;
+}
+
+/* Every CPU starts from the pristine image; the image itself is read-only. */
+KTEST(percpu, copies_start_from_the_initial_image)
+{
+    static unsigned seen[CPU_MAX];
+
+    for (unsigned i = 0; i < cpu_count(); i++) {
+        KT_ASSERT_EQ(smp_call(i, read_initial, seen), 0);
+        KT_EXPECT_EQ(seen[i], 42u);
+    }
+    *this_cpu_ptr(&ktest_initial) = 7;              /* the boot CPU's copy only */
+    for (unsigned i = 1; i < cpu_count(); i++) {
+        KT_ASSERT_EQ(smp_call(i, read_initial, seen), 0);
+        KT_EXPECT_EQ(seen[i], 42u);
+    }
+    KT_EXPECT_EQ(ktest_expect_fault(14, write_to_template, &ktest_initial, NULL), 0);
+    *this_cpu_ptr(&ktest_initial) = 42;
+}
 
 static void record_index(void *arg)
 {
@@ -98,6 +127,43 @@ KTEST(smp, tlb_shootdown_reaches_every_cpu)
     }
     vmalloc_release(va);
     pmm_free(pa);
+}
+
+struct cpu_state {
+    uint64_t cr0, cr4, pat, efer;
+};
+
+static void read_cpu_state(void *arg)
+{
+    struct cpu_state *st = arg;
+    st->cr0 = read_cr0();
+    st->cr4 = read_cr4();
+    st->pat = rdmsr(0x277);
+    st->efer = rdmsr(MSR_EFER);
+}
+
+/*
+ * Every CPU pages and caches memory the same way: caching on (CR0.CD/NW
+ * clear), write protection, the same PAT, global pages, NX. (Firmware may
+ * leave other CR4 bits, such as MCE, set on the boot CPU only.)
+ */
+#define CR0_SHARED  (CR0_PG | CR0_WP | CR0_CD | CR0_NW | CR0_NE | CR0_MP | CR0_EM)
+#define CR4_SHARED  (CR4_PAE | CR4_PGE)
+#define EFER_SHARED (EFER_LME | EFER_NXE)
+
+KTEST(smp, cpus_share_paging_and_cache_settings)
+{
+    struct cpu_state bsp, ap;
+
+    read_cpu_state(&bsp);
+    KT_EXPECT_EQ(bsp.cr0 & (CR0_CD | CR0_NW), 0ull);
+    for (unsigned i = 1; i < cpu_count(); i++) {
+        KT_ASSERT_EQ(smp_call(i, read_cpu_state, &ap), 0);
+        KT_EXPECT_EQ(ap.cr0 & CR0_SHARED, bsp.cr0 & CR0_SHARED);
+        KT_EXPECT_EQ(ap.cr4 & CR4_SHARED, bsp.cr4 & CR4_SHARED);
+        KT_EXPECT_EQ(ap.pat, bsp.pat);
+        KT_EXPECT_EQ(ap.efer & EFER_SHARED, bsp.efer & EFER_SHARED);
+    }
 }
 
 static void nothing(void *arg)

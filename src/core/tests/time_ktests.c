@@ -124,6 +124,20 @@ KTEST(time, tick_runs_at_time_hz)
     KT_EXPECT_GE(s.ticks, due / 2);
 }
 
+/*
+ * The clocks are calibrated against each other (TSC and APIC timer against
+ * the HPET), so agreement among them proves little. The PIT is the
+ * independent witness: its 1.193182 MHz is fixed by the hardware, and the
+ * boot measured the TSC against it before the HPET was touched.
+ */
+KTEST(time, clock_agrees_with_the_pit)
+{
+    uint64_t pit = tsc_pit_khz(), now = tsc_khz();
+
+    KT_ASSERT_GT(pit, 0ull);
+    KT_EXPECT_LE(now > pit ? now - pit : pit - now, pit / 20);     /* within 5 % */
+}
+
 KTEST(time, clock_never_steps_back)
 {
     uint64_t prev = time_ns();
