@@ -238,6 +238,23 @@ static inline void x86_push_on_stack(uintptr_t sp)
     __asm__ __volatile__("mov %0, %%rsp\n\tpushq $0" : : "r"(sp) : "memory");
 }
 
+/* ---- GS-relative per-CPU access (off: a constant offset into struct cpu) --
+ * One instruction each, so an interrupt or a migration cannot split them. */
+#define x86_gs_read64(off)                                                      \
+    ({                                                                          \
+        uint64_t gs_v_;                                                         \
+        __asm__ __volatile__("movq %%gs:%c1, %0" : "=r"(gs_v_) : "i"(off));     \
+        gs_v_;                                                                  \
+    })
+#define x86_gs_read32(off)                                                      \
+    ({                                                                          \
+        uint32_t gs_v_;                                                         \
+        __asm__ __volatile__("movl %%gs:%c1, %0" : "=r"(gs_v_) : "i"(off));     \
+        gs_v_;                                                                  \
+    })
+#define x86_gs_inc32(off) __asm__ __volatile__("incl %%gs:%c0" : : "i"(off) : "memory")
+#define x86_gs_dec32(off) __asm__ __volatile__("decl %%gs:%c0" : : "i"(off) : "memory")
+
 /* ---- frame pointer (for backtraces) -------------------------------------- */
 static inline uintptr_t read_rbp(void)
 {

@@ -1,8 +1,8 @@
 /*
- * src/sched/sched.c - the scheduler's home (src/sched, include/sched).
- *
- * Part of sched. Deliberately empty: the foundation runs one thread of
- * control on the boot CPU. Kernel threads, the preemptive scheduler and the
- * locks arrive with the scheduling work.
+ * src/sched/sched.c - the scheduler (placeholder until the threads land).
  */
-#include <core/compiler.h>
+#include <sched/preempt.h>
+
+void sched_preempt_check(void)
+{
+}
