@@ -253,6 +253,7 @@ void smp_tlb_shootdown(uintptr_t va)
             panic("smp_tlb_shootdown: CPU %u did not acknowledge (va %#lx)", i,
                   (unsigned long)va);
     }
+    sched_preempt_enable();
 }
 
 void smp_stop_others(void)

@@ -87,7 +87,8 @@ void sched_fpu_init_area(void *area)
     memset(a, 0, fpu_size);
     a[0] = 0x7F;
     a[1] = 0x03;
-    *(uint32_t *)(a + 24) = 0x1F80;
+    uint32_t mxcsr = 0x1F80;
+    memcpy(a + 24, &mxcsr, sizeof(mxcsr));
 }
 
 /* ---- run queues -------------------------------------------------------------- */
