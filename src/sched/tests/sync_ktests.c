@@ -16,7 +16,7 @@
 #include <sched/sync.h>
 #include <sched/thread.h>
 
-#define MUTEX_ROUNDS    2000
+#define MUTEX_ROUNDS    500
 
 static struct mutex counter_lock = MUTEX_INIT("counter");
 static uint64_t counter;
@@ -63,7 +63,7 @@ KTEST(sync, mutex_unlock_by_non_owner_reported)
     KT_EXPECT_EQ(mutex_unlock(&m), 0);
 }
 
-#define ITEMS_PER_PRODUCER  2000
+#define ITEMS_PER_PRODUCER  300
 #define PRODUCERS           3
 #define CONSUMERS           3
 
