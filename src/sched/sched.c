@@ -372,7 +372,7 @@ static bool on_resched_ipi(void *ctx)
     return true;
 }
 
-/* An idle CPU takes one movable thread from the busiest other queue. */
+/* An idle CPU takes one movable thread from the busiest other queue (interrupts on). */
 static bool steal(struct cpu *c)
 {
     unsigned n = cpu_count(), busiest = c->index, most = 0;
@@ -386,7 +386,13 @@ static bool steal(struct cpu *c)
         }
     if (most == 0)
         return false;
-    f = spin_lock_irqsave(&rqs[busiest].lock);
+    /* trylock: an idle CPU must never queue up behind busy ones (a ticket
+     * taken by a vCPU the host has descheduled stalls everyone behind it) */
+    f = irq_save();
+    if (!spin_trylock(&rqs[busiest].lock)) {
+        irq_restore(f);
+        return false;
+    }
     t = rq_take_movable(&rqs[busiest]);
     spin_unlock_irqrestore(&rqs[busiest].lock, f);
     if (!t)
@@ -402,8 +408,10 @@ static __noreturn void idle_loop(void)
 
     for (;;) {
         sched_reap();
+        if (!rq->nr)
+            steal(c);           /* interrupts on: the tick must not be held up */
         irq_disable();
-        if (rq->nr || steal(c)) {
+        if (rq->nr) {
             schedule();
             irq_enable();
         } else {
