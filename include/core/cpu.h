@@ -18,6 +18,9 @@
 
 #include <core/compiler.h>
 #include <core/gdt.h>
+#include <core/x86.h>
+
+struct thread;
 
 #define CPU_MAX 64
 
@@ -29,6 +32,11 @@ struct cpu {
     uintptr_t percpu_offset;        /* this CPU's copy of .percpu minus the template */
     uintptr_t stack_top;            /* the stack it started on */
     uint64_t irqs;                  /* interrupts taken on this CPU */
+    /* sched: written by this CPU only (gs-relative, one instruction each) */
+    volatile uint32_t preempt_count;    /* > 0: no preemption (spinlock held, ...) */
+    volatile uint32_t need_resched;     /* set by the tick / a wake-up: switch soon */
+    struct thread *current;             /* the thread running here (NULL before sched_init) */
+    struct thread *idle;                /* this CPU's idle thread */
     struct cpu_tables tables;       /* GDT, TSS, IST stacks */
 };
 
@@ -40,6 +48,12 @@ static inline struct cpu *this_cpu(void)
     struct cpu *c;
     __asm__ __volatile__("mov %%gs:0, %0" : "=r"(c));
     return c;
+}
+
+/* The thread running on this CPU, read with one gs-relative load (migration-safe). */
+static inline struct thread *this_cpu_current(void)
+{
+    return (struct thread *)x86_gs_read64(offsetof(struct cpu, current));
 }
 
 /* The struct of CPU index i, or NULL. */

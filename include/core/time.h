@@ -9,8 +9,10 @@
  * IRQ_VEC_TIMER.
  *
  * Context: time_ns and time_ticks may be called from anywhere, interrupts
- * on or off. time_sleep_ns waits with interrupts on (halting between ticks)
- * until the scheduler turns it into a real sleep.
+ * on or off. time_sleep_ns is a real sleep (sched_sleep_ns) from a thread
+ * that may sleep; otherwise (before the scheduler, interrupts off, a
+ * spinlock held) it waits, halting between ticks when interrupts are on.
+ * The tick runs on every CPU; time_ticks counts the boot CPU's.
  */
 #ifndef BASALT_CORE_TIME_H
 #define BASALT_CORE_TIME_H
@@ -31,6 +33,9 @@ enum time_source {
  * works; sleeps then busy-wait).
  */
 int time_init(uint64_t hpet_phys);
+
+/* On an application processor: starts its own periodic tick (same rate). */
+void time_init_ap(void);
 
 /* Nanoseconds since boot; never goes backwards. */
 uint64_t time_ns(void);

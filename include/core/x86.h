@@ -84,7 +84,12 @@ static inline void mfence_lfence(void)
 #define CR0_PG              (1ull << 31)
 #define CR4_PAE             (1ull << 5)
 #define CR4_PGE             (1ull << 7)
+#define CR0_MP              (1ull << 1)
+#define CR0_EM              (1ull << 2)
+#define CR0_TS              (1ull << 3)
 #define CR4_OSFXSR          (1ull << 9)
+#define CR4_OSXMMEXCPT      (1ull << 10)
+#define CR4_OSXSAVE         (1ull << 18)
 #define CR4_UMIP            (1ull << 11)
 #define CR4_SMEP            (1ull << 20)
 #define CR4_SMAP            (1ull << 21)
@@ -105,6 +110,21 @@ X86_DEFINE_CR(2)
 X86_DEFINE_CR(3)
 X86_DEFINE_CR(4)
 #undef X86_DEFINE_CR
+
+/* Extended control registers (XCR0: the state components xsave handles). */
+#define XCR0_X87            (1ull << 0)
+#define XCR0_SSE            (1ull << 1)
+#define XCR0_AVX            (1ull << 2)
+static inline uint64_t xgetbv(uint32_t xcr)
+{
+    uint32_t lo, hi;
+    __asm__ __volatile__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(xcr));
+    return ((uint64_t)hi << 32) | lo;
+}
+static inline void xsetbv(uint32_t xcr, uint64_t v)
+{
+    __asm__ __volatile__("xsetbv" : : "c"(xcr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
 
 static inline void invlpg(uintptr_t va)
 {
@@ -249,6 +269,23 @@ static inline void x86_push_on_stack(uintptr_t sp)
 {
     __asm__ __volatile__("mov %0, %%rsp\n\tpushq $0" : : "r"(sp) : "memory");
 }
+
+/* ---- GS-relative per-CPU access (off: a constant offset into struct cpu) --
+ * One instruction each, so an interrupt or a migration cannot split them. */
+#define x86_gs_read64(off)                                                      \
+    ({                                                                          \
+        uint64_t gs_v_;                                                         \
+        __asm__ __volatile__("movq %%gs:%c1, %0" : "=r"(gs_v_) : "i"(off));     \
+        gs_v_;                                                                  \
+    })
+#define x86_gs_read32(off)                                                      \
+    ({                                                                          \
+        uint32_t gs_v_;                                                         \
+        __asm__ __volatile__("movl %%gs:%c1, %0" : "=r"(gs_v_) : "i"(off));     \
+        gs_v_;                                                                  \
+    })
+#define x86_gs_inc32(off) __asm__ __volatile__("incl %%gs:%c0" : : "i"(off) : "memory")
+#define x86_gs_dec32(off) __asm__ __volatile__("decl %%gs:%c0" : : "i"(off) : "memory")
 
 /* ---- frame pointer (for backtraces) -------------------------------------- */
 static inline uintptr_t read_rbp(void)

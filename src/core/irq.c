@@ -15,6 +15,7 @@
 #include <core/printk.h>
 #include <core/trap.h>
 #include <core/x86.h>
+#include <sched/sched.h>
 
 #define MAX_ACTIONS     256
 #define NO_GSI          UINT32_MAX
@@ -261,6 +262,7 @@ void irq_dispatch(struct trap_frame *f)
         __atomic_fetch_add(&v->unhandled, 1, __ATOMIC_RELAXED);
     if (chip)
         chip->eoi();
+    sched_irq_exit();           /* the preemption point: may switch threads */
 }
 
 size_t irq_stats(struct irq_vector_stats *out, size_t max)

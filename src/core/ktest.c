@@ -19,6 +19,8 @@
 #include <core/tsc.h>
 #include <core/x86.h>
 #include <core/errno.h>
+#include <core/cpu.h>
+#include <sched/preempt.h>
 
 #define DEBUG_EXIT_PORT     0xF4
 #define DEBUG_EXIT_PASS     0x10        /* QEMU exits (0x10 << 1) | 1 = 33 */
@@ -143,6 +145,7 @@ static bool selected(const struct ktest *t, const char *filter)
 static bool run_one(const struct ktest *t)
 {
     uint64_t flags = read_rflags();
+    uint32_t preempt = sched_preempt_count();
     uint64_t start;
 
     current = t;
@@ -154,6 +157,13 @@ static bool run_one(const struct ktest *t)
         t->fn();
     /* back here normally or through kjmp_jump: restore the interrupt state */
     trap_reset_depth();
+    if (sched_preempt_count() != preempt) {
+        /* a test left through kjmp with a spinlock held (or leaked one) */
+        if (current_failures == 0)
+            printk(LOG_WARNING, "ktest: %s.%s changed the preempt count %u -> %u; reset",
+                   t->suite, t->name, preempt, sched_preempt_count());
+        this_cpu()->preempt_count = preempt;
+    }
     irq_restore(flags);
     if (!(flags & RFLAGS_IF))
         irq_disable();

@@ -43,6 +43,7 @@
 #include <mm/pmm.h>
 #include <mm/vmalloc.h>
 #include <mm/vmm.h>
+#include <sched/sched.h>
 
 #define MBI_MAX_SIZE    (1u << 20)
 
@@ -272,6 +273,7 @@ static void step_interrupts(void)
         return;                 /* reported; the kernel runs with interrupts off */
     if (time_init(platform_hpet_address()) != 0)
         printk(LOG_WARNING, "time: no periodic tick; sleeps busy-wait");
+    sched_init();               /* this code path becomes thread "kmain" on CPU 0 */
     irq_enable();
     smp_init(apic_ids, platform_cpu_apic_ids(apic_ids, CPU_MAX));
 }

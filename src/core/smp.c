@@ -23,6 +23,8 @@
 #include <mm/pmm.h>
 #include <mm/vmalloc.h>
 #include <mm/vmm.h>
+#include <sched/sched.h>
+#include <sched/spinlock.h>
 
 #define AP_STACK_SIZE       (16 * 1024)
 #define INIT_DELAY_NS       10000000ull     /* 10 ms after INIT (SDM 8.4.4.1) */
@@ -37,7 +39,8 @@ extern const uint8_t ap_tramp_cr3[], ap_tramp_stack[], ap_tramp_entry[], ap_tram
 extern const uint8_t ap_tramp_off_protected_mode[], ap_tramp_off_long_mode[],
     ap_tramp_off_gdt[];
 
-/* A cross-CPU call in flight: one at a time (see the header). */
+/* A cross-CPU call in flight: one at a time, under call_lock (see the header). */
+static spinlock_t call_lock = SPINLOCK_INIT("smp_call");
 static struct {
     void (*fn)(void *);
     void *arg;
@@ -98,9 +101,9 @@ static __noreturn void ap_main(struct cpu *c)
     vmm_init_cpu();
     vmm_space_switch(&vmm_kernel);
     apic_init_cpu();
-    __atomic_store_n(&c->online, true, __ATOMIC_RELEASE);
-    for (;;)
-        cpu_idle();
+    time_init_ap();
+    /* the boot context becomes this CPU's idle thread; sched marks it online */
+    sched_ap_enter(c);
 }
 
 static bool wait_online(struct cpu *c, uint64_t timeout_ns)
@@ -221,22 +224,27 @@ int smp_call(unsigned cpu, void (*fn)(void *), void *arg)
 
     if (!c || !fn)
         return -EINVAL;
+    if (!__atomic_load_n(&c->online, __ATOMIC_ACQUIRE) && c != this_cpu())
+        return -ENODEV;
+    spin_lock(&call_lock);              /* also keeps this thread on this CPU */
     if (c == this_cpu()) {
         fn(arg);
+        spin_unlock(&call_lock);
         return 0;
     }
-    if (!__atomic_load_n(&c->online, __ATOMIC_ACQUIRE))
-        return -ENODEV;
     call.fn = fn;
     call.arg = arg;
     __atomic_store_n(&call.done, false, __ATOMIC_RELEASE);
     apic_send_ipi(c->apic_id, IRQ_VEC_CALL);
     end = time_ns() + CALL_TIMEOUT_NS;
     while (!__atomic_load_n(&call.done, __ATOMIC_ACQUIRE)) {
-        if (time_ns() > end)
+        if (time_ns() > end) {
+            spin_unlock(&call_lock);
             return -ETIMEDOUT;
+        }
         cpu_relax();
     }
+    spin_unlock(&call_lock);
     return 0;
 }
 
@@ -257,6 +265,7 @@ void smp_tlb_shootdown(uintptr_t va)
 
     if (n <= 1)
         return;
+    sched_preempt_disable();            /* "every other CPU" must not change under us */
     me = this_cpu();
     for (unsigned i = 0; i < n; i++) {
         struct cpu *c = cpu_get(i);
@@ -264,6 +273,7 @@ void smp_tlb_shootdown(uintptr_t va)
             panic("smp_tlb_shootdown: CPU %u did not acknowledge (va %#lx)", i,
                   (unsigned long)va);
     }
+    sched_preempt_enable();
 }
 
 void smp_stop_others(void)

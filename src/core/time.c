@@ -13,6 +13,8 @@
 #include <core/x86.h>
 #include <dev/apic.h>
 #include <dev/hpet.h>
+#include <core/cpu.h>
+#include <sched/sched.h>
 
 #define CALIBRATE_NS        10000000ull     /* 10 ms */
 #define APIC_COUNT_START    0xFFFFFFFFu
@@ -59,9 +61,12 @@ uint64_t time_apic_timer_hz(void)
 static bool on_tick(void *ctx)
 {
     (void)ctx;
-    ticks++;
-    if (source == TIME_SOURCE_HPET)
-        (void)hpet_counter();   /* keeps a 32-bit counter's wrap count current */
+    if (this_cpu()->index == 0) {
+        ticks++;
+        if (source == TIME_SOURCE_HPET)
+            (void)hpet_counter();   /* keeps a 32-bit counter's wrap count current */
+    }
+    sched_tick();               /* every CPU: time slices and sleepers */
     return true;
 }
 
@@ -210,10 +215,20 @@ int time_init(uint64_t hpet_phys)
     return 0;
 }
 
+void time_init_ap(void)
+{
+    if (apic_hz >= TIME_HZ)
+        apic_timer_periodic(IRQ_VEC_TIMER, (uint32_t)(apic_hz / TIME_HZ));
+}
+
 void time_sleep_ns(uint64_t ns)
 {
     uint64_t end = time_ns() + ns;
 
+    if (sched_can_sleep()) {
+        sched_sleep_ns(ns);
+        return;
+    }
     while (time_ns() < end) {
         /* halt only where a tick is sure to wake us; elsewhere spin */
         if (irq_enabled() && tick_running[this_cpu()->index])

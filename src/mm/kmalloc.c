@@ -17,7 +17,8 @@
  * handing the slot out again, kfree checks the state and both red zones.
  * In a release build a slot is just the payload.
  *
- * Locking: interrupts off around every cache operation (see the header).
+ * Locking: kheap_lock (irqsave, one for every cache) around every cache
+ * operation; the PMM's lock nests inside it.
  */
 #include <mm/kmalloc.h>
 #include <core/backtrace.h>
@@ -27,9 +28,13 @@
 #include <core/printk.h>
 #include <core/string.h>
 #include <core/x86.h>
+#include <sched/spinlock.h>
 #include <mm/layout.h>
 #include <mm/pmm.h>
 #include <mm/slab_class.h>
+
+/* Lock order: kheap_lock is taken before pmm_lock (see docs/architecture.md). */
+static spinlock_t kheap_lock = SPINLOCK_INIT("kheap_lock");
 
 #ifndef BASALT_DEBUG
 #define BASALT_DEBUG 0
@@ -320,7 +325,7 @@ static bool link_ok(const struct kmem_cache *c, const struct slab *s, const void
 
 static void *cache_alloc(struct kmem_cache *c, size_t size, uintptr_t caller)
 {
-    uint64_t irq = irq_save();
+    uint64_t irq = spin_lock_irqsave(&kheap_lock);
     struct slab *s = c->partial;
     void *slot = NULL;
 
@@ -355,7 +360,7 @@ static void *cache_alloc(struct kmem_cache *c, size_t size, uintptr_t caller)
         arm_slot(c, slot, size, caller);
     }
 out:
-    irq_restore(irq);
+    spin_unlock_irqrestore(&kheap_lock, irq);
     return slot ? payload_of(c, slot) : NULL;
 }
 
@@ -377,7 +382,7 @@ static void *slot_of(struct kmem_cache *c, struct slab *s, void *p, uintptr_t ca
 
 static void cache_free(struct kmem_cache *c, struct slab *s, void *p, uintptr_t caller)
 {
-    uint64_t irq = irq_save();
+    uint64_t irq = spin_lock_irqsave(&kheap_lock);
     void *slot = slot_of(c, s, p, caller);
 
     if (!slot)
@@ -409,7 +414,7 @@ static void cache_free(struct kmem_cache *c, struct slab *s, void *p, uintptr_t 
             list_push(&c->empty, s);
     }
 out:
-    irq_restore(irq);
+    spin_unlock_irqrestore(&kheap_lock, irq);
 }
 
 static uint64_t large_check(const struct large_header *h)
@@ -436,7 +441,7 @@ static void *large_alloc(size_t size, uintptr_t caller)
     *h = (struct large_header){ .magic = LARGE_MAGIC, .pages = (uint32_t)pages, .size = size,
                                 .alloc_site = caller };
     h->check = large_check(h);
-    irq = irq_save();
+    irq = spin_lock_irqsave(&kheap_lock);
     large_pages += pages;
     if (BASALT_DEBUG) {
         uint8_t *end = (uint8_t *)(h + 1) + size;
@@ -446,7 +451,7 @@ static void *large_alloc(size_t size, uintptr_t caller)
             large_live->prev = h;
         large_live = h;
     }
-    irq_restore(irq);
+    spin_unlock_irqrestore(&kheap_lock, irq);
     return h + 1;
 }
 
@@ -461,18 +466,18 @@ static bool large_is_live(const struct large_header *h)
 static void large_free(struct large_header *h, uintptr_t caller)
 {
     char where[100], where2[100];
-    uint64_t irq = irq_save();
+    uint64_t irq = spin_lock_irqsave(&kheap_lock);
     uint32_t pages = h->pages;
     size_t bad;
 
     if (BASALT_DEBUG && !large_is_live(h)) {
-        irq_restore(irq);
+        spin_unlock_irqrestore(&kheap_lock, irq);
         heap_report("kfree of %p: not a live large block (double free? called from %s)",
                     (void *)(h + 1), site(caller, where, sizeof(where)));
         return;
     }
     if (h->check != large_check(h)) {
-        irq_restore(irq);
+        spin_unlock_irqrestore(&kheap_lock, irq);
         heap_report("kfree of %p: block header smashed (a write before the block?); "
                     "leaking it (called from %s)", (void *)(h + 1),
                     site(caller, where, sizeof(where)));
@@ -494,7 +499,7 @@ static void large_free(struct large_header *h, uintptr_t caller)
     }
     h->magic = 0;
     large_pages -= pages;
-    irq_restore(irq);
+    spin_unlock_irqrestore(&kheap_lock, irq);
     pmm_free_contig(virt_to_phys(h), pages);
 }
 
@@ -614,9 +619,9 @@ struct kmem_cache *kmem_cache_create(const char *name, size_t size, size_t align
     c = cache_alloc(&cache_of_caches, sizeof(*c), (uintptr_t)__builtin_return_address(0));
     if (!c)
         return NULL;
-    uint64_t irq = irq_save();
+    uint64_t irq = spin_lock_irqsave(&kheap_lock);
     cache_setup(c, name, size, align, false);
-    irq_restore(irq);
+    spin_unlock_irqrestore(&kheap_lock, irq);
     if (c->per_slab == 0) {
         kmem_cache_destroy(c);
         return NULL;
@@ -642,11 +647,11 @@ __noinline void kmem_cache_free(struct kmem_cache *c, void *obj)
 
 int kmem_cache_destroy(struct kmem_cache *c)
 {
-    uint64_t irq = irq_save();
+    uint64_t irq = spin_lock_irqsave(&kheap_lock);
     struct kmem_cache **pp;
 
     if (c->objects_in_use) {
-        irq_restore(irq);
+        spin_unlock_irqrestore(&kheap_lock, irq);
         return -EBUSY;
     }
     while (c->empty) {
@@ -664,7 +669,7 @@ int kmem_cache_destroy(struct kmem_cache *c)
             *pp = c->next_cache;
             break;
         }
-    irq_restore(irq);
+    spin_unlock_irqrestore(&kheap_lock, irq);
     cache_free(&cache_of_caches, (void *)ALIGN_DOWN((uintptr_t)c, PAGE_SIZE), c,
                (uintptr_t)__builtin_return_address(0));
     return 0;
@@ -687,7 +692,7 @@ int kheap_init(void)
 size_t kheap_stats(struct kheap_stats *out, size_t max)
 {
     size_t n = 0;
-    uint64_t irq = irq_save();
+    uint64_t irq = spin_lock_irqsave(&kheap_lock);
 
     for (int i = 0; i < SLAB_CLASS_COUNT && n < max; i++, n++)
         out[n] = (struct kheap_stats){ classes[i].name, classes[i].slot,
@@ -699,7 +704,7 @@ size_t kheap_stats(struct kheap_stats *out, size_t max)
         out[n++] = (struct kheap_stats){ c->name, c->slot, c->objects_in_use,
                                          c->bytes_requested, c->slabs };
     }
-    irq_restore(irq);
+    spin_unlock_irqrestore(&kheap_lock, irq);
     return n;
 }
 
@@ -741,7 +746,7 @@ static size_t check_slab(struct kmem_cache *c, struct slab *s)
 size_t kheap_check(void)
 {
     size_t problems = 0;
-    uint64_t irq = irq_save();
+    uint64_t irq = spin_lock_irqsave(&kheap_lock);
 
     for (struct kmem_cache *c = cache_list; c; c = c->next_cache) {
         struct slab *lists[3] = { c->partial, c->full, c->empty };
@@ -749,6 +754,6 @@ size_t kheap_check(void)
             for (struct slab *s = lists[l]; s; s = s->next)
                 problems += check_slab(c, s);
     }
-    irq_restore(irq);
+    spin_unlock_irqrestore(&kheap_lock, irq);
     return problems;
 }

@@ -6,6 +6,9 @@
  * frame, place them in the first usable run below 4 GiB that fits (the
  * boot tables map only that much), hand every usable frame to the bitmap
  * and claim the bitmaps' own frames. Everything after that is the bitmap.
+ *
+ * Locking: pmm_lock (irqsave) around the bitmap; the innermost mm lock
+ * (kheap_lock and vmalloc_lock are taken before it, nothing after it).
  */
 #include <mm/pmm.h>
 #include <core/backtrace.h>
@@ -15,6 +18,7 @@
 #include <core/printk.h>
 #include <core/string.h>
 #include <core/x86.h>
+#include <sched/spinlock.h>
 #include <core/format.h>
 #include <mm/frame_bitmap.h>
 #include <mm/layout.h>
@@ -25,6 +29,7 @@
 static struct memmap map;               /* cleaned, with the kernel's reservations */
 static struct frame_bitmap bitmap;
 static uint64_t bad_frees;
+static spinlock_t pmm_lock = SPINLOCK_INIT("pmm_lock");   /* guards bitmap */
 static uint64_t usable_bytes, reserved_bytes, highest_ram;
 
 const struct memmap *pmm_memmap(void)
@@ -193,12 +198,12 @@ int pmm_alloc_contig(size_t count, uint64_t align, uint32_t flags, uint64_t *pa)
         return -EINVAL;
     if (flags & PMM_BELOW_4G)
         limit = (size_t)((4ull << 30) / PAGE_SIZE);
-    irq = irq_save();
+    irq = spin_lock_irqsave(&pmm_lock);
     if (count == 1 && align == PAGE_SIZE && !limit)
         err = frame_bitmap_alloc(&bitmap, &first);
     else
         err = frame_bitmap_alloc_run(&bitmap, count, (size_t)(align / PAGE_SIZE), limit, &first);
-    irq_restore(irq);
+    spin_unlock_irqrestore(&pmm_lock, irq);
     if (err)
         return err;
     *pa = (uint64_t)first * PAGE_SIZE;
@@ -217,9 +222,9 @@ int pmm_free_contig(uint64_t pa, size_t count)
         report_bad_free(-EINVAL, pa);
         return -EINVAL;
     }
-    irq = irq_save();
+    irq = spin_lock_irqsave(&pmm_lock);
     err = frame_bitmap_free(&bitmap, (size_t)(pa / PAGE_SIZE), count, &bad);
-    irq_restore(irq);
+    spin_unlock_irqrestore(&pmm_lock, irq);
     if (err)
         report_bad_free(err, (uint64_t)bad * PAGE_SIZE);
     return err;
@@ -232,7 +237,7 @@ int pmm_free(uint64_t pa)
 
 struct pmm_stats pmm_stats(void)
 {
-    uint64_t irq = irq_save();
+    uint64_t irq = spin_lock_irqsave(&pmm_lock);
     struct pmm_stats s = {
         .managed_frames = bitmap.managed_count,
         .free_frames = bitmap.free_count,
@@ -241,7 +246,7 @@ struct pmm_stats pmm_stats(void)
         .highest_ram = highest_ram,
         .bad_frees = bad_frees,
     };
-    irq_restore(irq);
+    spin_unlock_irqrestore(&pmm_lock, irq);
     return s;
 }
 

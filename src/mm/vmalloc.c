@@ -6,11 +6,16 @@
  * each area is described by a kmalloc'd struct vm_area on one list. An
  * area's first page is its guard and is never mapped.
  *
- * Locking: interrupts off around the list and the vrange (see the header).
+ * Locking: vmalloc_lock (a plain spinlock: interrupts stay on, so the TLB
+ * shootdown IPIs of vmm_unmap reach CPUs waiting for it) serialises every
+ * change: the area list, the vrange and the kernel page tables of the
+ * window. Order: vmalloc_lock -> kheap_lock -> pmm_lock. The lookups used by
+ * fault handlers and backtraces read the list with interrupts off only.
  */
 #include <mm/vmalloc.h>
 #include <core/errno.h>
 #include <core/x86.h>
+#include <sched/spinlock.h>
 #include <mm/kmalloc.h>
 #include <mm/layout.h>
 #include <mm/pmm.h>
@@ -34,6 +39,7 @@ static struct vrange space;
 static struct vm_area *areas;
 static size_t area_count;
 static uint64_t mapped_pages;
+static spinlock_t vmalloc_lock = SPINLOCK_INIT("vmalloc_lock");  /* areas, space, window PTEs */
 
 int vmalloc_init(void)
 {
@@ -127,14 +133,24 @@ static void *map_area(size_t size, enum area_kind kind, const char *name)
     return (void *)va;
 }
 
+static void *map_area_locked(size_t size, enum area_kind kind, const char *name)
+{
+    void *p;
+
+    spin_lock(&vmalloc_lock);
+    p = map_area(size, kind, name);
+    spin_unlock(&vmalloc_lock);
+    return p;
+}
+
 void *vmalloc(size_t size)
 {
-    return map_area(size, AREA_MEMORY, "vmalloc");
+    return map_area_locked(size, AREA_MEMORY, "vmalloc");
 }
 
 void *vmalloc_stack(size_t size, const char *name)
 {
-    return map_area(size, AREA_STACK, name);
+    return map_area_locked(size, AREA_STACK, name);
 }
 
 void vfree(void *p)
@@ -143,26 +159,34 @@ void vfree(void *p)
 
     if (!p)
         return;
+    spin_lock(&vmalloc_lock);
     a = area_take((uintptr_t)p);
-    if (!a)
-        return;
-    unmap_frames((uintptr_t)p, a->size);
-    area_delete(a);
+    if (a) {
+        unmap_frames((uintptr_t)p, a->size);
+        area_delete(a);
+    }
+    spin_unlock(&vmalloc_lock);
 }
 
 uintptr_t vmalloc_reserve(size_t size, const char *name)
 {
-    struct vm_area *a = area_new(size, AREA_RESERVED, name);
+    struct vm_area *a;
 
+    spin_lock(&vmalloc_lock);
+    a = area_new(size, AREA_RESERVED, name);
+    spin_unlock(&vmalloc_lock);
     return a ? a->base + PAGE_SIZE : 0;
 }
 
 void vmalloc_release(uintptr_t va)
 {
-    struct vm_area *a = area_take(va);
+    struct vm_area *a;
 
+    spin_lock(&vmalloc_lock);
+    a = area_take(va);
     if (a)
         area_delete(a);
+    spin_unlock(&vmalloc_lock);
 }
 
 size_t vmalloc_size(uintptr_t va)

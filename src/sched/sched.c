@@ -1,8 +1,570 @@
 /*
- * src/sched/sched.c - the scheduler's home (src/sched, include/sched).
+ * src/sched/sched.c - per-CPU run queues, the switch, preemption, sleeping
+ * (see include/sched/sched.h).
  *
- * Part of sched. Deliberately empty: the foundation runs one thread of
- * control on the boot CPU. Kernel threads, the preemptive scheduler and the
- * locks arrive with the scheduling work.
+ * Part of sched, above spinlock.c and switch.asm, below thread.c and the
+ * sleeping primitives. The switch protocol: the outgoing thread takes its
+ * CPU's rq lock with interrupts off (preempt count 1), picks the next
+ * thread, saves its FPU state and switches stacks; the incoming thread
+ * (finish_switch) restores its FPU state, clears the outgoing thread's
+ * on_cpu and releases the rq lock (count 0). Because the lock is held
+ * across the switch, a thread is never picked by two CPUs, and a waker
+ * waits for on_cpu to clear before queueing a thread that is still
+ * switching out.
+ *
+ * Lock legend for struct rq: [rq] its lock. Lock order: see the header.
  */
-#include <core/compiler.h>
+#include <sched/sched.h>
+#include <core/atomic.h>
+#include <core/backtrace.h>
+#include <core/cpu.h>
+#include <core/irq.h>
+#include <core/panic.h>
+#include <core/printk.h>
+#include <core/string.h>
+#include <core/format.h>
+#include <core/time.h>
+#include <core/x86.h>
+#include <dev/apic.h>
+#include <mm/kmalloc.h>
+#include "sched_internal.h"
+
+extern char boot_stack_bottom[], boot_stack_top[];
+
+struct rq {
+    spinlock_t lock;
+    struct thread *head, *tail;     /* [rq] runnable, FIFO */
+    volatile unsigned nr;           /* [rq] length of the queue (read racily for balancing) */
+    struct thread *sleepers;        /* [rq] sleeping threads that last ran here */
+    struct thread *prev;            /* [rq] outgoing thread of the switch in flight */
+    bool running;                   /* this CPU runs the scheduler */
+};
+
+static struct rq rqs[CPU_MAX];
+static struct thread boot_thread;
+static spinlock_t threads_lock = SPINLOCK_INIT("threads_lock");
+static struct thread *all_threads;          /* [threads_lock] */
+static unsigned nr_threads;                 /* [threads_lock] */
+static uint64_t switches;                   /* [a] */
+static bool use_xsave;
+static size_t fpu_size = 512;
+static bool started;
+
+/* ---- FPU ------------------------------------------------------------------- */
+
+/* This CPU: x87/SSE on (and AVX with xsave when the CPU has them). */
+static void fpu_cpu_init(void)
+{
+    struct cpuid_regs r = cpuid(1, 0);
+    uint64_t cr0 = read_cr0();
+
+    cr0 = (cr0 | CR0_MP) & ~(CR0_EM | CR0_TS);
+    write_cr0(cr0);
+    write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
+    if (r.ecx & (1u << 26)) {               /* XSAVE */
+        uint64_t xcr0 = XCR0_X87 | XCR0_SSE;
+        struct cpuid_regs d = cpuid(0xD, 0);
+        write_cr4(read_cr4() | CR4_OSXSAVE);
+        if ((r.ecx & (1u << 28)) && (d.eax & XCR0_AVX))    /* AVX */
+            xcr0 |= XCR0_AVX;
+        xsetbv(0, xcr0);
+        use_xsave = true;
+        d = cpuid(0xD, 0);                  /* EBX: size for the enabled components */
+        fpu_size = MAX((size_t)d.ebx, (size_t)576);
+    }
+}
+
+size_t sched_fpu_area_size(void)
+{
+    return fpu_size;
+}
+
+/* A clean state: x87 control word 0x37F, MXCSR 0x1F80, nothing else in use. */
+void sched_fpu_init_area(void *area)
+{
+    uint8_t *a = area;
+
+    memset(a, 0, fpu_size);
+    a[0] = 0x7F;
+    a[1] = 0x03;
+    uint32_t mxcsr = 0x1F80;
+    memcpy(a + 24, &mxcsr, sizeof(mxcsr));
+}
+
+/* ---- run queues -------------------------------------------------------------- */
+
+static void rq_push(struct rq *rq, struct thread *t)
+{
+    t->rq_next = NULL;
+    if (rq->tail)
+        rq->tail->rq_next = t;
+    else
+        rq->head = t;
+    rq->tail = t;
+    rq->nr++;
+}
+
+static struct thread *rq_pop(struct rq *rq)
+{
+    struct thread *t = rq->head;
+
+    if (t) {
+        rq->head = t->rq_next;
+        if (!rq->head)
+            rq->tail = NULL;
+        rq->nr--;
+        t->rq_next = NULL;
+    }
+    return t;
+}
+
+/* Takes the first thread of rq that may move to another CPU. rq lock held. */
+static struct thread *rq_take_movable(struct rq *rq)
+{
+    struct thread **pp, *prev = NULL;
+
+    spin_assert_held(&rq->lock);
+    for (pp = &rq->head; *pp; prev = *pp, pp = &(*pp)->rq_next) {
+        struct thread *t = *pp;
+        if (t->affinity >= 0 || atomic_load_acquire(&t->on_cpu))
+            continue;
+        *pp = t->rq_next;
+        if (rq->tail == t)
+            rq->tail = prev;
+        rq->nr--;
+        t->rq_next = NULL;
+        return t;
+    }
+    return NULL;
+}
+
+static unsigned load_of(unsigned cpu)
+{
+    struct cpu *c = cpu_get(cpu);
+
+    return rqs[cpu].nr + (c->current != c->idle ? 1 : 0);
+}
+
+/* Where t should run: its pinned CPU, else the least loaded one. */
+static unsigned select_cpu(struct thread *t)
+{
+    unsigned best = (t->cpu >= 0 && rqs[t->cpu].running) ? (unsigned)t->cpu : 0, n = cpu_count();
+
+    if (t->affinity >= 0)
+        return (unsigned)t->affinity;
+    for (unsigned i = 0; i < n; i++)
+        if (rqs[i].running && load_of(i) < load_of(best))
+            best = i;
+    return best;
+}
+
+/* Queues a thread that is not running anywhere on CPU cpu and pokes that CPU. */
+static void enqueue_on(unsigned cpu, struct thread *t)
+{
+    struct rq *rq = &rqs[cpu];
+    uint64_t f = spin_lock_irqsave(&rq->lock);
+    struct cpu *c = cpu_get(cpu);
+    bool idle;
+
+    t->cpu = (int)cpu;
+    atomic_store(&t->state, THREAD_RUNNABLE);
+    rq_push(rq, t);
+    idle = c->current == c->idle;
+    spin_unlock_irqrestore(&rq->lock, f);
+    if (c == this_cpu()) {
+        if (idle)
+            c->need_resched = 1;
+    } else if (idle) {
+        apic_send_ipi(c->apic_id, IRQ_VEC_RESCHEDULE);
+    }
+}
+
+void sched_enqueue_new(struct thread *t)
+{
+    enqueue_on(select_cpu(t), t);
+}
+
+/* ---- the switch -------------------------------------------------------------- */
+
+/* Second half of a switch, run by the incoming thread: interrupts off, rq lock held. */
+static void finish_switch(void)
+{
+    struct cpu *c = this_cpu();
+    struct rq *rq = &rqs[c->index];
+    struct thread *prev = rq->prev, *me = c->current;
+
+    sched_fpu_restore(me->fpu, use_xsave);
+    rq->prev = NULL;
+    atomic_store_release(&prev->on_cpu, 0);
+    spin_unlock(&rq->lock);
+}
+
+/*
+ * Picks the next thread and switches to it. Entry: interrupts off, this
+ * CPU's rq lock held (the only lock held). Exit: interrupts off, no lock.
+ */
+static void schedule_locked(struct cpu *c, struct rq *rq)
+{
+    struct thread *prev = c->current, *next;
+
+    spin_assert_held(&rq->lock);
+    c->need_resched = 0;
+    if (atomic_load(&prev->state) == THREAD_RUNNING && prev != c->idle)
+        rq_push(rq, prev);
+    next = rq_pop(rq);
+    if (!next)
+        next = c->idle;
+    if (next == prev) {
+        atomic_store(&prev->state, THREAD_RUNNING);
+        spin_unlock(&rq->lock);
+        return;
+    }
+    if (atomic_load(&prev->state) == THREAD_RUNNING && prev != c->idle)
+        atomic_store(&prev->state, THREAD_RUNNABLE);
+    atomic_store(&next->state, THREAD_RUNNING);
+    next->cpu = (int)c->index;
+    next->slice_end = time_ns() + SCHED_SLICE_NS;
+    next->switches++;
+    atomic_store(&next->on_cpu, 1);
+    atomic_inc(&switches);
+    rq->prev = prev;
+    c->current = next;
+    sched_fpu_save(prev->fpu, use_xsave);
+    sched_switch_stacks(&prev->rsp, next->rsp);
+    finish_switch();
+}
+
+/* Interrupts off, no lock held. */
+static void schedule(void)
+{
+    struct cpu *c = this_cpu();
+    struct rq *rq = &rqs[c->index];
+
+    spin_lock(&rq->lock);
+    schedule_locked(c, rq);
+}
+
+__noreturn void sched_thread_start(struct thread *t);
+__noreturn void sched_thread_start(struct thread *t)
+{
+    finish_switch();
+    irq_enable();
+    thread_exit(t->fn(t->arg));
+}
+
+void sched_preempt_check(void)
+{
+    uint64_t f = irq_save();
+    struct cpu *c = this_cpu();
+
+    if ((f & RFLAGS_IF) && c->current && c->need_resched && c->preempt_count == 0)
+        schedule();
+    irq_restore(f);
+}
+
+void sched_irq_exit(void)
+{
+    struct cpu *c = this_cpu();
+
+    if (c->need_resched && c->preempt_count == 0 && c->current)
+        schedule();
+}
+
+bool sched_can_sleep(void)
+{
+    return started && thread_self() && irq_enabled() && sched_preempt_count() == 0;
+}
+
+void sched_yield(void)
+{
+    uint64_t f = irq_save();
+
+    if (this_cpu()->current)
+        schedule();
+    irq_restore(f);
+}
+
+void sched_block(void)
+{
+    uint64_t f = irq_save();
+    struct thread *me = this_cpu()->current;
+    uint32_t s = atomic_load(&me->state);
+
+    if (sched_preempt_count() != 0)
+        panic("sched_block: '%s' would sleep with a spinlock held", me->name);
+    if (s == THREAD_BLOCKED || s == THREAD_WAKING)
+        schedule();
+    irq_restore(f);
+}
+
+bool sched_wake(struct thread *t)
+{
+    uint32_t expected = THREAD_BLOCKED;
+    uint64_t f = irq_save();
+
+    if (!atomic_cmpxchg(&t->state, &expected, (uint32_t)THREAD_WAKING)) {
+        irq_restore(f);
+        return false;
+    }
+    if (t == this_cpu()->current) {
+        /* woken before it got to switch away (an interrupt, or itself) */
+        atomic_store(&t->state, THREAD_RUNNING);
+        irq_restore(f);
+        return true;
+    }
+    while (atomic_load_acquire(&t->on_cpu))
+        cpu_relax();
+    enqueue_on(select_cpu(t), t);
+    irq_restore(f);
+    return true;
+}
+
+void sched_sleep_ns(uint64_t ns)
+{
+    uint64_t f = irq_save();
+    struct cpu *c = this_cpu();
+    struct rq *rq = &rqs[c->index];
+    struct thread *me = c->current;
+
+    if (sched_preempt_count() != 0)
+        panic("sched_sleep_ns: '%s' would sleep with a spinlock held", me->name);
+    spin_lock(&rq->lock);
+    me->wake_at = time_ns() + ns;
+    me->wait_reason = "sleep";
+    atomic_store(&me->state, THREAD_SLEEPING);
+    me->rq_next = rq->sleepers;
+    rq->sleepers = me;
+    schedule_locked(c, rq);
+    me->wait_reason = NULL;
+    irq_restore(f);
+}
+
+void sched_tick(void)
+{
+    struct cpu *c = this_cpu();
+    struct rq *rq = &rqs[c->index];
+    uint64_t now;
+
+    if (!rq->running || !c->current)
+        return;
+    now = time_ns();
+    spin_lock(&rq->lock);
+    for (struct thread **pp = &rq->sleepers; *pp;) {
+        struct thread *t = *pp;
+        if (t->wake_at <= now) {
+            *pp = t->rq_next;
+            atomic_store(&t->state, THREAD_RUNNABLE);
+            rq_push(rq, t);
+            c->need_resched = 1;
+        } else {
+            pp = &t->rq_next;
+        }
+    }
+    if (rq->nr && (c->current == c->idle || now >= c->current->slice_end))
+        c->need_resched = 1;
+    spin_unlock(&rq->lock);
+}
+
+static bool on_resched_ipi(void *ctx)
+{
+    (void)ctx;
+    this_cpu()->need_resched = 1;
+    return true;
+}
+
+/* An idle CPU takes one movable thread from the busiest other queue (interrupts on). */
+static bool steal(struct cpu *c)
+{
+    unsigned n = cpu_count(), busiest = c->index, most = 0;
+    struct thread *t;
+    uint64_t f;
+
+    for (unsigned i = 0; i < n; i++)
+        if (i != c->index && rqs[i].running && rqs[i].nr > most) {
+            most = rqs[i].nr;
+            busiest = i;
+        }
+    if (most == 0)
+        return false;
+    /* trylock: an idle CPU must never queue up behind busy ones (a ticket
+     * taken by a vCPU the host has descheduled stalls everyone behind it) */
+    f = irq_save();
+    if (!spin_trylock(&rqs[busiest].lock)) {
+        irq_restore(f);
+        return false;
+    }
+    t = rq_take_movable(&rqs[busiest]);
+    spin_unlock_irqrestore(&rqs[busiest].lock, f);
+    if (!t)
+        return false;
+    enqueue_on(c->index, t);
+    return true;
+}
+
+static __noreturn void idle_loop(void)
+{
+    struct cpu *c = this_cpu();
+    struct rq *rq = &rqs[c->index];
+
+    for (;;) {
+        sched_reap();
+        if (!rq->nr)
+            steal(c);           /* interrupts on: the tick must not be held up */
+        irq_disable();
+        if (rq->nr) {
+            schedule();
+            irq_enable();
+        } else {
+            cpu_idle();         /* sti; hlt: a tick or a reschedule IPI ends it */
+        }
+    }
+}
+
+static void *idle_main(void *arg)
+{
+    (void)arg;
+    idle_loop();
+}
+
+/* ---- thread registry ------------------------------------------------------------ */
+
+void sched_thread_register(struct thread *t)
+{
+    uint64_t f = spin_lock_irqsave(&threads_lock);
+
+    t->all_next = all_threads;
+    all_threads = t;
+    nr_threads++;
+    spin_unlock_irqrestore(&threads_lock, f);
+}
+
+void sched_thread_unregister(struct thread *t)
+{
+    uint64_t f = spin_lock_irqsave(&threads_lock);
+
+    for (struct thread **pp = &all_threads; *pp; pp = &(*pp)->all_next)
+        if (*pp == t) {
+            *pp = t->all_next;
+            nr_threads--;
+            break;
+        }
+    spin_unlock_irqrestore(&threads_lock, f);
+}
+
+unsigned thread_count(void)
+{
+    return nr_threads;
+}
+
+__noreturn void sched_exit_current(void)
+{
+    struct cpu *c;
+
+    irq_disable();
+    c = this_cpu();
+    spin_lock(&rqs[c->index].lock);
+    atomic_store(&c->current->state, THREAD_DEAD);
+    schedule_locked(c, &rqs[c->index]);
+    panic("sched_exit_current: a dead thread ran again");
+}
+
+uint64_t sched_switch_count(void)
+{
+    return atomic_load(&switches);
+}
+
+unsigned sched_cpu_count(void)
+{
+    unsigned n = 0;
+
+    for (unsigned i = 0; i < CPU_MAX; i++)
+        n += rqs[i].running;
+    return n;
+}
+
+struct thread *thread_self(void)
+{
+    return this_cpu_current();
+}
+
+void sched_dump_tasks(void)
+{
+    printk(LOG_INFO, "sched: %u threads, %llu switches", nr_threads,
+           (unsigned long long)sched_switch_count());
+    for (struct thread *t = all_threads; t; t = t->all_next)
+        printk(LOG_INFO, "sched:   %-20s %-8s cpu %d%s%s", t->name,
+               thread_state_name((enum thread_state)t->state), t->cpu,
+               t->wait_reason ? " waiting for " : "", t->wait_reason ? t->wait_reason : "");
+}
+
+/* ---- start-up ---------------------------------------------------------------------- */
+
+static void cpu_start(struct cpu *c, struct thread *first)
+{
+    struct thread *idle;
+
+    fpu_cpu_init();
+    spin_init(&rqs[c->index].lock, "rq");
+    c->current = first;
+    atomic_store(&first->state, THREAD_RUNNING);
+    first->on_cpu = 1;
+    first->cpu = (int)c->index;
+    first->slice_end = time_ns() + SCHED_SLICE_NS;
+    if (first->flags & THREAD_DETACHED) {
+        idle = first;               /* an AP: its boot context idles */
+    } else {
+        idle = thread_create("idle0", idle_main, NULL, THREAD_CPU(c->index) | 0x80000000u /* THREAD_IDLE_FLAG */);
+        if (!idle)
+            panic("sched_init: no memory for the idle thread");
+    }
+    c->idle = idle;
+    rqs[c->index].running = true;
+}
+
+void sched_init(void)
+{
+    struct cpu *c = this_cpu();
+    struct thread *t = &boot_thread;
+
+    fpu_cpu_init();
+    *t = (struct thread){ .affinity = 0, .cpu = 0 };
+    strlcpy(t->name, "kmain", sizeof(t->name));
+    spin_init(&t->join_lock, "join");
+    wq_init(&t->join_wq, "join");
+    t->fpu_block = kmalloc(fpu_size + 64);
+    if (!t->fpu_block)
+        panic("sched_init: no memory for the boot thread's FPU area");
+    t->fpu = (void *)ALIGN_UP((uintptr_t)t->fpu_block, 64);
+    sched_fpu_init_area(t->fpu);
+    sched_thread_register(t);
+    if (irq_request_fixed(IRQ_VEC_RESCHEDULE, on_resched_ipi, NULL, "resched") < 0)
+        panic("sched_init: the reschedule vector is taken");
+    cpu_start(c, t);
+    started = true;
+    printk(LOG_INFO, "sched: %s FPU state (%zu bytes), %llu ms time slices",
+           use_xsave ? "xsave" : "fxsave", fpu_size,
+           (unsigned long long)(SCHED_SLICE_NS / 1000000));
+}
+
+__noreturn void sched_ap_enter(struct cpu *c)
+{
+    struct thread *t = kzalloc(sizeof(*t));
+    void *fpu = kmalloc(fpu_size + 64);
+
+    if (!t || !fpu)
+        panic("sched_ap_enter: no memory for CPU %u's idle thread", c->index);
+    t->affinity = (int)c->index;
+    t->flags = THREAD_DETACHED;
+    snprintf(t->name, sizeof(t->name), "idle%u", c->index);
+    spin_init(&t->join_lock, "join");
+    wq_init(&t->join_wq, "join");
+    t->fpu_block = fpu;
+    t->fpu = (void *)ALIGN_UP((uintptr_t)fpu, 64);
+    sched_fpu_init_area(t->fpu);
+    sched_thread_register(t);
+    irq_disable();
+    cpu_start(c, t);
+    __atomic_store_n(&c->online, true, __ATOMIC_RELEASE);
+    irq_enable();
+    idle_loop();
+}

@@ -1,0 +1,71 @@
+/*
+ * include/sched/sched.h - the scheduler: per-CPU run queues, preemption, sleeping.
+ *
+ * Part of sched. Every CPU has a run queue (FIFO, round robin) and a sleep
+ * list, both under its rq lock, and an idle thread that halts when the
+ * queue is empty and steals work from the busiest other queue first. The
+ * boot code path becomes CPU 0's first thread ("kmain", pinned to CPU 0);
+ * each application processor's boot context becomes its idle thread.
+ * The 1 kHz tick on every CPU ends time slices (SCHED_SLICE_NS) and wakes
+ * sleepers; the switch happens at the preemption point at the end of
+ * irq_dispatch, when need_resched is set and the preempt count is 0, or
+ * when a spin_unlock / sched_preempt_enable brings the count back to 0.
+ *
+ * Lock order: a thread's join_lock / any wait-queue guard -> rq lock (of
+ * any CPU, one at a time) -> threads_lock. The mm locks (vmalloc_lock ->
+ * kheap_lock -> pmm_lock) are never taken under an rq lock.
+ */
+#ifndef BASALT_SCHED_SCHED_H
+#define BASALT_SCHED_SCHED_H
+
+#include <core/compiler.h>
+#include <sched/preempt.h>
+
+#define SCHED_SLICE_NS      10000000ull     /* 10 ms */
+
+struct cpu;
+struct thread;
+
+/* Boot CPU, before smp_init: makes the caller CPU 0's first thread, creates its idle thread. */
+void sched_init(void);
+
+/* On an AP after its tick started: turns its boot context into its idle thread. */
+__noreturn void sched_ap_enter(struct cpu *c);
+
+/* True once the calling context may sleep (a thread, interrupts on, no spinlock held). */
+bool sched_can_sleep(void);
+
+/* Gives the CPU to another runnable thread, if any. */
+void sched_yield(void);
+
+/* Sleeps at least ns nanoseconds (tick resolution). Context: may sleep. */
+void sched_sleep_ns(uint64_t ns);
+
+/*
+ * Makes a BLOCKED thread runnable (any context, any lock order position of
+ * a wait-queue guard). Returns true if it was blocked.
+ */
+bool sched_wake(struct thread *t);
+
+/* Blocks the caller if its state is BLOCKED (set under a guard); no-op if already woken. */
+void sched_block(void);
+
+/* Tick handler (core/time), interrupts off. */
+void sched_tick(void);
+
+/* Preemption point at the end of irq_dispatch, interrupts off. */
+void sched_irq_exit(void);
+
+/* Frees exited detached threads. Context: thread, no spinlock held. */
+void sched_reap(void);
+
+/* Prints every thread: name, state, CPU, wait reason, and a backtrace of the sleeping ones. */
+void sched_dump_tasks(void);
+
+/* Context switches so far on every CPU. */
+uint64_t sched_switch_count(void);
+
+/* Number of CPUs running the scheduler. */
+unsigned sched_cpu_count(void);
+
+#endif

@@ -1,0 +1,182 @@
+/*
+ * src/sched/tests/sched_ktests.c - ktests of threads and the scheduler.
+ *
+ * Part of sched's ktests. Worker threads never assert (a failed assertion
+ * jumps back to the runner on the boot thread's stack): they record what
+ * they saw and the test thread checks it after thread_join.
+ */
+#include <core/atomic.h>
+#include <core/cpu.h>
+#include <core/ktest.h>
+#include <core/time.h>
+#include <core/x86.h>
+#include <mm/kmalloc.h>
+#include <mm/pmm.h>
+#include <sched/sched.h>
+#include <sched/thread.h>
+
+static void *return_arg(void *arg)
+{
+    return arg;
+}
+
+KTEST(sched, create_join_returns_value)
+{
+    void *ret = NULL;
+    struct thread *t = thread_create("t-ret", return_arg, (void *)0x1234, 0);
+
+    KT_ASSERT_NOT_NULL(t);
+    KT_ASSERT_EQ(thread_join(t, &ret), 0);
+    KT_EXPECT_EQ((uintptr_t)ret, 0x1234u);
+}
+
+static void *report_cpu(void *arg)
+{
+    (void)arg;
+    sched_yield();
+    return (void *)(uintptr_t)this_cpu()->index;
+}
+
+KTEST(sched, pinned_threads_run_on_every_cpu)
+{
+    unsigned n = cpu_count();
+    struct thread *t[CPU_MAX];
+
+    for (unsigned i = 0; i < n; i++) {
+        t[i] = thread_create("t-pin", report_cpu, NULL, THREAD_CPU(i));
+        KT_ASSERT_NOT_NULL(t[i]);
+    }
+    for (unsigned i = 0; i < n; i++) {
+        void *ret;
+        KT_ASSERT_EQ(thread_join(t[i], &ret), 0);
+        KT_EXPECT_EQ((uintptr_t)ret, (uintptr_t)i);
+    }
+    KT_EXPECT_EQ(sched_cpu_count(), n);
+}
+
+static volatile bool spin_stop;
+static volatile uint64_t spin_loops;
+
+static void *busy_loop(void *arg)
+{
+    (void)arg;
+    while (!atomic_load(&spin_stop))
+        atomic_inc(&spin_loops);
+    return NULL;
+}
+
+/* Busy threads on every CPU (interrupts on) cannot starve this one. */
+KTEST(sched, busy_threads_are_preempted)
+{
+    unsigned n = cpu_count() * 2;
+    struct thread *t[2 * CPU_MAX];
+    uint64_t start = time_ns(), sw = sched_switch_count();
+
+    spin_stop = false;
+    for (unsigned i = 0; i < n; i++) {
+        t[i] = thread_create("t-busy", busy_loop, NULL, 0);
+        KT_ASSERT_NOT_NULL(t[i]);
+    }
+    /* busy-wait too: only the tick can hand the CPU around */
+    while (time_ns() - start < 50000000ull)
+        cpu_relax();
+    atomic_store(&spin_stop, true);
+    for (unsigned i = 0; i < n; i++)
+        KT_ASSERT_EQ(thread_join(t[i], NULL), 0);
+    KT_EXPECT_GT(spin_loops, 0u);
+    KT_EXPECT_GT(sched_switch_count(), sw + 2);
+}
+
+KTEST(sched, sleep_accuracy_50ms)
+{
+    uint64_t best = UINT64_MAX;
+
+    for (int i = 0; i < 3; i++) {
+        uint64_t t0 = time_ns();
+        sched_sleep_ns(50000000ull);
+        uint64_t d = time_ns() - t0;
+        KT_EXPECT_GE(d, 50000000ull);
+        if (d < best)
+            best = d;
+    }
+    KT_EXPECT_LT(best, 60000000ull);
+}
+
+static void *nothing(void *arg)
+{
+    return arg;
+}
+
+static uint64_t heap_objects(void)
+{
+    struct kheap_stats st[64];
+    size_t n = kheap_stats(st, ARRAY_SIZE(st));
+    uint64_t sum = 0;
+
+    for (size_t i = 0; i < n; i++)
+        sum += st[i].objects_in_use;
+    return sum;
+}
+
+KTEST(sched, create_exit_10000_no_leak)
+{
+    uint64_t frames, objects;
+    unsigned threads;
+
+    /* warm the stack cache and the slabs */
+    for (int i = 0; i < 4; i++)
+        KT_ASSERT_EQ(thread_join(thread_create("t-warm", nothing, NULL, 0), NULL), 0);
+    sched_reap();
+    frames = pmm_stats().free_frames;
+    objects = heap_objects();
+    threads = thread_count();
+    for (int i = 0; i < 10000; i++) {
+        struct thread *t = thread_create("t-leak", nothing, NULL, 0);
+        KT_ASSERT_NOT_NULL(t);
+        KT_ASSERT_EQ(thread_join(t, NULL), 0);
+    }
+    sched_reap();
+    KT_EXPECT_EQ(thread_count(), threads);
+    KT_EXPECT_EQ(heap_objects(), objects);
+    KT_EXPECT_EQ(pmm_stats().free_frames, frames);
+}
+
+/* FPU isolation: two threads keep values in xmm0/xmm1 and x87 st0 across switches. */
+void sched_test_fpu_load(int64_t start, int64_t step);
+void sched_test_fpu_step(void);
+int64_t sched_test_fpu_read(int64_t *x87);
+
+struct fpu_job {
+    int64_t start, step, rounds;
+    int64_t sse, x87;
+};
+
+static void *fpu_worker(void *arg)
+{
+    struct fpu_job *j = arg;
+
+    sched_test_fpu_load(j->start, j->step);
+    for (int64_t i = 0; i < j->rounds; i++) {
+        sched_test_fpu_step();
+        sched_yield();
+    }
+    j->sse = sched_test_fpu_read(&j->x87);
+    return NULL;
+}
+
+KTEST(sched, fpu_state_isolated)
+{
+    struct fpu_job a = { .start = 1, .step = 1, .rounds = 500 };
+    struct fpu_job b = { .start = 1000000, .step = 3, .rounds = 500 };
+    struct thread *ta = thread_create("t-fpu-a", fpu_worker, &a, THREAD_CPU(0));
+    struct thread *tb = thread_create("t-fpu-b", fpu_worker, &b, THREAD_CPU(0));
+
+    KT_ASSERT_NOT_NULL(ta);
+    KT_ASSERT_NOT_NULL(tb);
+    KT_ASSERT_EQ(thread_join(ta, NULL), 0);
+    KT_ASSERT_EQ(thread_join(tb, NULL), 0);
+    KT_EXPECT_EQ(a.sse, 501);
+    KT_EXPECT_EQ(a.x87, 501);
+    KT_EXPECT_EQ(b.sse, 1001500);
+    KT_EXPECT_EQ(b.x87, 1000500);
+}

@@ -1,0 +1,90 @@
+/*
+ * src/sched/wait.c - wait queues (see include/sched/wait.h).
+ *
+ * Part of sched, above sched.c (sched_wake, sched_block). The waiter
+ * record lives on the sleeping thread's stack.
+ */
+#include <sched/wait.h>
+#include <sched/sched.h>
+#include <sched/thread.h>
+#include <core/atomic.h>
+
+void wq_init(struct wait_queue *wq, const char *name)
+{
+    *wq = (struct wait_queue)WAIT_QUEUE_INIT(name);
+}
+
+bool wq_has_sleepers(const struct wait_queue *wq)
+{
+    return wq->head != NULL;
+}
+
+static void unlink(struct wait_queue *wq, struct waiter *w)
+{
+    struct waiter *prev = NULL;
+
+    for (struct waiter *x = wq->head; x; prev = x, x = x->next)
+        if (x == w) {
+            if (prev)
+                prev->next = w->next;
+            else
+                wq->head = w->next;
+            if (wq->tail == w)
+                wq->tail = prev;
+            break;
+        }
+    w->queued = false;
+}
+
+void wq_sleep_locked(struct wait_queue *wq, spinlock_t *guard, uint64_t *flags)
+{
+    struct thread *me = thread_self();
+    struct waiter w = { .t = me, .next = NULL, .queued = true };
+
+    spin_assert_held(guard);
+    if (wq->tail)
+        wq->tail->next = &w;
+    else
+        wq->head = &w;
+    wq->tail = &w;
+    me->wait_reason = wq->name;
+    atomic_store(&me->state, THREAD_BLOCKED);
+    spin_unlock_irqrestore(guard, *flags);
+    sched_block();
+    *flags = spin_lock_irqsave(guard);
+    if (w.queued)
+        unlink(wq, &w);     /* woken by something else: leave the queue */
+    me->wait_reason = NULL;
+}
+
+static bool wake_first(struct wait_queue *wq)
+{
+    struct waiter *w = wq->head;
+    struct thread *t;
+
+    if (!w)
+        return false;
+    wq->head = w->next;
+    if (!wq->head)
+        wq->tail = NULL;
+    t = w->t;
+    w->queued = false;      /* w lives on t's stack: not touched after this */
+    sched_wake(t);
+    return true;
+}
+
+unsigned wq_wake_one_locked(struct wait_queue *wq, spinlock_t *guard)
+{
+    spin_assert_held(guard);
+    return wake_first(wq) ? 1 : 0;
+}
+
+unsigned wq_wake_all_locked(struct wait_queue *wq, spinlock_t *guard)
+{
+    unsigned n = 0;
+
+    spin_assert_held(guard);
+    while (wake_first(wq))
+        n++;
+    return n;
+}
