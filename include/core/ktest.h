@@ -60,10 +60,11 @@ __noreturn void ktest_abort_current(const char *fmt, ...) __printf_like(1, 2);
 bool ktest_running(void);
 
 /*
- * True while a test runs and the caller is on the CPU running it: only
- * there can a failure, a fault or a panic jump back to the runner. A
- * KT_ASSERT failing on another CPU (in an smp_call) records the failure
- * and stops that CPU; a panic there stops the machine.
+ * True while a test runs and the caller is the test's own thread on its
+ * CPU: only there can a failure, a fault or a panic jump back to the
+ * runner. A KT_ASSERT failing elsewhere records the failure and ends that
+ * thread (a worker) or stops that CPU (in an smp_call); a panic elsewhere
+ * stops the machine.
  */
 bool ktest_on_runner_cpu(void);
 

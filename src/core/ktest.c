@@ -18,6 +18,7 @@
 #include <core/trap.h>
 #include <core/tsc.h>
 #include <core/x86.h>
+#include <sched/thread.h>
 #include <core/errno.h>
 #include <core/cpu.h>
 #include <sched/preempt.h>
@@ -31,6 +32,7 @@ extern const struct ktest __start_ktests[], __stop_ktests[];
 
 static const struct ktest *current;
 static unsigned runner_cpu;             /* the CPU running the tests */
+static const void *runner_thread;       /* and the thread (NULL before the scheduler) */
 static struct kjmp test_env;
 static unsigned current_failures;
 static char first_msg[FIRST_MSG_LEN];
@@ -47,7 +49,7 @@ bool ktest_running(void)
 
 bool ktest_on_runner_cpu(void)
 {
-    return current != NULL && this_cpu()->index == runner_cpu;
+    return current != NULL && this_cpu()->index == runner_cpu && thread_self() == runner_thread;
 }
 
 static void vrecord(const char *file, int line, const char *fmt, va_list ap)
@@ -78,10 +80,15 @@ void ktest_abort(void)
 {
     if (!current)
         panic("ktest_abort: no test is running (a KT_ASSERT outside a test?)");
-    if (this_cpu()->index != runner_cpu) {
-        /* the runner's stack is not ours to jump to: the failure is recorded, this CPU stops */
-        printk(LOG_ERR, "ktest: assertion failed on CPU %u; that CPU stops here",
-               this_cpu()->index);
+    if (!ktest_on_runner_cpu()) {
+        /*
+         * The runner's stack is not ours to jump to (another CPU, or a
+         * worker thread): the failure is recorded and this context stops.
+         */
+        printk(LOG_ERR, "ktest: assertion failed outside the test's own thread (CPU %u); "
+               "it stops here", this_cpu()->index);
+        if (thread_self() && thread_self() != runner_thread)
+            thread_exit(NULL);
         cpu_halt_forever();
     }
     fault_armed = false;
@@ -150,6 +157,7 @@ static bool run_one(const struct ktest *t)
 
     current = t;
     runner_cpu = this_cpu()->index;
+    runner_thread = thread_self();
     current_failures = 0;
     first_msg[0] = '\0';
     start = tsc_ns_since_boot();

@@ -217,8 +217,10 @@ int time_init(uint64_t hpet_phys)
 
 void time_init_ap(void)
 {
-    if (apic_hz >= TIME_HZ)
+    if (apic_hz >= TIME_HZ) {
         apic_timer_periodic(IRQ_VEC_TIMER, (uint32_t)(apic_hz / TIME_HZ));
+        tick_running[this_cpu()->index] = true;
+    }
 }
 
 void time_sleep_ns(uint64_t ns)

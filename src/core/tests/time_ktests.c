@@ -84,9 +84,11 @@ KTEST(time, sleep_100ms_within_5_percent_by_hpet_and_tsc)
  * The tick's rate is the local APIC timer's calibration: read the timer's
  * counter against the clock directly (interrupts are not involved, so a
  * busy host cannot disturb it) and it must run at time_apic_timer_hz()
- * within 5 %. Then the interrupts themselves: an emulator drops ticks when
- * it runs the CPU late, so over a 100 ms sleep there may be fewer than due,
- * but never more (that would be a mis-calibration), and most must come.
+ * within 5 %; a timer running slow is caught here. Then the interrupts
+ * themselves must arrive, and never more of them than the time that passed
+ * allows (a timer running fast). How many arrive below that depends on the
+ * host: an emulator that runs the CPU late merges ticks (4 of 100 were seen
+ * with the 2-core host overloaded), so no lower bound beyond "some" is set.
  */
 KTEST(time, tick_runs_at_time_hz)
 {
@@ -114,14 +116,10 @@ KTEST(time, tick_runs_at_time_hz)
     }
     KT_EXPECT_LE(distance(rate, want), want / 20);
 
-    for (int i = 0; i < ATTEMPTS; i++) {
-        s = measure_sleep();
-        due = s.tsc_ns * TIME_HZ / 1000000000ull;   /* ticks owed for the time that passed */
-        if (s.ticks >= due / 2)
-            break;
-    }
+    s = measure_sleep();
+    due = s.tsc_ns * TIME_HZ / 1000000000ull;       /* ticks owed for the time that passed */
     KT_EXPECT_LE(s.ticks, due + due / 10 + 1);
-    KT_EXPECT_GE(s.ticks, due / 2);
+    KT_EXPECT_GT(s.ticks, 0ull);
 }
 
 /*
