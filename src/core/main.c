@@ -9,8 +9,9 @@
  *   serial + early clock -> descriptor tables -> banner -> TSC calibration
  *   -> boot information -> command line -> memory (PMM, page tables, heap,
  *   vmalloc) -> screen console -> ACPI tables -> boot summary -> symbols
- *   -> interrupts (PIC off, local APIC, I/O APIC) -> input (PS/2) -> ktest
- *   -> (acpi.poweroff_at_boot / acpi.reboot_at_boot) -> idle
+ *   -> interrupts (PIC off, local APIC, I/O APIC) -> input (serial receive
+ *   interrupt, PS/2) -> ktest -> (acpi.poweroff_at_boot / acpi.reboot_at_boot)
+ *   -> idle
  */
 #include <core/main.h>
 #include <core/backtrace.h>
@@ -278,6 +279,12 @@ static void step_interrupts(void)
 
 static void step_input(void)
 {
+    int err = serial_enable_rx_irq();
+
+    /* without it serial input is polled, which works as well, just less idly */
+    if (err && err != -ENODEV)
+        printk(LOG_WARNING, "serial: no receive interrupt (%s); input is polled",
+               errno_name(err));
     input_init();               /* reports what it finds; never fatal */
 }
 
@@ -315,12 +322,9 @@ static void step_debug_panic(void)
 static void step_ktest(void)
 {
     const struct cmdline_opt *opt = cmdline_find(&cmdline, "ktest");
-    int failed;
 
-    if (!opt)
-        return;
-    failed = ktest_run(opt->value ? opt->value : "*");
-    ktest_exit(failed == 0);
+    if (opt)
+        ktest_boot(opt->value ? opt->value : "*");     /* exits QEMU */
 }
 
 void kmain(uint32_t magic, uint32_t mbi_phys)
