@@ -11,7 +11,7 @@
  *   vmalloc) -> screen console -> ACPI tables -> boot summary -> symbols
  *   -> interrupts (PIC off, local APIC, I/O APIC) -> input (serial receive
  *   interrupt, PS/2) -> ktest -> (acpi.poweroff_at_boot / acpi.reboot_at_boot)
- *   -> idle
+ *   -> the shell (core/shell), or idle with shell.off
  */
 #include <core/main.h>
 #include <core/backtrace.h>
@@ -27,6 +27,7 @@
 #include <core/panic.h>
 #include <core/printk.h>
 #include <core/serial.h>
+#include <core/shell.h>
 #include <core/smp.h>
 #include <core/string.h>
 #include <core/time.h>
@@ -349,6 +350,9 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     step_debug_panic();
     acpi_boot_actions();
     input_echo_loop();          /* only with kbd.echo / mouse.echo */
+    /* until the scheduler: the boot thread becomes the shell's thread */
+    if (!cmdline_has(&cmdline, "shell.off"))
+        shell_run(NULL);
     for (;;)
         cpu_idle();
 }
