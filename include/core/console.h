@@ -21,6 +21,7 @@ struct console {
     void (*write)(struct console *con, const char *s, size_t n);
     /* Clears the screen; NULL for a stream such as serial. */
     void (*clear)(struct console *con);
+    bool screen;            /* draws on a display (vga, fb): console_write_screens */
     struct console *next;
 };
 
@@ -32,6 +33,12 @@ int console_register(struct console *con);
 
 /* Hands s[0..n) to every console. */
 void console_write(const char *s, size_t n);
+
+/*
+ * Hands s[0..n) to the screen consoles only (console.screen set: VGA text,
+ * framebuffer), not to serial. Returns how many screen consoles took it.
+ */
+size_t console_write_screens(const char *s, size_t n);
 
 /* Clears every console that can be cleared. */
 void console_clear(void);

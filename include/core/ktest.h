@@ -18,7 +18,10 @@
  * runner can fail) run only when the filter names their suite exactly,
  * as in `ktest=selftest.*`.
  *
- * Context: tests run on the boot CPU in the boot thread, interrupts off.
+ * The runner is also the shell's `test [FILTER]` command: then the tests run
+ * after boot with everything up, and QEMU stays on.
+ *
+ * Context: tests run on the boot CPU in the boot thread (or the shell's).
  */
 #ifndef BASALT_CORE_KTEST_H
 #define BASALT_CORE_KTEST_H
@@ -94,6 +97,17 @@ int ktest_run(const char *filter);
 
 /* Tells QEMU the verdict through isa-debug-exit, then halts. */
 __noreturn void ktest_exit(bool passed);
+
+/*
+ * Boot-time ktest mode (the `ktest` kernel parameter): runs the tests
+ * matching filter, then ktest_exit with the verdict (a filter that matches
+ * nothing fails). The shell's `test` calls ktest_run instead, which returns
+ * and can be called again.
+ */
+__noreturn void ktest_boot(const char *filter);
+
+/* True during ktest_boot's run: the kernel was booted to run tests and exit. */
+bool ktest_at_boot(void);
 
 /* ---- assertions ------------------------------------------------------------ */
 

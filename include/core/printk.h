@@ -35,6 +35,23 @@ void vprintk(int level, const char *fmt, va_list ap);
 /* Raw text to the consoles: no timestamp, no level filtering, no newline added. */
 void printk_raw(const char *fmt, ...) __printf_like(1, 2);
 
+/*
+ * Raw bytes to the consoles under the log's lock, without a timestamp and
+ * not kept in the log ring: for interactive output (the shell's echo and
+ * its commands' results). printk_write_screens writes to the screen
+ * consoles only and returns how many there are (console_write_screens).
+ */
+void printk_write(const char *s, size_t n);
+size_t printk_write_screens(const char *s, size_t n);
+
+/*
+ * A log line (printk, printk_raw) always starts at column 0: when the last
+ * bytes written to the consoles did not end a line (a prompt waiting for
+ * input), it writes '\n' first. printk_lines_cut counts those cuts, so the
+ * owner of the prompt can tell it was interrupted and draw it again.
+ */
+uint64_t printk_lines_cut(void);
+
 /* Threshold: messages with level <= threshold are printed. */
 void printk_set_level(int level);
 int printk_get_level(void);

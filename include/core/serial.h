@@ -3,8 +3,18 @@
  *
  * Part of core. The first console: serial_init registers it with
  * core/console. Output converts "\n" to "\r\n". Input is polled
- * (serial_getc_nonblock); the interrupt-driven receive path arrives with
- * the interrupt layer.
+ * (serial_getc_nonblock) until serial_enable_rx_irq switches it to the
+ * receive interrupt (IRQ 4), whose handler moves every received byte into
+ * a 256-byte ring that serial_getc_nonblock then reads. A full ring turns
+ * the receive interrupt off and leaves the bytes in the UART, so the
+ * sender is flow-controlled (QEMU waits) and nothing is lost; reading
+ * turns it back on.
+ *
+ * Locking: output is serialised by printk's lock (core/console). Input has
+ * one consumer (the shell), which reads with interrupts off on the CPU the
+ * interrupt is routed to (the boot CPU): the ring is single-producer
+ * single-consumer and lock-free, and the pause/resume of the interrupt is
+ * ordered by interrupts being off on that CPU.
  */
 #ifndef BASALT_CORE_SERIAL_H
 #define BASALT_CORE_SERIAL_H
@@ -23,7 +33,18 @@ int serial_init(uint16_t port);
 void serial_putc(char c);
 void serial_write(const char *s, size_t n);
 
-/* A received byte (0..255), or -EAGAIN if none is waiting. */
+/* A received byte (0..255), or -EAGAIN if none is waiting (or there is no UART). */
 int serial_getc_nonblock(void);
+
+/*
+ * Switches input to the receive interrupt: requests ISA IRQ 4 and enables
+ * the UART's received-data interrupt. Needs the interrupt controllers
+ * (after platform setup). Returns 0; -ENODEV without a UART; -EALREADY on
+ * a second call; or the error of irq_request_legacy (input stays polled).
+ */
+int serial_enable_rx_irq(void);
+
+/* Bytes the receive interrupt has taken from the UART so far. */
+uint64_t serial_rx_count(void);
 
 #endif

@@ -28,6 +28,18 @@ void console_write(const char *s, size_t n)
         c->write(c, s, n);
 }
 
+size_t console_write_screens(const char *s, size_t n)
+{
+    size_t count = 0;
+
+    for (struct console *c = console_list; c; c = c->next)
+        if (c->screen) {
+            c->write(c, s, n);
+            count++;
+        }
+    return count;
+}
+
 void console_clear(void)
 {
     for (struct console *c = console_list; c; c = c->next)

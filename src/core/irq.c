@@ -11,6 +11,7 @@
  * with interrupts off.
  */
 #include <core/irq.h>
+#include <core/cpu.h>
 #include <core/errno.h>
 #include <core/printk.h>
 #include <core/trap.h>
@@ -243,6 +244,7 @@ void irq_dispatch(struct trap_frame *f)
     struct irq_vector *v = &vectors[vector];
     bool handled = false;
 
+    this_cpu()->irqs++;
     if (vector == IRQ_VEC_SPURIOUS) {
         __atomic_fetch_add(&spurious, 1, __ATOMIC_RELAXED);    /* no EOI for these */
         return;

@@ -214,6 +214,23 @@ int ktest_run(const char *filter)
     return (int)failed;
 }
 
+static bool at_boot;
+
+bool ktest_at_boot(void)
+{
+    return at_boot;
+}
+
+void ktest_boot(const char *filter)
+{
+    int failed;
+
+    at_boot = true;
+    failed = ktest_run(filter);
+    at_boot = false;
+    ktest_exit(failed == 0);
+}
+
 void ktest_exit(bool passed)
 {
     outb(DEBUG_EXIT_PORT, passed ? DEBUG_EXIT_PASS : DEBUG_EXIT_FAIL);

@@ -9,8 +9,9 @@
  *   serial + early clock -> descriptor tables -> banner -> TSC calibration
  *   -> boot information -> command line -> memory (PMM, page tables, heap,
  *   vmalloc) -> screen console -> ACPI tables -> boot summary -> symbols
- *   -> interrupts (PIC off, local APIC, I/O APIC) -> input (PS/2) -> ktest
- *   -> (acpi.poweroff_at_boot / acpi.reboot_at_boot) -> idle
+ *   -> interrupts (PIC off, local APIC, I/O APIC) -> input (serial receive
+ *   interrupt, PS/2) -> ktest -> (acpi.poweroff_at_boot / acpi.reboot_at_boot)
+ *   -> the shell (core/shell), or idle with shell.off
  */
 #include <core/main.h>
 #include <core/backtrace.h>
@@ -26,6 +27,7 @@
 #include <core/panic.h>
 #include <core/printk.h>
 #include <core/serial.h>
+#include <core/shell.h>
 #include <core/smp.h>
 #include <core/string.h>
 #include <core/time.h>
@@ -280,6 +282,12 @@ static void step_interrupts(void)
 
 static void step_input(void)
 {
+    int err = serial_enable_rx_irq();
+
+    /* without it serial input is polled, which works as well, just less idly */
+    if (err && err != -ENODEV)
+        printk(LOG_WARNING, "serial: no receive interrupt (%s); input is polled",
+               errno_name(err));
     input_init();               /* reports what it finds; never fatal */
 }
 
@@ -317,12 +325,9 @@ static void step_debug_panic(void)
 static void step_ktest(void)
 {
     const struct cmdline_opt *opt = cmdline_find(&cmdline, "ktest");
-    int failed;
 
-    if (!opt)
-        return;
-    failed = ktest_run(opt->value ? opt->value : "*");
-    ktest_exit(failed == 0);
+    if (opt)
+        ktest_boot(opt->value ? opt->value : "*");     /* exits QEMU */
 }
 
 void kmain(uint32_t magic, uint32_t mbi_phys)
@@ -347,6 +352,9 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     step_debug_panic();
     acpi_boot_actions();
     input_echo_loop();          /* only with kbd.echo / mouse.echo */
+    /* until the scheduler: the boot thread becomes the shell's thread */
+    if (!cmdline_has(&cmdline, "shell.off"))
+        shell_run(NULL);
     for (;;)
         cpu_idle();
 }

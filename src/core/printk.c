@@ -21,6 +21,8 @@
 #define PRINTK_RING_SIZE    65536       /* power of two */
 
 static int log_threshold = LOG_INFO;
+static bool line_open;                  /* the consoles' last byte was not '\n' (a prompt) */
+static uint64_t lines_cut;              /* times a log line had to start a new line */
 static char ring[PRINTK_RING_SIZE];
 static uint64_t ring_head;              /* total bytes ever written */
 
@@ -29,6 +31,16 @@ static void ring_append(const char *s, size_t n)
     for (size_t i = 0; i < n; i++)
         ring[(ring_head + i) & (PRINTK_RING_SIZE - 1)] = s[i];
     ring_head += n;
+}
+
+/* A log line starts at column 0: below a waiting prompt, not after it. */
+static void start_line(void)
+{
+    if (line_open) {
+        console_write("\n", 1);
+        line_open = false;
+        lines_cut++;
+    }
 }
 
 static const char *level_colour(int level)
@@ -64,6 +76,8 @@ void vprintk(int level, const char *fmt, va_list ap)
     ring_append(line, n);
     if (level <= log_threshold) {
         const char *colour = level_colour(level);
+        start_line();
+        line_open = false;
         if (colour) {
             console_write(line, prefix);
             console_write(colour, strlen(colour));
@@ -98,8 +112,35 @@ void printk_raw(const char *fmt, ...)
         n = sizeof(buf) - 1;
     uint64_t flags = irq_save();
     ring_append(buf, (size_t)n);
+    start_line();
     console_write(buf, (size_t)n);
+    if (n > 0)
+        line_open = buf[n - 1] != '\n';
     irq_restore(flags);
+}
+
+void printk_write(const char *s, size_t n)
+{
+    uint64_t flags = irq_save();
+
+    console_write(s, n);
+    if (n > 0)
+        line_open = s[n - 1] != '\n';
+    irq_restore(flags);
+}
+
+uint64_t printk_lines_cut(void)
+{
+    return READ_ONCE(lines_cut);
+}
+
+size_t printk_write_screens(const char *s, size_t n)
+{
+    uint64_t flags = irq_save();
+    size_t count = console_write_screens(s, n);
+
+    irq_restore(flags);
+    return count;
 }
 
 void printk_set_level(int level)

@@ -4,16 +4,21 @@
  * Part of core: the first console, up before anything else so every later
  * step can report. Polled output; the UART is probed through its scratch
  * register and loopback mode so a machine without COM1 does not hang.
+ * Input: polled, or (serial_enable_rx_irq) through the received-data
+ * interrupt into a lock-free ring (dev/input_ring) with flow control.
  */
 #include <core/serial.h>
 #include <core/console.h>
 #include <core/errno.h>
+#include <core/irq.h>
 #include <core/x86.h>
+#include <dev/input_ring.h>
 
 /* Register offsets from the base port. */
 #define UART_THR    0   /* transmit holding (write), receive buffer (read) */
 #define UART_IER    1   /* interrupt enable; divisor high byte when DLAB=1 */
-#define UART_FCR    2   /* FIFO control */
+#define UART_FCR    2   /* FIFO control (write), interrupt identification (read) */
+#define UART_IIR    2
 #define UART_LCR    3   /* line control */
 #define UART_MCR    4   /* modem control */
 #define UART_LSR    5   /* line status */
@@ -22,15 +27,27 @@
 #define LCR_DLAB        0x80
 #define LCR_8N1         0x03
 #define FCR_ENABLE_CLEAR_14 0xC7    /* enable, clear both FIFOs, 14-byte trigger */
+#define FCR_ENABLE_TRIGGER_1 0x01   /* enable, keep the contents, interrupt at every byte */
 #define MCR_DTR_RTS_OUT2    0x0B
 #define MCR_LOOPBACK        0x1E
+#define IER_RX_DATA     0x01        /* received data available */
+#define IIR_NONE_PENDING 0x01
 #define LSR_DATA_READY  0x01
 #define LSR_THR_EMPTY   0x20
 #define UART_CLOCK_HZ   115200
 #define TX_SPIN_LIMIT   100000      /* give up on a stuck transmitter */
 #define LOOPBACK_SPIN_LIMIT 100000  /* port reads: far more than one character time */
+#define RX_RING_SIZE    256
+#define COM1_IRQ        4
 
 static uint16_t serial_port;
+
+static uint8_t rx_slots[RX_RING_SIZE];
+static struct input_ring rx_ring;
+static bool rx_irq_on;              /* input comes through the ring */
+static volatile bool rx_paused;     /* the ring was full: the receive interrupt is off */
+static bool rx_stale_edge;          /* the handler read a byte that raised an interrupt of its own */
+static uint64_t rx_count;
 
 static void serial_console_write(struct console *con, const char *s, size_t n)
 {
@@ -98,9 +115,83 @@ void serial_write(const char *s, size_t n)
         serial_putc(s[i]);
 }
 
+/*
+ * Receive interrupt: move what the UART holds into the ring, as far as it
+ * fits. A byte that arrives while the handler runs raises the (edge
+ * triggered) line again, but the loop reads it at once; the interrupt that
+ * follows then finds nothing, and is claimed rather than counted as
+ * unhandled.
+ */
+static bool serial_rx_irq(void *ctx)
+{
+    bool mine = !(inb(serial_port + UART_IIR) & IIR_NONE_PENDING);
+    unsigned got = 0;
+
+    (void)ctx;
+    while (inb(serial_port + UART_LSR) & LSR_DATA_READY) {
+        if (input_ring_count(&rx_ring) >= RX_RING_SIZE) {
+            /* full: leave the rest in the UART (the sender waits) until a read */
+            outb(serial_port + UART_IER, 0);
+            rx_paused = true;
+            break;
+        }
+        uint8_t byte = inb(serial_port + UART_THR);
+        input_ring_put(&rx_ring, &byte);
+        rx_count++;
+        got++;
+    }
+    if (!mine && got == 0 && rx_stale_edge)
+        mine = true;
+    rx_stale_edge = got > 1 || (got > 0 && !mine);
+    return mine || got > 0;
+}
+
+int serial_enable_rx_irq(void)
+{
+    int h;
+
+    if (!serial_port)
+        return -ENODEV;
+    if (rx_irq_on)
+        return -EALREADY;
+    input_ring_init(&rx_ring, rx_slots, 1, RX_RING_SIZE);
+    h = irq_request_legacy(COM1_IRQ, serial_rx_irq, NULL, "com1", 0);
+    if (h < 0)
+        return h;
+    uint64_t flags = irq_save();
+    rx_irq_on = true;
+    /* an interrupt per byte: typed keys should not wait for the FIFO's timeout */
+    outb(serial_port + UART_FCR, FCR_ENABLE_TRIGGER_1);
+    outb(serial_port + UART_IER, IER_RX_DATA);
+    irq_restore(flags);
+    return 0;
+}
+
+uint64_t serial_rx_count(void)
+{
+    return rx_count;
+}
+
 int serial_getc_nonblock(void)
 {
-    if (!serial_port || !(inb(serial_port + UART_LSR) & LSR_DATA_READY))
+    uint64_t flags;
+    uint8_t byte;
+    int c = -EAGAIN;
+
+    if (!serial_port)
         return -EAGAIN;
-    return inb(serial_port + UART_THR);
+    flags = irq_save();
+    if (!rx_irq_on) {
+        if (inb(serial_port + UART_LSR) & LSR_DATA_READY)
+            c = inb(serial_port + UART_THR);
+    } else if (input_ring_get(&rx_ring, &byte)) {
+        c = byte;
+        if (rx_paused) {
+            /* room again: the UART raises the interrupt at once if bytes wait */
+            rx_paused = false;
+            outb(serial_port + UART_IER, IER_RX_DATA);
+        }
+    }
+    irq_restore(flags);
+    return c;
 }

@@ -292,6 +292,7 @@ static struct console fb_console = {
     .name = "fb",
     .write = fb_write,
     .clear = fb_clear,
+    .screen = true,
 };
 
 void fbcon_size(unsigned *cols, unsigned *rows)

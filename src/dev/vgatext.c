@@ -209,6 +209,7 @@ static struct console vga_console = {
     .name = "vga",
     .write = vga_write,
     .clear = vga_clear,
+    .screen = true,
 };
 
 /* An underline cursor, visible; and attribute bit 7 as bright background. */

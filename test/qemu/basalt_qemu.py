@@ -33,6 +33,13 @@ when the run stops with QEMU still running (--until or --timeout), and
 rows to be drawn on (not the background colour), i.e. that a screen
 console drew the log.
 
+Serial input: --send-after REGEX TEXT writes TEXT to the guest's serial
+port (QEMU's stdin) once a line matches REGEX. The sends happen in the given
+order, each after a later line than the one that triggered the send before
+it; REGEX is also tried on the incomplete last line, so a prompt that waits
+without a newline ('^basalt> $') can trigger it. TEXT takes the escapes \\n
+\\r \\t \\e (ESC) \\xHH and \\\\, e.g. 'echo hi\\r' or an up arrow '\\e[A'.
+
 --exit poweroff|reset requires QEMU to end by itself with status 0 after a
 QMP SHUTDOWN event saying why: "guest-shutdown" (ACPI power-off) or
 "guest-reset" (any reset, -no-reboot turning it into an exit; a triple
@@ -323,6 +330,33 @@ def qemu_command(args, iso, tmpdir):
     return cmd
 
 
+SEND_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "e": "\x1b", "\\": "\\"}
+
+
+def decode_send_text(text):
+    """TEXT of --send-after with its escapes (\\n \\r \\t \\e \\xHH \\\\) turned
+    into bytes; raises ValueError for an unknown or cut escape."""
+    out, i = bytearray(), 0
+    while i < len(text):
+        c = text[i]
+        if c != "\\":
+            out += c.encode("utf-8")
+            i += 1
+            continue
+        if i + 1 >= len(text):
+            raise ValueError("a backslash at the end")
+        e = text[i + 1]
+        if e in SEND_ESCAPES:
+            out += SEND_ESCAPES[e].encode()
+            i += 2
+        elif e == "x" and re.fullmatch(r"[0-9a-fA-F]{2}", text[i + 2:i + 4]):
+            out.append(int(text[i + 2:i + 4], 16))
+            i += 4
+        else:
+            raise ValueError(f"unknown escape \\{e}")
+    return bytes(out)
+
+
 def monitor_path(args, tmpdir):
     """The QEMU monitor's unix socket: --monitor-socket, else one in tmpdir
     when the driver itself needs the monitor, else None (no monitor)."""
@@ -439,11 +473,12 @@ class SerialReader(threading.Thread):
     """Reads QEMU's stdout (the serial port), splits it into lines (any of
     \\r, \\n), strips terminal escape sequences, and queues (time, line)."""
 
-    def __init__(self, stream, t0, on_line):
+    def __init__(self, stream, t0, on_line, on_partial=None):
         super().__init__(daemon=True)
         self.stream = stream
         self.t0 = t0
         self.on_line = on_line
+        self.on_partial = on_partial   # (t, text) of the incomplete last line
 
     def run(self):
         buf = b""
@@ -461,13 +496,21 @@ class SerialReader(threading.Thread):
             buf = parts.pop()
             for raw in parts:
                 self._emit(now, raw)
+            if buf and self.on_partial:
+                text = self._clean(buf)
+                if text.strip():
+                    self.on_partial(now, text)
         if buf:
             self._emit(time.monotonic() - self.t0, buf)
         self.on_line(None, None)
 
-    def _emit(self, t, raw):
+    @staticmethod
+    def _clean(raw):
         line = ANSI_RE.sub(b"", raw).decode("utf-8", errors="replace")
-        line = "".join(c for c in line if c == "\t" or c >= " ")
+        return "".join(c for c in line if c == "\t" or c >= " ")
+
+    def _emit(self, t, raw):
+        line = self._clean(raw)
         if line.strip():
             self.on_line(t, line)
 
@@ -538,6 +581,10 @@ class Run:
         self.monitor_pending = []  # commands whose line has arrived, not yet sent
         self.monitor_fired = set()  # indexes into args.monitor_command_after
         self.monitor_error = None
+        self.send_next = 0         # index into args.send_after of the next send
+        self.send_min_line = 0     # ... which needs a line at or after this index
+        self.send_pending = []     # (line index, text) triggered, not yet written
+        self.send_error = None
         self.screen_ink = None     # fraction of pixel rows drawn on (screendump)
         self.screen_error = None
 
@@ -571,7 +618,26 @@ class Run:
                     if i not in self.monitor_fired and rx.search(line):
                         self.monitor_fired.add(i)
                         self.monitor_pending.append((idx, cmd))
+                self._check_send(idx, line)
             self.cond.notify_all()
+
+    def _check_send(self, idx, line):
+        """Queues the next --send-after text if line (index idx) triggers it."""
+        sends = self.args.send_after_re
+        if self.send_next < len(sends) and idx >= self.send_min_line:
+            rx, text = sends[self.send_next]
+            if rx.search(line):
+                self.send_pending.append((idx, text))
+                self.send_next += 1
+                self.send_min_line = idx + 1
+
+    def _on_partial(self, t, text):
+        """The incomplete last line so far: it may trigger a --send-after."""
+        with self.cond:
+            before = len(self.send_pending)
+            self._check_send(len(self.lines), PRINTK_TS_RE.sub("", text, count=1))
+            if len(self.send_pending) != before:
+                self.cond.notify_all()
 
     def execute(self):
         args = self.args
@@ -581,14 +647,15 @@ class Run:
             self.log.flush()
             log_verbose(args, "running: " + shlex.join(cmd))
             t0 = time.monotonic()
-            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+            proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if args.send_after else subprocess.DEVNULL,
                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                     preexec_fn=_set_pdeathsig)
             _CHILDREN.add(proc)
             if args.exit in ("poweroff", "reset"):
                 self.qmp = QmpWatcher(qmp_socket(tmpdir), proc)
                 self.qmp.start()
-            reader = SerialReader(proc.stdout, t0, self._on_line)
+            reader = SerialReader(proc.stdout, t0, self._on_line,
+                                  self._on_partial if args.send_after else None)
             reader.start()
             err_chunks = []
             err_thread = threading.Thread(target=lambda: err_chunks.append(proc.stderr.read()),
@@ -610,6 +677,10 @@ class Run:
                             finally:
                                 self.cond.acquire()
                             continue
+                        if self.send_pending and self.send_error is None:
+                            pending, self.send_pending = self.send_pending, []
+                            self._send(proc, pending)
+                            continue
                         now = time.monotonic()
                         if self.reject_hit is not None and reject_deadline is None:
                             reject_deadline = now + REJECT_GRACE_S
@@ -625,6 +696,11 @@ class Run:
             finally:
                 if monitor is not None:
                     monitor.close()
+                if proc.stdin:
+                    try:
+                        proc.stdin.close()
+                    except OSError:
+                        pass
                 if self.eof:
                     # The serial pipe closed: QEMU is on its way out.
                     try:
@@ -649,6 +725,21 @@ class Run:
             self.log.write(f"# qemu exit status {self.rc}"
                            + (" (stopped by the driver)" if self.stopped_by_us else "") + "\n")
             self.log.flush()
+
+    def _send(self, proc, pending):
+        """Writes triggered --send-after texts to QEMU's stdin (the serial port).
+        Called with self.cond held; the write is short (the pipe buffers it)."""
+        for idx, text in pending:
+            try:
+                proc.stdin.write(text)
+                proc.stdin.flush()
+            except OSError as e:
+                self.send_error = f"--send-after {text!r} (after line {idx + 1}) failed: {e}"
+                self.log.write(f"# {self.send_error}\n")
+                break
+            self.log.write(f"# sent after line {idx + 1}: {text!r}\n")
+            log_verbose(self.args, f"sent {text!r}")
+        self.log.flush()
 
     def _monitor(self, monitor, tmpdir):
         return monitor or Monitor(monitor_path(self.args, tmpdir))
@@ -741,6 +832,17 @@ class Run:
             reason = self._judge_ktest_complete()
             if reason:
                 return reason
+
+        if self.send_error:
+            return self.send_error
+        if self.send_pending:
+            return (f"the run stopped before --send-after {self.send_pending[0][1]!r} "
+                    f"was written ({self.ending()})")
+        if self.send_next < len(args.send_after_re):
+            rx, text = args.send_after_re[self.send_next]
+            return (f"no serial line matched --send-after '{rx.pattern}'"
+                    + (" after the line that triggered the send before it" if self.send_next else "")
+                    + f", so {text!r} was never sent ({self.ending()})")
 
         if self.monitor_error:
             return self.monitor_error
@@ -927,6 +1029,11 @@ def parse_args(argv):
                    metavar=("REGEX", "CMD"),
                    help="when the first line matches REGEX, run CMD in the QEMU monitor "
                         "(e.g. nmi); the run fails if no line matches (repeatable)")
+    p.add_argument("--send-after", nargs=2, action="append", default=[],
+                   metavar=("REGEX", "TEXT"),
+                   help="once a line (or the incomplete last line) matches REGEX, write TEXT to "
+                        "the serial port; in the given order, each after a later line than the "
+                        "one before; TEXT takes \\n \\r \\t \\e \\xHH \\\\ (repeatable)")
     p.add_argument("--screendump", default=None, metavar="PATH",
                    help="when the run stops (--until or --timeout) with QEMU still running, "
                         "save the screen there as a PPM (monitor 'screendump')")
@@ -955,9 +1062,10 @@ def parse_args(argv):
         p.error("--timeout must be positive")
     if args.interactive and args.repeat != 1:
         p.error("--interactive and --repeat do not mix")
-    if args.interactive and (args.monitor_command_after or args.screendump
+    if args.interactive and (args.monitor_command_after or args.send_after or args.screendump
                              or args.expect_screen_ink is not None):
-        p.error("--monitor-command-after, --screendump and --expect-screen-ink judge a run: "
+        p.error("--monitor-command-after, --send-after, --screendump and --expect-screen-ink "
+                "judge a run: "
                 "not with --interactive")
     if args.expect_screen_ink is not None and not 0.0 <= args.expect_screen_ink <= 1.0:
         p.error("--expect-screen-ink takes a fraction between 0 and 1")
@@ -980,6 +1088,12 @@ def parse_args(argv):
     for _, cmd in args.monitor_after_re:
         if not cmd.strip() or any(ord(c) < 0x20 for c in cmd):
             p.error(f"bad --monitor-command-after command {cmd!r}")
+    args.send_after_re = []
+    for rx, text in args.send_after:
+        try:
+            args.send_after_re.append((compile_re(rx, "--send-after"), decode_send_text(text)))
+        except ValueError as e:
+            p.error(f"bad --send-after text {text!r}: {e}")
     args.report_boot_time_re = (compile_re(args.report_boot_time, "--report-boot-time")
                                 if args.report_boot_time else None)
     return args

@@ -21,6 +21,8 @@ set(BASALT_UNIT_TESTS
     kbd_scan
     mouse_packet
     acpi_parse
+    lineedit
+    shell_parse
 )
 
 # Pure kernel sources compiled for the host (paths relative to BASALT_ROOT).
@@ -41,4 +43,6 @@ set(BASALT_UNIT_KERNEL_SOURCES
     src/dev/kbd_scan.c
     src/dev/mouse_packet.c
     src/dev/acpi_parse.c
+    src/core/lineedit.c
+    src/core/shell_parse.c
 )

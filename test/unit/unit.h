@@ -44,6 +44,8 @@
 #include <core/errno.h>
 #include <core/cmdline.h>
 #include <core/multiboot2.h>
+#include <core/lineedit.h>
+#include <core/shell_parse.h>
 #include <dev/ansi.h>
 #include <dev/input_ring.h>
 #include <dev/kbd_scan.h>
