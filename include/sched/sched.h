@@ -68,4 +68,15 @@ uint64_t sched_switch_count(void);
 /* Number of CPUs running the scheduler. */
 unsigned sched_cpu_count(void);
 
+/* One line of a thread listing (the shell's ps). */
+struct sched_thread_info {
+    char name[32];
+    const char *state;
+    int cpu;
+    const char *wait_reason;    /* NULL when not waiting */
+};
+
+/* Copies up to max threads' descriptions (under threads_lock); returns how many. */
+size_t sched_list_threads(struct sched_thread_info *out, size_t max);
+
 #endif

@@ -41,6 +41,7 @@
 #include <generated/version.h>
 #include <mm/kmalloc.h>
 #include <mm/layout.h>
+#include <sched/thread.h>
 #include <mm/memmap.h>
 #include <mm/pmm.h>
 #include <mm/vmalloc.h>
@@ -322,6 +323,12 @@ static void step_debug_panic(void)
            err ? errno_name(err) : "it returned");
 }
 
+static void *shell_thread(void *arg)
+{
+    shell_run(arg);
+    return NULL;
+}
+
 static void step_ktest(void)
 {
     const struct cmdline_opt *opt = cmdline_find(&cmdline, "ktest");
@@ -352,9 +359,14 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     step_debug_panic();
     acpi_boot_actions();
     input_echo_loop();          /* only with kbd.echo / mouse.echo */
-    /* until the scheduler: the boot thread becomes the shell's thread */
-    if (!cmdline_has(&cmdline, "shell.off"))
-        shell_run(NULL);
+    /* the shell is a kernel thread on CPU 0 (its serial ring is fed by IRQ 4 there) */
+    if (!cmdline_has(&cmdline, "shell.off")) {
+        struct thread *shell = thread_create("shell", shell_thread, NULL, THREAD_CPU(0));
+        if (!shell)
+            printk(LOG_ERR, "shell: no memory for its thread");
+        else
+            thread_join(shell, NULL);   /* never returns: the shell runs for good */
+    }
     for (;;)
         cpu_idle();
 }

@@ -11,6 +11,7 @@
 #include <core/shell.h>
 #include <core/console.h>
 #include <core/cpu.h>
+#include <sched/sched.h>
 #include <core/format.h>
 #include <core/irq.h>
 #include <core/ktest.h>
@@ -191,36 +192,22 @@ SHELL_COMMAND("heap", "", "kernel heap: objects, bytes and slabs per size class"
 
 /* ---- CPUs and what they run ------------------------------------------------------------- */
 
-/*
- * What CPU index runs. There are no threads yet: the boot CPU runs kmain's
- * tail, which is the shell, and the others halt in ap_main. The scheduler
- * replaces this with each CPU's current thread, and ps's body below with a
- * walk over the thread list (ID, name, state, CPU, run time), keeping the
- * per-CPU summary.
- */
-static const char *cpu_activity(unsigned index)
-{
-    return index == 0 ? "boot thread: the shell" : "idle (hlt)";
-}
-
 static int cmd_ps(int argc, char **argv)
 {
-    unsigned n = cpu_count();
+    static struct sched_thread_info threads[128];
+    size_t n;
 
     (void)argv;
     if (argc != 1)
         return SHELL_USAGE;
-    shell_printf("no threads yet: the boot CPU runs the shell, the other CPUs idle\n");
-    shell_printf(HEAD "%-4s %-8s %s" OFF "\n", "CPU", "APIC ID", "RUNNING");
-    for (unsigned i = 0; i < n; i++) {
-        struct cpu *c = cpu_get(i);
-        if (c)
-            shell_printf("%-4u %-8u %s\n", c->index, c->apic_id,
-                         c->online ? cpu_activity(i) : "offline");
-    }
+    n = sched_list_threads(threads, ARRAY_SIZE(threads));
+    shell_printf(HEAD "%-20s %-9s %-4s %s" OFF "\n", "THREAD", "STATE", "CPU", "WAITING FOR");
+    for (size_t i = 0; i < n; i++)
+        shell_printf("%-20s %-9s %-4d %s\n", threads[i].name, threads[i].state, threads[i].cpu,
+                     threads[i].wait_reason ? threads[i].wait_reason : "-");
     return 0;
 }
-SHELL_COMMAND("ps", "", "what each CPU runs (the thread list, once there are threads)", cmd_ps);
+SHELL_COMMAND("ps", "", "list the threads: name, state, CPU, what each waits for", cmd_ps);
 
 static int cmd_cpus(int argc, char **argv)
 {

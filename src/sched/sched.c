@@ -487,6 +487,21 @@ struct thread *thread_self(void)
     return this_cpu_current();
 }
 
+size_t sched_list_threads(struct sched_thread_info *out, size_t max)
+{
+    uint64_t f = spin_lock_irqsave(&threads_lock);
+    size_t n = 0;
+
+    for (struct thread *t = all_threads; t && n < max; t = t->all_next, n++) {
+        out[n] = (struct sched_thread_info){
+            .state = thread_state_name((enum thread_state)t->state), .cpu = t->cpu,
+            .wait_reason = t->wait_reason };
+        strlcpy(out[n].name, t->name, sizeof(out[n].name));
+    }
+    spin_unlock_irqrestore(&threads_lock, f);
+    return n;
+}
+
 void sched_dump_tasks(void)
 {
     printk(LOG_INFO, "sched: %u threads, %llu switches", nr_threads,

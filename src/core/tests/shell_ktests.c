@@ -143,7 +143,9 @@ KTEST(shell, status_commands_run)
     KT_EXPECT_EQ(run("cpus"), 0);
     EXPECT_OUT_HAS("boot CPU");
     KT_EXPECT_EQ(run("ps"), 0);
-    EXPECT_OUT_HAS("no threads yet");
+    EXPECT_OUT_HAS("THREAD");
+    EXPECT_OUT_HAS("kmain");
+    EXPECT_OUT_HAS("idle");
     KT_EXPECT_EQ(run("irqs"), 0);
     EXPECT_OUT_HAS("tick");
     EXPECT_OUT_HAS("com1");
