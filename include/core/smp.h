@@ -12,10 +12,12 @@
  * mapping, smp_tlb_shootdown makes every other online CPU invalidate it.
  * smp_stop_others sends an NMI to every other CPU to stop it (panic).
  *
- * Locking: smp_call and smp_tlb_shootdown may be used by one CPU at a time
- * (the boot CPU, until the scheduler adds a lock); they wait with
- * interrupts in whatever state the caller has, which is safe while the
- * targets only idle.
+ * Locking: every target CPU has its own call slot, claimed by one sender
+ * at a time. A CPU waiting in smp_call (for a slot or an answer) serves the
+ * calls sent to it meanwhile, so CPUs calling each other, even with
+ * interrupts off, cannot deadlock. A call that times out leaves its slot
+ * claimed (the target may still run it), so later calls to that CPU fail
+ * with -ETIMEDOUT too.
  */
 #ifndef BASALT_CORE_SMP_H
 #define BASALT_CORE_SMP_H

@@ -39,13 +39,37 @@ extern const uint8_t ap_tramp_cr3[], ap_tramp_stack[], ap_tramp_entry[], ap_tram
 extern const uint8_t ap_tramp_off_protected_mode[], ap_tramp_off_long_mode[],
     ap_tramp_off_gdt[];
 
-/* A cross-CPU call in flight: one at a time, under call_lock (see the header). */
-static spinlock_t call_lock = SPINLOCK_INIT("smp_call");
-static struct {
-    void (*fn)(void *);
-    void *arg;
-    volatile bool done;
-} call;
+/*
+ * One call slot per target CPU. A sender claims the slot (busy), fills it,
+ * bumps requested and sends the IPI; the target runs it and sets done =
+ * requested. A CPU waiting for anything here (a slot to come free, or an
+ * answer) serves calls sent to itself meanwhile, so two CPUs calling each
+ * other, even with interrupts off (a TLB shootdown from inside vmm), cannot
+ * deadlock.
+ */
+struct call_slot {
+    int busy;                       /* claimed by a sender (atomic exchange) */
+    void (*fn)(void *);             /* [busy] */
+    void *arg;                      /* [busy] */
+    uint64_t requested;             /* [busy] written by the sender */
+    uint64_t started;               /* written by the target: it began this request */
+    uint64_t done;                  /* written by the target: it finished it */
+};
+static struct call_slot call_slots[CPU_MAX];
+
+/* Runs the call sent to this CPU, if one is pending. */
+static void serve_own_call(void)
+{
+    struct call_slot *s = &call_slots[this_cpu()->index];
+    uint64_t req = __atomic_load_n(&s->requested, __ATOMIC_ACQUIRE);
+
+    /* "started", not "done": a call that itself waits must not run again from its wait */
+    if (s->started != req) {
+        s->started = req;
+        s->fn(s->arg);
+        __atomic_store_n(&s->done, req, __ATOMIC_RELEASE);
+    }
+}
 
 static uint64_t bringup_us;
 static unsigned expected = 1;
@@ -63,8 +87,7 @@ unsigned smp_expected_cpus(void)
 static bool on_call_ipi(void *ctx)
 {
     (void)ctx;
-    call.fn(call.arg);
-    __atomic_store_n(&call.done, true, __ATOMIC_RELEASE);
+    serve_own_call();
     return true;
 }
 
@@ -220,32 +243,49 @@ unsigned smp_init(const uint32_t *apic_ids, size_t n)
 int smp_call(unsigned cpu, void (*fn)(void *), void *arg)
 {
     struct cpu *c = cpu_get(cpu);
-    uint64_t end;
+    struct call_slot *s;
+    uint64_t end, req;
+    int err = 0;
 
     if (!c || !fn)
         return -EINVAL;
-    if (!__atomic_load_n(&c->online, __ATOMIC_ACQUIRE) && c != this_cpu())
-        return -ENODEV;
-    spin_lock(&call_lock);              /* also keeps this thread on this CPU */
+    sched_preempt_disable();            /* this_cpu() must not change under us */
     if (c == this_cpu()) {
         fn(arg);
-        spin_unlock(&call_lock);
-        return 0;
+        goto out;
     }
-    call.fn = fn;
-    call.arg = arg;
-    __atomic_store_n(&call.done, false, __ATOMIC_RELEASE);
-    apic_send_ipi(c->apic_id, IRQ_VEC_CALL);
+    err = -ENODEV;
+    if (!__atomic_load_n(&c->online, __ATOMIC_ACQUIRE))
+        goto out;
+    s = &call_slots[cpu];
     end = time_ns() + CALL_TIMEOUT_NS;
-    while (!__atomic_load_n(&call.done, __ATOMIC_ACQUIRE)) {
+    while (__atomic_exchange_n(&s->busy, 1, __ATOMIC_ACQUIRE)) {
+        serve_own_call();
         if (time_ns() > end) {
-            spin_unlock(&call_lock);
-            return -ETIMEDOUT;
+            err = -ETIMEDOUT;
+            goto out;
         }
         cpu_relax();
     }
-    spin_unlock(&call_lock);
-    return 0;
+    s->fn = fn;
+    s->arg = arg;
+    req = s->requested + 1;
+    __atomic_store_n(&s->requested, req, __ATOMIC_RELEASE);
+    apic_send_ipi(c->apic_id, IRQ_VEC_CALL);
+    err = 0;
+    while (__atomic_load_n(&s->done, __ATOMIC_ACQUIRE) != req) {
+        serve_own_call();
+        if (time_ns() > end) {
+            /* leave the slot claimed: the target may still run fn later */
+            err = -ETIMEDOUT;
+            goto out;
+        }
+        cpu_relax();
+    }
+    __atomic_store_n(&s->busy, 0, __ATOMIC_RELEASE);
+out:
+    sched_preempt_enable();
+    return err;
 }
 
 static void flush_one(void *arg)

@@ -166,6 +166,48 @@ KTEST(smp, cpus_share_paging_and_cache_settings)
     }
 }
 
+static void note_cpu(void *arg)
+{
+    *(volatile unsigned *)arg = this_cpu()->index + 100;
+}
+
+struct nested {
+    unsigned back;          /* written by the call back on CPU 0 */
+    int err;
+    bool unmapped;
+};
+
+/* Runs on CPU 1: calls back to CPU 0 (which is waiting for us) and unmaps a kernel page. */
+static void call_back_and_unmap(void *arg)
+{
+    struct nested *n = arg;
+    uintptr_t va = vmalloc_reserve(PAGE_SIZE, "ktest-nested");
+    uint64_t pa;
+
+    n->err = smp_call(0, note_cpu, &n->back);
+    if (va && pmm_alloc(0, &pa) == 0 &&
+        vmm_map(&vmm_kernel, va, pa, VMM_PAGE_4K, VMM_WRITE | VMM_GLOBAL) == 0) {
+        *(volatile uint64_t *)va = 1;
+        n->unmapped = vmm_unmap(&vmm_kernel, va, NULL) == 0;    /* a shootdown from CPU 1 */
+        pmm_free(pa);
+    }
+    if (va)
+        vmalloc_release(va);
+}
+
+/* A call can call back to its sender, and a shootdown can start on any CPU. */
+KTEST(smp, calls_nest_across_cpus_without_deadlock)
+{
+    struct nested n = { 0, -1, false };
+
+    if (cpu_count() < 2)
+        return;
+    KT_ASSERT_EQ(smp_call(1, call_back_and_unmap, &n), 0);
+    KT_EXPECT_EQ(n.err, 0);
+    KT_EXPECT_EQ(n.back, 100u);             /* it ran on CPU 0 */
+    KT_EXPECT_TRUE(n.unmapped);
+}
+
 static void nothing(void *arg)
 {
     (void)arg;
