@@ -109,6 +109,14 @@ __noreturn void ktest_boot(const char *filter);
 /* True during ktest_boot's run: the kernel was booted to run tests and exit. */
 bool ktest_at_boot(void);
 
+/* ---- benchmarks (KTEST_MANUAL tests in the suite "bench") ------------------- */
+
+/* Nanoseconds since tsc_start (an rdtsc() value), by the calibrated TSC. */
+uint64_t ktest_bench_ns_since(uint64_t tsc_start);
+
+/* Prints "bench: <what>: <ns/op> ns/op (<ops> ops)", the line docs/benchmarks.md quotes. */
+void ktest_bench_report(const char *what, uint64_t ns, uint64_t ops);
+
 /* ---- assertions ------------------------------------------------------------ */
 
 #define KT_CHECK_OP_(a, op, b, fatal)                                           \

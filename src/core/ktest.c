@@ -231,6 +231,18 @@ void ktest_boot(const char *filter)
     ktest_exit(failed == 0);
 }
 
+uint64_t ktest_bench_ns_since(uint64_t tsc_start)
+{
+    return (rdtsc() - tsc_start) * 1000000ull / tsc_khz();
+}
+
+void ktest_bench_report(const char *what, uint64_t ns, uint64_t ops)
+{
+    printk(LOG_INFO, "bench: %s: %llu.%01llu ns/op (%llu ops)", what,
+           (unsigned long long)(ns / ops), (unsigned long long)(ns * 10 / ops % 10),
+           (unsigned long long)ops);
+}
+
 void ktest_exit(bool passed)
 {
     outb(DEBUG_EXIT_PORT, passed ? DEBUG_EXIT_PASS : DEBUG_EXIT_FAIL);

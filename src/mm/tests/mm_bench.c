@@ -16,18 +16,6 @@
 
 #define BENCH_ROUNDS 20000
 
-static uint64_t ns_since(uint64_t tsc_start)
-{
-    return (rdtsc() - tsc_start) * 1000000ull / tsc_khz();
-}
-
-static void report(const char *what, uint64_t ns, uint64_t ops)
-{
-    printk(LOG_INFO, "bench: %s: %llu.%01llu ns/op (%llu ops)", what,
-           (unsigned long long)(ns / ops), (unsigned long long)(ns * 10 / ops % 10),
-           (unsigned long long)ops);
-}
-
 KTEST_F(bench, pmm_alloc_free_pair, KTEST_MANUAL)
 {
     uint64_t pa, t = rdtsc();
@@ -36,7 +24,7 @@ KTEST_F(bench, pmm_alloc_free_pair, KTEST_MANUAL)
         KT_ASSERT_EQ(pmm_alloc(0, &pa), 0);
         pmm_free(pa);
     }
-    report("pmm_alloc+pmm_free (one frame)", ns_since(t), BENCH_ROUNDS);
+    ktest_bench_report("pmm_alloc+pmm_free (one frame)", ktest_bench_ns_since(t), BENCH_ROUNDS);
 }
 
 static void bench_kmalloc(size_t size, const char *what)
@@ -48,7 +36,7 @@ static void bench_kmalloc(size_t size, const char *what)
         KT_ASSERT_NOT_NULL(p);
         kfree(p);
     }
-    report(what, ns_since(t), BENCH_ROUNDS);
+    ktest_bench_report(what, ktest_bench_ns_since(t), BENCH_ROUNDS);
 }
 
 KTEST_F(bench, kmalloc_kfree_64, KTEST_MANUAL)

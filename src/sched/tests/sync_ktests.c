@@ -222,18 +222,6 @@ KTEST(sync, completion_and_condvar)
 
 #define BENCH_ROUNDS 20000
 
-static uint64_t ns_since(uint64_t tsc_start)
-{
-    return (rdtsc() - tsc_start) * 1000000ull / tsc_khz();
-}
-
-static void report(const char *what, uint64_t ns, uint64_t ops)
-{
-    printk(LOG_INFO, "bench: %s: %llu.%01llu ns/op (%llu ops)", what,
-           (unsigned long long)(ns / ops), (unsigned long long)(ns * 10 / ops % 10),
-           (unsigned long long)ops);
-}
-
 KTEST_F(bench, spin_lock_unlock, KTEST_MANUAL)
 {
     spinlock_t l = SPINLOCK_INIT("bench");
@@ -243,7 +231,7 @@ KTEST_F(bench, spin_lock_unlock, KTEST_MANUAL)
         spin_lock(&l);
         spin_unlock(&l);
     }
-    report("spin_lock+spin_unlock (uncontended)", ns_since(t), BENCH_ROUNDS);
+    ktest_bench_report("spin_lock+spin_unlock (uncontended)", ktest_bench_ns_since(t), BENCH_ROUNDS);
 }
 
 KTEST_F(bench, mutex_lock_unlock, KTEST_MANUAL)
@@ -255,7 +243,7 @@ KTEST_F(bench, mutex_lock_unlock, KTEST_MANUAL)
         mutex_lock(&m);
         mutex_unlock(&m);
     }
-    report("mutex_lock+mutex_unlock (uncontended)", ns_since(t), BENCH_ROUNDS);
+    ktest_bench_report("mutex_lock+mutex_unlock (uncontended)", ktest_bench_ns_since(t), BENCH_ROUNDS);
 }
 
 #define PINGS 5000
@@ -302,7 +290,7 @@ static void pingpong(unsigned pong_cpu, const char *what)
         spin_unlock_irqrestore(&pp.guard, f);
     }
     /* two wake-ups and two switches per round trip */
-    report(what, ns_since(start), 2ull * PINGS);
+    ktest_bench_report(what, ktest_bench_ns_since(start), 2ull * PINGS);
     KT_ASSERT_EQ(thread_join(t, NULL), 0);
 }
 
