@@ -12,6 +12,8 @@
  */
 #include <core/printk.h>
 #include <core/console.h>
+#include <core/cpu.h>
+#include <core/panic.h>
 #include <core/format.h>
 #include <core/string.h>
 #include <core/tsc.h>
@@ -41,6 +43,38 @@ static void start_line(void)
         line_open = false;
         lines_cut++;
     }
+}
+
+/*
+ * The log lock: one CPU writes a line at a time, so lines from several
+ * CPUs never interleave. It is a bare atomic owner word, not a sched
+ * spinlock, because lock debugging itself prints. It is re-entered by its
+ * owner (an exception while printing prints too), and broken once a panic
+ * is in progress (the owner may have been stopped by the panic's NMI).
+ * Taken with interrupts off.
+ */
+static int log_owner = -1;             /* CPU index holding the lock, or -1 */
+
+static bool log_lock(void)
+{
+    int me = (int)this_cpu()->index, none = -1;
+
+    if (__atomic_load_n(&log_owner, __ATOMIC_ACQUIRE) == me)
+        return false;                   /* nested: already ours */
+    while (!__atomic_compare_exchange_n(&log_owner, &none, me, false, __ATOMIC_ACQUIRE,
+                                        __ATOMIC_RELAXED)) {
+        if (panic_in_progress())
+            return false;               /* the holder may be stopped for good */
+        none = -1;
+        cpu_relax();
+    }
+    return true;
+}
+
+static void log_unlock(bool taken)
+{
+    if (taken)
+        __atomic_store_n(&log_owner, -1, __ATOMIC_RELEASE);
 }
 
 static const char *level_colour(int level)
@@ -73,6 +107,7 @@ void vprintk(int level, const char *fmt, va_list ap)
     line[n] = '\0';
 
     flags = irq_save();
+    bool taken = log_lock();
     ring_append(line, n);
     if (level <= log_threshold) {
         const char *colour = level_colour(level);
@@ -87,6 +122,7 @@ void vprintk(int level, const char *fmt, va_list ap)
             console_write(line, n);
         }
     }
+    log_unlock(taken);
     irq_restore(flags);
 }
 
@@ -111,21 +147,25 @@ void printk_raw(const char *fmt, ...)
     if (n > (int)sizeof(buf) - 1)
         n = sizeof(buf) - 1;
     uint64_t flags = irq_save();
+    bool taken = log_lock();
     ring_append(buf, (size_t)n);
     start_line();
     console_write(buf, (size_t)n);
     if (n > 0)
         line_open = buf[n - 1] != '\n';
+    log_unlock(taken);
     irq_restore(flags);
 }
 
 void printk_write(const char *s, size_t n)
 {
     uint64_t flags = irq_save();
+    bool taken = log_lock();
 
     console_write(s, n);
     if (n > 0)
         line_open = s[n - 1] != '\n';
+    log_unlock(taken);
     irq_restore(flags);
 }
 
