@@ -38,8 +38,11 @@ bool sched_can_sleep(void);
 /* Gives the CPU to another runnable thread, if any. */
 void sched_yield(void);
 
-/* Sleeps at least ns nanoseconds (tick resolution). Context: may sleep. */
-void sched_sleep_ns(uint64_t ns);
+/*
+ * Sleeps at least ns nanoseconds (tick resolution). Context: may sleep.
+ * Returns 0, or -EDEADLK (debug builds: atomic context, reported, no sleep).
+ */
+int sched_sleep_ns(uint64_t ns);
 
 /*
  * Makes a BLOCKED thread runnable (any context, any lock order position of

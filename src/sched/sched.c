@@ -27,6 +27,8 @@
 #include <core/x86.h>
 #include <dev/apic.h>
 #include <mm/kmalloc.h>
+#include <core/errno.h>
+#include <sched/lockdep.h>
 #include "sched_internal.h"
 
 extern char boot_stack_bottom[], boot_stack_top[];
@@ -319,12 +321,19 @@ bool sched_wake(struct thread *t)
     return true;
 }
 
-void sched_sleep_ns(uint64_t ns)
+int sched_sleep_ns(uint64_t ns)
 {
-    uint64_t f = irq_save();
-    struct cpu *c = this_cpu();
-    struct rq *rq = &rqs[c->index];
-    struct thread *me = c->current;
+    uint64_t f;
+    struct cpu *c;
+    struct rq *rq;
+    struct thread *me;
+
+    if (BASALT_DEBUG && lockdep_might_sleep("sched_sleep_ns"))
+        return -EDEADLK;
+    f = irq_save();
+    c = this_cpu();
+    rq = &rqs[c->index];
+    me = c->current;
 
     if (sched_preempt_count() != 0)
         panic("sched_sleep_ns: '%s' would sleep with a spinlock held", me->name);
@@ -337,6 +346,7 @@ void sched_sleep_ns(uint64_t ns)
     schedule_locked(c, rq);
     me->wait_reason = NULL;
     irq_restore(f);
+    return 0;
 }
 
 void sched_tick(void)
