@@ -37,6 +37,7 @@ struct cpu {
     volatile uint32_t need_resched;     /* set by the tick / a wake-up: switch soon */
     struct thread *current;             /* the thread running here (NULL before sched_init) */
     struct thread *idle;                /* this CPU's idle thread */
+    volatile uint32_t irq_depth;        /* > 0: in irq_dispatch's handlers (core/irq) */
     struct cpu_tables tables;       /* GDT, TSS, IST stacks */
 };
 
@@ -48,6 +49,12 @@ static inline struct cpu *this_cpu(void)
     struct cpu *c;
     __asm__ __volatile__("mov %%gs:0, %0" : "=r"(c));
     return c;
+}
+
+/* Is this CPU running an interrupt handler (irq_dispatch)? */
+static inline bool cpu_in_irq(void)
+{
+    return x86_gs_read32(offsetof(struct cpu, irq_depth)) != 0;
 }
 
 /* The thread running on this CPU, read with one gs-relative load (migration-safe). */

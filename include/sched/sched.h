@@ -38,8 +38,11 @@ bool sched_can_sleep(void);
 /* Gives the CPU to another runnable thread, if any. */
 void sched_yield(void);
 
-/* Sleeps at least ns nanoseconds (tick resolution). Context: may sleep. */
-void sched_sleep_ns(uint64_t ns);
+/*
+ * Sleeps at least ns nanoseconds (tick resolution). Context: may sleep.
+ * Returns 0, or -EDEADLK (debug builds: atomic context, reported, no sleep).
+ */
+int sched_sleep_ns(uint64_t ns);
 
 /*
  * Makes a BLOCKED thread runnable (any context, any lock order position of
@@ -59,8 +62,20 @@ void sched_irq_exit(void);
 /* Frees exited detached threads. Context: thread, no spinlock held. */
 void sched_reap(void);
 
-/* Prints every thread: name, state, CPU, wait reason, and a backtrace of the sleeping ones. */
+/*
+ * Prints every thread: name, state, CPU, wait reason, and a backtrace of
+ * each one that is switched out (from its saved frame). Takes no lock (it
+ * runs from panic with the other CPUs stopped): elsewhere the list may be
+ * read while it changes. Lines are LOG_EMERG during a panic, else LOG_INFO.
+ */
 void sched_dump_tasks(void);
+
+/*
+ * Return addresses of a switched-out thread t, walked from the frame
+ * sched_switch_stacks saved (0 when t is on a CPU or its saved RSP is not
+ * on its stack). Returns how many were stored in out (at most max).
+ */
+size_t sched_thread_backtrace(struct thread *t, uintptr_t *out, size_t max);
 
 /* Context switches so far on every CPU. */
 uint64_t sched_switch_count(void);

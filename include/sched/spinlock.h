@@ -33,6 +33,7 @@ typedef struct spinlock {
     const char *name;
     volatile int holder;            /* CPU index holding it, SPIN_NO_HOLDER (debug builds) */
     uintptr_t holder_pc;            /* where it was taken (debug builds) */
+    uint16_t ld_class;              /* lockdep class + 1, 0 = not looked up yet */
 } spinlock_t;
 
 #define SPINLOCK_INIT(name_) { .next = 0, .serving = 0, .name = (name_), \

@@ -7,6 +7,10 @@
  * *_try* forms, completion_done/complete and chan_try_send/chan_try_recv,
  * which are usable from interrupt handlers. Errors: 0 or -errno.
  *
+ * Debug builds: a blocking call made with a spinlock held, preemption off
+ * or in an interrupt handler is reported and refused with -EDEADLK
+ * (include/sched/lockdep.h); mutexes are lock-order checked.
+ *
  * Lock order: a guard is taken after any mutex the caller holds and before
  * the rq locks (sched_wake). A mutex may be held while sleeping.
  */
@@ -24,11 +28,13 @@ struct mutex {
     struct thread *owner;           /* [g] */
     struct wait_queue wq;           /* [g] */
     const char *name;
+    uint16_t ld_class;              /* lockdep class + 1, 0 = not looked up yet */
 };
 #define MUTEX_INIT(name_) { .guard = SPINLOCK_INIT(name_), .owner = NULL, \
                                .wq = WAIT_QUEUE_INIT(name_), .name = (name_) }
 void mutex_init(struct mutex *m, const char *name);
-void mutex_lock(struct mutex *m);
+/* Returns 0, or -EDEADLK (debug builds: called in atomic context, not taken). */
+int mutex_lock(struct mutex *m);
 bool mutex_trylock(struct mutex *m);
 /* Returns 0, or -EPERM (reported, nothing changed) when the caller is not the owner. */
 int mutex_unlock(struct mutex *m);
@@ -42,7 +48,8 @@ struct semaphore {
     struct wait_queue wq;           /* [g] */
 };
 void sem_init(struct semaphore *s, long count, const char *name);
-void sem_down(struct semaphore *s);
+/* 0, or -EDEADLK (atomic context, debug builds). */
+int sem_down(struct semaphore *s);
 bool sem_trydown(struct semaphore *s);
 void sem_up(struct semaphore *s);
 
@@ -52,8 +59,11 @@ struct condvar {
     struct wait_queue wq;           /* [g] */
 };
 void cond_init(struct condvar *c, const char *name);
-/* Entry and exit: m held by the caller. Wake-ups may be spurious: loop. */
-void cond_wait(struct condvar *c, struct mutex *m);
+/*
+ * Entry and exit: m held by the caller. Wake-ups may be spurious: loop.
+ * Returns 0, or -EDEADLK (atomic context, debug builds; m still held).
+ */
+int cond_wait(struct condvar *c, struct mutex *m);
 void cond_signal(struct condvar *c);
 void cond_broadcast(struct condvar *c);
 
@@ -64,7 +74,8 @@ struct completion {
     struct wait_queue wq;           /* [g] */
 };
 void completion_init(struct completion *c, const char *name);
-void completion_wait(struct completion *c);
+/* 0, or -EDEADLK (atomic context, debug builds). */
+int completion_wait(struct completion *c);
 void complete(struct completion *c);            /* wakes one waiter */
 void complete_all(struct completion *c);
 bool completion_done(struct completion *c);
@@ -81,11 +92,11 @@ struct chan {
 /* Returns 0 or -ENOMEM / -EINVAL (cap 0). */
 int chan_init(struct chan *ch, size_t cap, const char *name);
 void chan_destroy(struct chan *ch);
-/* Blocks while full. Returns 0, or -EPIPE once closed. */
+/* Blocks while full. Returns 0, or -EPIPE once closed (-EDEADLK: atomic context). */
 int chan_send(struct chan *ch, void *item);
 /* Never blocks (interrupt handlers): 0, -EAGAIN (full) or -EPIPE. */
 int chan_try_send(struct chan *ch, void *item);
-/* Blocks while empty. Returns 0, or -EPIPE when closed and drained. */
+/* Blocks while empty. Returns 0, -EPIPE when closed and drained, or -EDEADLK. */
 int chan_recv(struct chan *ch, void **item);
 int chan_try_recv(struct chan *ch, void **item);
 /* Wakes everyone; later sends fail, receives drain what is left. */

@@ -67,6 +67,8 @@ struct thread {
     struct wait_queue join_wq;      /* [j] threads in thread_join */
     void *stack;                    /* [c] lowest address, or NULL (boot stack) */
     uint64_t switches;              /* [rq] times switched to */
+    struct mutex *ld_held[8];       /* [own] lockdep: mutexes held, in order (debug) */
+    unsigned ld_nheld;              /* [own] entries used (may exceed 8: not tracked) */
     char name[THREAD_NAME_LEN];     /* [c] */
 };
 
@@ -80,7 +82,8 @@ struct thread *thread_create(const char *name, thread_fn fn, void *arg, unsigned
 /*
  * Waits for a joinable thread t to exit, stores its exit value in *ret (if
  * ret is not NULL), and frees it. Returns 0, or -EINVAL (NULL, detached,
- * or t is the caller). Context: thread context, no spinlock held.
+ * or t is the caller), or -EDEADLK (debug builds: atomic context).
+ * Context: thread context, no spinlock held.
  */
 int thread_join(struct thread *t, void **ret);
 

@@ -17,6 +17,7 @@
 
 #include <core/compiler.h>
 #include <sched/spinlock.h>
+#include <sched/lockdep.h>
 
 struct thread;
 
@@ -50,9 +51,14 @@ unsigned wq_wake_all_locked(struct wait_queue *wq, spinlock_t *guard);
 /* Is anyone waiting? Guard held. */
 bool wq_has_sleepers(const struct wait_queue *wq);
 
-/* Waits until cond holds: guard taken and released here (cond is read under it). */
+/*
+ * Waits until cond holds: guard taken and released here (cond is read under
+ * it). Debug builds: in atomic context it reports and returns at once.
+ */
 #define wq_wait_event(wq, guard, cond)                                          \
     do {                                                                        \
+        if (BASALT_DEBUG && lockdep_might_sleep("wq_wait_event"))               \
+            break;                                                              \
         uint64_t wq_f_ = spin_lock_irqsave(guard);                              \
         while (!(cond))                                                         \
             wq_sleep_locked((wq), (guard), &wq_f_);                             \

@@ -258,8 +258,10 @@ void irq_dispatch(struct trap_frame *f)
         return;
     }
     __atomic_fetch_add(&v->count, 1, __ATOMIC_RELAXED);
+    this_cpu()->irq_depth++;    /* cpu_in_irq: sleeping here is reported */
     for (struct irq_action *a = v->actions; a; a = a->next)
         handled |= a->fn(a->ctx);
+    this_cpu()->irq_depth--;
     if (!handled)
         __atomic_fetch_add(&v->unhandled, 1, __ATOMIC_RELAXED);
     if (chip)

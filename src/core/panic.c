@@ -4,6 +4,8 @@
  * Part of core. Interrupts go off first; a second panic while the first is
  * printing (a fault in the report itself) prints one short line and halts,
  * so the output appears once. Other CPUs are stopped by the SMP layer.
+ * A panic that stops the machine after the scheduler started also dumps
+ * every thread with its backtrace (sched_dump_tasks).
  */
 #include <core/panic.h>
 #include <core/backtrace.h>
@@ -14,6 +16,7 @@
 #include <core/serial.h>
 #include <core/smp.h>
 #include <core/x86.h>
+#include <sched/sched.h>
 
 /* 0, or 1 + the index of the CPU that claimed the panic (atomically) */
 static int panicking;
@@ -45,6 +48,9 @@ static __noreturn void vpanic_at(uintptr_t rip, uintptr_t rbp, const char *fmt, 
     vsnprintf(msg, sizeof(msg), fmt, ap);
     printk(LOG_EMERG, "PANIC: %s", msg);
     backtrace_print_from(rip, rbp);
+    /* every thread and where it sleeps: the scheduler runs, the machine stops */
+    if (!recover && this_cpu()->current)
+        sched_dump_tasks();
 
     if (recover) {
         __atomic_store_n(&panicking, 0, __ATOMIC_RELEASE);

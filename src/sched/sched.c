@@ -27,6 +27,11 @@
 #include <core/x86.h>
 #include <dev/apic.h>
 #include <mm/kmalloc.h>
+#include <core/backtrace.h>
+#include <core/errno.h>
+#include <core/ksym.h>
+#include <core/panic.h>
+#include <sched/lockdep.h>
 #include "sched_internal.h"
 
 extern char boot_stack_bottom[], boot_stack_top[];
@@ -319,12 +324,19 @@ bool sched_wake(struct thread *t)
     return true;
 }
 
-void sched_sleep_ns(uint64_t ns)
+int sched_sleep_ns(uint64_t ns)
 {
-    uint64_t f = irq_save();
-    struct cpu *c = this_cpu();
-    struct rq *rq = &rqs[c->index];
-    struct thread *me = c->current;
+    uint64_t f;
+    struct cpu *c;
+    struct rq *rq;
+    struct thread *me;
+
+    if (BASALT_DEBUG && lockdep_might_sleep("sched_sleep_ns"))
+        return -EDEADLK;
+    f = irq_save();
+    c = this_cpu();
+    rq = &rqs[c->index];
+    me = c->current;
 
     if (sched_preempt_count() != 0)
         panic("sched_sleep_ns: '%s' would sleep with a spinlock held", me->name);
@@ -337,6 +349,7 @@ void sched_sleep_ns(uint64_t ns)
     schedule_locked(c, rq);
     me->wait_reason = NULL;
     irq_restore(f);
+    return 0;
 }
 
 void sched_tick(void)
@@ -502,14 +515,51 @@ size_t sched_list_threads(struct sched_thread_info *out, size_t max)
     return n;
 }
 
+/*
+ * The saved frame of a thread switched out by sched_switch_stacks: r15, r14,
+ * r13, r12, rbx, rbp, then the return address, from t->rsp upwards.
+ */
+#define SWITCH_FRAME_RBP    5
+#define SWITCH_FRAME_RIP    6
+
+size_t sched_thread_backtrace(struct thread *t, uintptr_t *out, size_t max)
+{
+    uintptr_t lo, hi, rsp = t->rsp;
+    const uintptr_t *frame = (const uintptr_t *)rsp;
+
+    if (t->stack) {
+        lo = (uintptr_t)t->stack;
+        hi = lo + THREAD_STACK_SIZE;
+    } else {
+        lo = (uintptr_t)boot_stack_bottom;
+        hi = (uintptr_t)boot_stack_top;
+    }
+    if (atomic_load(&t->on_cpu) || rsp < lo || rsp + (SWITCH_FRAME_RIP + 1) * 8 > hi)
+        return 0;
+    return backtrace_collect(frame[SWITCH_FRAME_RIP], frame[SWITCH_FRAME_RBP], out, max);
+}
+
 void sched_dump_tasks(void)
 {
-    printk(LOG_INFO, "sched: %u threads, %llu switches", nr_threads,
+    int level = panic_in_progress() ? LOG_EMERG : LOG_INFO;
+    uintptr_t pcs[BACKTRACE_MAX_DEPTH];
+    char sym[64];
+
+    printk(level, "sched: %u threads, %llu switches", nr_threads,
            (unsigned long long)sched_switch_count());
-    for (struct thread *t = all_threads; t; t = t->all_next)
-        printk(LOG_INFO, "sched:   %-20s %-8s cpu %d%s%s", t->name,
-               thread_state_name((enum thread_state)t->state), t->cpu,
+    for (struct thread *t = all_threads; t; t = t->all_next) {
+        uint32_t state = atomic_load(&t->state);
+        size_t n = 0;
+
+        printk(level, "sched:   %-20s %-8s cpu %d%s%s", t->name,
+               thread_state_name((enum thread_state)state), t->cpu,
                t->wait_reason ? " waiting for " : "", t->wait_reason ? t->wait_reason : "");
+        if (state != THREAD_DEAD)       /* skips those on a CPU */
+            n = sched_thread_backtrace(t, pcs, BACKTRACE_MAX_DEPTH);
+        for (size_t i = 0; i < n; i++)
+            printk(level, "sched:     #%zu %#lx %s", i, (unsigned long)pcs[i],
+                   ksym_format(pcs[i], sym, sizeof(sym)));
+    }
 }
 
 /* ---- start-up ---------------------------------------------------------------------- */

@@ -6,6 +6,7 @@
  * The ticket counters wrap harmlessly (32 bits, compared for equality).
  */
 #include <sched/spinlock.h>
+#include <sched/lockdep.h>
 #include <core/atomic.h>
 #include <core/backtrace.h>
 #include <core/cpu.h>
@@ -86,6 +87,8 @@ void spin_lock(spinlock_t *l)
         sched_preempt_enable_no_resched();
         return;
     }
+    if (BASALT_DEBUG)
+        lockdep_spin_acquire(l, (uintptr_t)__builtin_return_address(0), true);
     ticket = atomic_fetch_add(&l->next, 1);
     if (BASALT_DEBUG && tsc_khz()) {
         start = rdtsc();
@@ -111,6 +114,8 @@ bool spin_trylock(spinlock_t *l)
     if (atomic_load(&l->next) == serving &&
         atomic_cmpxchg(&l->next, &expected, serving + 1)) {
         note_holder(l);
+        if (BASALT_DEBUG)
+            lockdep_spin_acquire(l, l->holder_pc, false);
         return true;
     }
     sched_preempt_enable();
@@ -124,8 +129,10 @@ static bool unlock_no_resched(spinlock_t *l)
         report(l, "spin_unlock: not held by this CPU:");
         return false;
     }
-    if (BASALT_DEBUG)
+    if (BASALT_DEBUG) {
         l->holder = SPIN_NO_HOLDER;
+        lockdep_spin_release(l);
+    }
     atomic_store_release(&l->serving, l->serving + 1);
     sched_preempt_enable_no_resched();
     return true;

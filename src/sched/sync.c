@@ -7,6 +7,7 @@
  * wq_sleep_locked, and releases the guard.
  */
 #include <sched/sync.h>
+#include <sched/lockdep.h>
 #include <sched/thread.h>
 #include <core/atomic.h>
 #include <core/backtrace.h>
@@ -21,15 +22,22 @@ void mutex_init(struct mutex *m, const char *name)
     *m = (struct mutex)MUTEX_INIT(name);
 }
 
-void mutex_lock(struct mutex *m)
+int mutex_lock(struct mutex *m)
 {
     struct thread *me = thread_self();
-    uint64_t f = spin_lock_irqsave(&m->guard);
+    uint64_t f;
 
+    if (BASALT_DEBUG) {
+        if (lockdep_might_sleep("mutex_lock"))
+            return -EDEADLK;
+        lockdep_mutex_acquire(m, (uintptr_t)__builtin_return_address(0), true);
+    }
+    f = spin_lock_irqsave(&m->guard);
     while (m->owner)
         wq_sleep_locked(&m->wq, &m->guard, &f);
     m->owner = me;
     spin_unlock_irqrestore(&m->guard, f);
+    return 0;
 }
 
 bool mutex_trylock(struct mutex *m)
@@ -40,6 +48,8 @@ bool mutex_trylock(struct mutex *m)
     if (got)
         m->owner = thread_self();
     spin_unlock_irqrestore(&m->guard, f);
+    if (BASALT_DEBUG && got)
+        lockdep_mutex_acquire(m, (uintptr_t)__builtin_return_address(0), false);
     return got;
 }
 
@@ -58,6 +68,8 @@ int mutex_unlock(struct mutex *m)
         return -EPERM;
     }
     m->owner = NULL;
+    if (BASALT_DEBUG)
+        lockdep_mutex_release(m);
     wq_wake_one_locked(&m->wq, &m->guard);
     spin_unlock_irqrestore(&m->guard, f);
     return 0;
@@ -80,14 +92,18 @@ void sem_init(struct semaphore *s, long count, const char *name)
     wq_init(&s->wq, name);
 }
 
-void sem_down(struct semaphore *s)
+int sem_down(struct semaphore *s)
 {
-    uint64_t f = spin_lock_irqsave(&s->guard);
+    uint64_t f;
 
+    if (BASALT_DEBUG && lockdep_might_sleep("sem_down"))
+        return -EDEADLK;
+    f = spin_lock_irqsave(&s->guard);
     while (s->count <= 0)
         wq_sleep_locked(&s->wq, &s->guard, &f);
     s->count--;
     spin_unlock_irqrestore(&s->guard, f);
+    return 0;
 }
 
 bool sem_trydown(struct semaphore *s)
@@ -116,15 +132,19 @@ void cond_init(struct condvar *c, const char *name)
     wq_init(&c->wq, name);
 }
 
-void cond_wait(struct condvar *c, struct mutex *m)
+int cond_wait(struct condvar *c, struct mutex *m)
 {
-    uint64_t f = spin_lock_irqsave(&c->guard);
+    uint64_t f;
+
+    if (BASALT_DEBUG && lockdep_might_sleep("cond_wait"))
+        return -EDEADLK;
+    f = spin_lock_irqsave(&c->guard);
 
     /* queued before the mutex goes: a signal after mutex_unlock is not lost */
     mutex_unlock(m);
     wq_sleep_locked(&c->wq, &c->guard, &f);
     spin_unlock_irqrestore(&c->guard, f);
-    mutex_lock(m);
+    return mutex_lock(m);
 }
 
 void cond_signal(struct condvar *c)
@@ -150,15 +170,20 @@ void completion_init(struct completion *c, const char *name)
     wq_init(&c->wq, name);
 }
 
-void completion_wait(struct completion *c)
+int completion_wait(struct completion *c)
 {
-    uint64_t f = spin_lock_irqsave(&c->guard);
+    uint64_t f;
+
+    if (BASALT_DEBUG && lockdep_might_sleep("completion_wait"))
+        return -EDEADLK;
+    f = spin_lock_irqsave(&c->guard);
 
     while (!c->done)
         wq_sleep_locked(&c->wq, &c->guard, &f);
     if (c->done != UINT32_MAX)
         c->done--;
     spin_unlock_irqrestore(&c->guard, f);
+    return 0;
 }
 
 void complete(struct completion *c)
@@ -227,8 +252,12 @@ static void *take(struct chan *ch)
 
 int chan_send(struct chan *ch, void *item)
 {
-    uint64_t f = spin_lock_irqsave(&ch->guard);
+    uint64_t f;
     int err = 0;
+
+    if (BASALT_DEBUG && lockdep_might_sleep("chan_send"))
+        return -EDEADLK;
+    f = spin_lock_irqsave(&ch->guard);
 
     while (ch->count == ch->cap && !ch->closed)
         wq_sleep_locked(&ch->not_full, &ch->guard, &f);
@@ -253,8 +282,12 @@ int chan_try_send(struct chan *ch, void *item)
 
 int chan_recv(struct chan *ch, void **item)
 {
-    uint64_t f = spin_lock_irqsave(&ch->guard);
+    uint64_t f;
     int err = 0;
+
+    if (BASALT_DEBUG && lockdep_might_sleep("chan_recv"))
+        return -EDEADLK;
+    f = spin_lock_irqsave(&ch->guard);
 
     while (ch->count == 0 && !ch->closed)
         wq_sleep_locked(&ch->not_empty, &ch->guard, &f);

@@ -9,6 +9,7 @@
  * other sched lock held.
  */
 #include <sched/thread.h>
+#include <sched/lockdep.h>
 #include <sched/sched.h>
 #include <core/atomic.h>
 #include <core/cpu.h>
@@ -153,6 +154,8 @@ int thread_join(struct thread *t, void **ret)
 
     if (!t || (t->flags & THREAD_DETACHED) || t == thread_self())
         return -EINVAL;
+    if (BASALT_DEBUG && lockdep_might_sleep("thread_join"))
+        return -EDEADLK;
     f = spin_lock_irqsave(&t->join_lock);
     while (!t->exited)
         wq_sleep_locked(&t->join_wq, &t->join_lock, &f);

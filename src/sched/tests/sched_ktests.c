@@ -6,13 +6,17 @@
  * they saw and the test thread checks it after thread_join.
  */
 #include <core/atomic.h>
+#include <core/backtrace.h>
 #include <core/cpu.h>
 #include <core/ktest.h>
+#include <core/ksym.h>
+#include <core/string.h>
 #include <core/time.h>
 #include <core/x86.h>
 #include <mm/kmalloc.h>
 #include <mm/pmm.h>
 #include <sched/sched.h>
+#include <sched/sync.h>
 #include <sched/thread.h>
 
 static void *return_arg(void *arg)
@@ -179,4 +183,42 @@ KTEST(sched, fpu_state_isolated)
     KT_EXPECT_EQ(a.x87, 501);
     KT_EXPECT_EQ(b.sse, 1001500);
     KT_EXPECT_EQ(b.x87, 1000500);
+}
+
+static struct completion bt_go;
+
+static void *bt_sleeper(void *arg)
+{
+    (void)arg;
+    completion_wait(&bt_go);
+    return NULL;
+}
+
+/* sched_dump_tasks's backtrace of a switched-out thread shows where it sleeps. */
+KTEST(sched, backtrace_of_sleeping_thread)
+{
+    uintptr_t pcs[BACKTRACE_MAX_DEPTH];
+    struct thread *t;
+    bool saw_wait = false, saw_fn = false;
+    size_t n;
+
+    completion_init(&bt_go, "bt-go");
+    KT_ASSERT_NOT_NULL(t = thread_create("t-bt", bt_sleeper, NULL, 0));
+    while (atomic_load(&t->state) != THREAD_BLOCKED || atomic_load(&t->on_cpu))
+        sched_yield();
+    n = sched_thread_backtrace(t, pcs, BACKTRACE_MAX_DEPTH);
+    for (size_t i = 0; i < n; i++) {
+        uintptr_t off;
+        const char *name = ksym_lookup(pcs[i], &off);
+        if (name && strcmp(name, "completion_wait") == 0)
+            saw_wait = true;
+        if (name && strcmp(name, "bt_sleeper") == 0)
+            saw_fn = true;
+    }
+    KT_EXPECT_TRUE(n >= 3);
+    KT_EXPECT_TRUE(saw_wait);
+    KT_EXPECT_TRUE(saw_fn);
+    KT_EXPECT_EQ(sched_thread_backtrace(thread_self(), pcs, BACKTRACE_MAX_DEPTH), 0u);
+    complete(&bt_go);
+    KT_EXPECT_EQ(thread_join(t, NULL), 0);
 }

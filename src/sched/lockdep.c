@@ -1,0 +1,329 @@
+/*
+ * src/sched/lockdep.c - sleeping-while-atomic reports and the lock-order
+ * checker (see include/sched/lockdep.h).
+ *
+ * Part of sched, called by spinlock.c and sync.c in Debug builds. Its own
+ * state is under ld_lock, a bare test-and-set lock taken with interrupts
+ * off and never tracked. The edge bitmap is read without it (a stale read
+ * only delays a report). Reports are printed after ld_lock is released; a
+ * per-CPU busy flag keeps the locks taken while reporting (printk's) from
+ * being checked again, so lockdep never recurses into itself.
+ */
+#include <sched/lockdep.h>
+#include <sched/spinlock.h>
+#include <sched/sync.h>
+#include <sched/thread.h>
+#include <core/atomic.h>
+#include <core/backtrace.h>
+#include <core/cpu.h>
+#include <core/errno.h>
+#include <core/format.h>
+#include <core/ksym.h>
+#include <core/panic.h>
+#include <core/printk.h>
+#include <core/string.h>
+#include <core/x86.h>
+
+#define REPORT_LEN  200
+
+enum { KIND_SPIN, KIND_MUTEX };
+
+struct ld_cpu {
+    unsigned depth;                             /* may exceed LOCKDEP_MAX_HELD */
+    struct spinlock *held[LOCKDEP_MAX_HELD];
+    bool busy;                                  /* inside a check/report here */
+};
+
+static struct ld_cpu ld_cpus[CPU_MAX];
+
+static volatile uint32_t ld_lock;
+static bool ld_disabled;                        /* [ld] a table overflowed */
+static const char *cls_name[LOCKDEP_MAX_CLASSES];   /* [ld] */
+static uint8_t cls_kind[LOCKDEP_MAX_CLASSES];       /* [ld] */
+static unsigned ncls, nedges;                       /* [ld] */
+static volatile uint64_t edge[LOCKDEP_MAX_CLASSES];     /* [ld] writes; bit b: a -> b */
+static uintptr_t edge_site[LOCKDEP_MAX_CLASSES][LOCKDEP_MAX_CLASSES];   /* [ld] */
+static uint64_t reported[LOCKDEP_MAX_CLASSES];      /* [ld] pairs reported */
+
+static uint64_t sleep_reports, inversion_reports, overflow_reports;
+static char last_report[REPORT_LEN];
+
+uint64_t lockdep_atomic_sleep_count(void) { return atomic_load(&sleep_reports); }
+uint64_t lockdep_inversion_count(void) { return atomic_load(&inversion_reports); }
+const char *lockdep_last_report(void) { return last_report; }
+bool lockdep_enabled(void) { return !atomic_load(&ld_disabled); }
+
+static struct ld_cpu *my_ld(void)
+{
+    return &ld_cpus[this_cpu()->index];
+}
+
+static uint64_t ld_take(void)
+{
+    uint64_t f = irq_save();
+
+    while (__atomic_exchange_n(&ld_lock, 1, __ATOMIC_ACQUIRE))
+        cpu_relax();
+    return f;
+}
+
+static void ld_give(uint64_t f)
+{
+    __atomic_store_n(&ld_lock, 0, __ATOMIC_RELEASE);
+    irq_restore(f);
+}
+
+static void emit(uint64_t *counter, const char *msg)
+{
+    strlcpy(last_report, msg, sizeof(last_report));
+    atomic_inc(counter);
+    printk(LOG_ERR, "%s", msg);
+    backtrace_print();
+}
+
+const struct spinlock *lockdep_last_spinlock(void)
+{
+    struct ld_cpu *c;
+
+    if (!BASALT_DEBUG)
+        return NULL;
+    c = my_ld();
+    if (c->depth == 0 || c->depth > LOCKDEP_MAX_HELD)
+        return NULL;
+    return c->held[c->depth - 1];
+}
+
+int lockdep_might_sleep(const char *what)
+{
+    struct thread *me = thread_self();
+    uint32_t count;
+    bool in_irq;
+    const struct spinlock *l;
+    char msg[REPORT_LEN];
+
+    if (!BASALT_DEBUG || !me || panic_in_progress())
+        return 0;
+    count = sched_preempt_count();
+    in_irq = cpu_in_irq();
+    if (count == 0 && !in_irq)
+        return 0;
+    l = lockdep_last_spinlock();
+    snprintf(msg, sizeof(msg),
+             "sleeping while atomic: %s by '%s' on CPU %u (preempt count %u%s%s%s%s)", what,
+             me->name, this_cpu()->index, count, in_irq ? ", in interrupt" : "",
+             l ? ", holding spinlock '" : "", l ? (l->name ? l->name : "?") : "", l ? "'" : "");
+    my_ld()->busy = true;
+    emit(&sleep_reports, msg);
+    my_ld()->busy = false;
+    return -EDEADLK;
+}
+
+/* Class index of (name, kind), added if new; -1 when the table is full. ld_lock held. */
+static int class_of_locked(const char *name, int kind)
+{
+    for (unsigned i = 0; i < ncls; i++)
+        if (cls_name[i] == name && cls_kind[i] == kind)
+            return (int)i;
+    if (ncls == LOCKDEP_MAX_CLASSES)
+        return -1;
+    cls_name[ncls] = name;
+    cls_kind[ncls] = (uint8_t)kind;
+    return (int)ncls++;
+}
+
+static void overflow_locked(const char *what, char *msg)
+{
+    if (!ld_disabled) {
+        ld_disabled = true;
+        snprintf(msg, REPORT_LEN, "lockdep: %s table full; lock order checking off", what);
+    }
+}
+
+/* First edge out of from on a path to target (bounded DFS over the bitmap), or -1. */
+static int path_first_hop(unsigned from, unsigned target)
+{
+    uint64_t seen = 1ull << from;
+    unsigned stack[LOCKDEP_MAX_CLASSES], first[LOCKDEP_MAX_CLASSES];
+    unsigned sp = 0;
+
+    for (uint64_t m = edge[from]; m; m &= m - 1) {
+        unsigned b = (unsigned)__builtin_ctzll(m);
+        if (b == target)
+            return (int)b;
+        if (!(seen & (1ull << b)) && sp < LOCKDEP_MAX_CLASSES) {
+            seen |= 1ull << b;
+            stack[sp] = b;
+            first[sp++] = b;
+        }
+    }
+    while (sp) {
+        unsigned n = stack[--sp], f = first[sp];
+        for (uint64_t m = edge[n]; m; m &= m - 1) {
+            unsigned b = (unsigned)__builtin_ctzll(m);
+            if (b == target)
+                return (int)f;
+            if (!(seen & (1ull << b)) && sp < LOCKDEP_MAX_CLASSES) {
+                seen |= 1ull << b;
+                stack[sp] = b;
+                first[sp++] = f;
+            }
+        }
+    }
+    return -1;
+}
+
+/*
+ * Class of a lock, looked up once and cached in *cache. -1 when checking is
+ * off. May fill msg with an overflow report.
+ */
+static int lock_class(uint16_t *cache, const char *name, int kind, char *msg)
+{
+    uint16_t c = atomic_load(cache);
+    int cls;
+    uint64_t f;
+
+    if (c)
+        return c - 1;
+    f = ld_take();
+    cls = ld_disabled ? -1 : class_of_locked(name, kind);
+    if (cls < 0)
+        overflow_locked("class", msg);
+    else
+        atomic_store(cache, (uint16_t)(cls + 1));
+    ld_give(f);
+    return cls;
+}
+
+/* Acquiring class b while holding class a (its name an): record or report. */
+static void check_pair(int a, int b, uintptr_t site, char *msg)
+{
+    uint64_t f;
+    int hop;
+
+    if (a < 0 || b < 0 || a == b || (atomic_load(&edge[a]) & (1ull << b)))
+        return;
+    f = ld_take();
+    if (ld_disabled || (edge[a] & (1ull << b))) {
+        ld_give(f);
+        return;
+    }
+    hop = path_first_hop((unsigned)b, (unsigned)a);
+    if (hop >= 0) {
+        if (!(reported[a] & (1ull << b))) {
+            char s1[64], s2[64];
+            reported[a] |= 1ull << b;
+            ksym_format(site, s1, sizeof(s1));
+            ksym_format(edge_site[b][hop], s2, sizeof(s2));
+            snprintf(msg, REPORT_LEN,
+                     "lockdep: lock order inversion: %s then %s here (%s), but %s then %s at %s",
+                     cls_name[a], cls_name[b], s1, cls_name[b],
+                     hop == a ? cls_name[a] : cls_name[hop], s2);
+        }
+    } else if (nedges == LOCKDEP_MAX_EDGES) {
+        overflow_locked("edge", msg);
+    } else {
+        edge_site[a][b] = site;
+        atomic_store(&edge[a], edge[a] | (1ull << b));
+        nedges++;
+    }
+    ld_give(f);
+}
+
+/* Checks class b against every lock held here (spinlocks of this CPU, mutexes of the thread). */
+static void check_held(int b, uintptr_t site, char *msg)
+{
+    struct ld_cpu *c = my_ld();
+    struct thread *me = thread_self();
+    unsigned n = c->depth < LOCKDEP_MAX_HELD ? c->depth : LOCKDEP_MAX_HELD;
+
+    for (unsigned i = 0; i < n && !msg[0]; i++)
+        check_pair(c->held[i]->ld_class - 1, b, site, msg);
+    if (me && !cpu_in_irq()) {
+        unsigned m = me->ld_nheld < 8 ? me->ld_nheld : 8;
+        for (unsigned i = 0; i < m && !msg[0]; i++)
+            check_pair(me->ld_held[i]->ld_class - 1, b, site, msg);
+    }
+}
+
+static void check_and_report(uint16_t *cache, const char *name, int kind, uintptr_t site)
+{
+    struct ld_cpu *c = my_ld();
+    char msg[REPORT_LEN];
+    int cls;
+
+    if (c->busy || atomic_load(&ld_disabled) || panic_in_progress())
+        return;
+    c->busy = true;
+    msg[0] = 0;
+    cls = lock_class(cache, name, kind, msg);
+    if (cls >= 0)
+        check_held(cls, site, msg);
+    if (msg[0])
+        emit(strstr(msg, "inversion") ? &inversion_reports : &overflow_reports, msg);
+    c->busy = false;
+}
+
+void lockdep_spin_acquire(struct spinlock *l, uintptr_t site, bool check)
+{
+    struct ld_cpu *c = my_ld();
+
+    if (check)
+        check_and_report(&l->ld_class, l->name, KIND_SPIN, site);
+    else if (!c->busy && !atomic_load(&ld_disabled))
+        (void)lock_class(&l->ld_class, l->name, KIND_SPIN, (char[REPORT_LEN]){ 0 });
+    if (c->depth < LOCKDEP_MAX_HELD)
+        c->held[c->depth] = l;
+    c->depth++;
+}
+
+void lockdep_spin_release(struct spinlock *l)
+{
+    struct ld_cpu *c = my_ld();
+
+    if (c->depth == 0)
+        return;
+    if (c->depth > LOCKDEP_MAX_HELD) {
+        c->depth--;
+        return;
+    }
+    for (unsigned i = c->depth; i-- > 0;)
+        if (c->held[i] == l) {
+            memmove(&c->held[i], &c->held[i + 1], (c->depth - 1 - i) * sizeof(c->held[0]));
+            c->depth--;
+            return;
+        }
+}
+
+void lockdep_mutex_acquire(struct mutex *m, uintptr_t site, bool check)
+{
+    struct thread *me = thread_self();
+
+    if (!me)
+        return;
+    if (check)
+        check_and_report(&m->ld_class, m->name, KIND_MUTEX, site);
+    else if (!my_ld()->busy && !atomic_load(&ld_disabled))
+        (void)lock_class(&m->ld_class, m->name, KIND_MUTEX, (char[REPORT_LEN]){ 0 });
+    if (me->ld_nheld < 8)
+        me->ld_held[me->ld_nheld] = m;
+    me->ld_nheld++;
+}
+
+void lockdep_mutex_release(struct mutex *m)
+{
+    struct thread *me = thread_self();
+
+    if (!me || me->ld_nheld == 0)
+        return;
+    if (me->ld_nheld > 8) {
+        me->ld_nheld--;
+        return;
+    }
+    for (unsigned i = me->ld_nheld; i-- > 0;)
+        if (me->ld_held[i] == m) {
+            memmove(&me->ld_held[i], &me->ld_held[i + 1],
+                    (me->ld_nheld - 1 - i) * sizeof(me->ld_held[0]));
+            me->ld_nheld--;
+            return;
+        }
+}
