@@ -11,6 +11,8 @@
 #include <core/errno.h>
 #include <core/string.h>
 #include <core/x86.h>
+#include <core/irq.h>
+#include <dev/apic.h>
 #include <sched/lockdep.h>
 #include <sched/sched.h>
 #include <sched/sync.h>
@@ -156,4 +158,48 @@ KTEST(lockdep, mutex_inversion_reported)
     mutex_unlock(&ld_m2);
     KT_EXPECT_EQ(lockdep_inversion_count(), before + 1);
     KT_EXPECT_TRUE(strstr(lockdep_last_report(), "ld-test-M2 then ld-test-M1 here") != NULL);
+}
+
+/* ---- sleeping in an interrupt handler -------------------------------------- */
+
+struct irq_sleeper {
+    struct mutex *m;
+    volatile int result;
+    volatile bool ran;
+};
+
+static bool sleep_in_handler(void *ctx)
+{
+    struct irq_sleeper *s = ctx;
+    s->result = mutex_lock(s->m);   /* an interrupt handler may never block */
+    s->ran = true;
+    return true;
+}
+
+KTEST(lockdep, sleep_in_interrupt_handler_refused)
+{
+    static struct mutex m = MUTEX_INIT("ld-irq-mutex");
+    struct irq_sleeper s = { &m, 1, false };
+    uint64_t before = lockdep_atomic_sleep_count(), flags;
+    uint8_t vector;
+    int h;
+
+    if (!BASALT_DEBUG)
+        return;
+    h = irq_request_vector(sleep_in_handler, &s, "ktest-irq-sleep", &vector);
+    KT_ASSERT_GE(h, 0);
+    flags = irq_save();
+    irq_enable();
+    apic_send_self_ipi(vector);
+    for (int i = 0; i < 100000 && !s.ran; i++)
+        cpu_relax();
+    irq_restore(flags);
+    if (!(flags & RFLAGS_IF))
+        irq_disable();
+    irq_free(h);
+    KT_ASSERT_TRUE(s.ran);
+    KT_EXPECT_EQ(s.result, -EDEADLK);
+    KT_EXPECT_EQ(lockdep_atomic_sleep_count(), before + 1);
+    KT_EXPECT_TRUE(strstr(lockdep_last_report(), "sleeping while atomic") != NULL);
+    KT_EXPECT_TRUE(m.owner == NULL);         /* not taken */
 }

@@ -8,7 +8,11 @@
 #include <core/ktest.h>
 #include <core/string.h>
 #include <core/x86.h>
+#include <core/cpu.h>
+#include <core/time.h>
+#include <sched/sched.h>
 #include <sched/spinlock.h>
+#include <sched/thread.h>
 
 KTEST(spin, lock_unlock_preempt_count)
 {
@@ -65,4 +69,46 @@ KTEST(spin, debug_reports_recursion_and_bad_unlock)
     KT_EXPECT_TRUE(strstr(spin_debug_last_error(), "not held") != NULL);
     KT_EXPECT_FALSE(spin_is_locked(&l));
     KT_EXPECT_EQ(sched_preempt_count(), before);
+}
+
+/* ---- a spinlock held past the debug timeout ---------------------------------- */
+
+struct slow_holder {
+    spinlock_t *lock;
+    volatile bool holding;
+};
+
+static void *hold_for_1200ms(void *arg)
+{
+    struct slow_holder *h = arg;
+    uint64_t end;
+
+    spin_lock(h->lock);
+    h->holding = true;
+    end = time_ns() + 1200000000ull;
+    while (time_ns() < end)
+        cpu_relax();                /* busy: a spinlock holder may not sleep */
+    spin_unlock(h->lock);
+    return NULL;
+}
+
+KTEST(spin, debug_reports_a_lock_held_past_the_timeout)
+{
+    static spinlock_t slow = SPINLOCK_INIT("ktest-slow-holder");
+    struct slow_holder h = { &slow, false };
+    uint64_t errors = spin_debug_error_count();
+    struct thread *t;
+
+    if (!BASALT_DEBUG || cpu_count() < 2)
+        return;                     /* the holder must spin on another CPU */
+    t = thread_create("t-slow", hold_for_1200ms, &h, THREAD_CPU(1));
+    KT_ASSERT_NOT_NULL(t);
+    while (!h.holding)
+        sched_yield();
+    spin_lock(&slow);               /* spins past 1 s: reported, then acquired */
+    spin_unlock(&slow);
+    KT_EXPECT_EQ(thread_join(t, NULL), 0);
+    KT_EXPECT_GE(spin_debug_error_count(), errors + 1);
+    KT_EXPECT_TRUE(strstr(spin_debug_last_error(), "spun for over a second") != NULL);
+    KT_EXPECT_TRUE(strstr(spin_debug_last_error(), "ktest-slow-holder") != NULL);
 }
