@@ -209,6 +209,16 @@ static int cmd_ps(int argc, char **argv)
 }
 SHELL_COMMAND("ps", "", "list the threads: name, state, CPU, what each waits for", cmd_ps);
 
+static int cmd_tasks(int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 1)
+        return SHELL_USAGE;
+    sched_dump_tasks();         /* to the log: every thread, with a backtrace when off-CPU */
+    return 0;
+}
+SHELL_COMMAND("tasks", "", "dump every thread with its state, CPU, wait reason and backtrace", cmd_tasks);
+
 static int cmd_cpus(int argc, char **argv)
 {
     unsigned n = cpu_count(), online = 0;
