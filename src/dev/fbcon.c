@@ -13,6 +13,7 @@
  */
 #include <dev/fbcon.h>
 #include <dev/ansi.h>
+#include <dev/textgrid.h>
 #include <dev/font.h>
 #include <core/console.h>
 #include <core/errno.h>
@@ -21,7 +22,6 @@
 #include <mm/vmm.h>
 
 #define FB_MAX_DIM          16384       /* pixels; anything larger is absurd */
-#define TAB_WIDTH           8
 #define CURSOR_HEIGHT       2           /* pixel rows of the underline */
 
 /* The standard VGA palette, in ANSI order (see dev/ansi.h). */
@@ -38,12 +38,11 @@ static struct fbcon {
     unsigned width, height;     /* pixels */
     unsigned bytespp;           /* 2, 3 or 4 */
     unsigned cols, rows;        /* character cells */
-    unsigned col, row;          /* cursor; col == cols means pending wrap */
     uint32_t palette[16];       /* pixel values of the ANSI colours */
     uint32_t fg, bg;            /* current pixel values */
     uint32_t cursor_xor;        /* every colour bit set */
     bool cursor_shown;
-    struct ansi_state ansi;
+    struct textgrid grid;       /* cursor, wrapping, escapes (dev/textgrid) */
 } fbc;
 
 /* An 8-bit intensity scaled to a size-bit channel at bit pos. */
@@ -157,9 +156,9 @@ static void draw_glyph(unsigned row, unsigned col, uint8_t c)
 /* Inverts the underline of the cursor's cell; doing it twice restores it. */
 static void toggle_cursor(void)
 {
-    unsigned col = MIN(fbc.col, fbc.cols - 1);
+    unsigned col = textgrid_cursor_col(&fbc.grid);
     unsigned h = MIN((unsigned)CURSOR_HEIGHT, font_height);
-    unsigned y0 = (fbc.row + 1) * font_height - h;
+    unsigned y0 = (fbc.grid.row + 1) * font_height - h;
     uint32_t m = fbc.cursor_xor;
 
     for (unsigned y = y0; y < y0 + h; y++) {
@@ -204,77 +203,40 @@ static void scroll_up(void)
     fill_rows((fbc.rows - 1) * font_height, font_height, fbc.bg);
 }
 
-static void newline(void)
+static void grid_put(void *ctx, unsigned row, unsigned col, uint8_t c)
 {
-    fbc.col = 0;
-    if (fbc.row + 1 < fbc.rows)
-        fbc.row++;
-    else
-        scroll_up();
+    (void)ctx;
+    draw_glyph(row, col, c);
 }
 
-static void put_char(uint8_t c)
+static void grid_scroll(void *ctx)
 {
-    if (fbc.col >= fbc.cols)
-        newline();
-    draw_glyph(fbc.row, fbc.col, c);
-    fbc.col++;
+    (void)ctx;
+    scroll_up();
 }
 
-static void control(char c)
+static void grid_clear(void *ctx)
 {
-    switch (c) {
-    case '\n':
-        newline();
-        break;
-    case '\r':
-        fbc.col = 0;
-        break;
-    case '\b':
-        if (fbc.col >= fbc.cols)
-            fbc.col = fbc.cols - 1;
-        if (fbc.col > 0)
-            fbc.col--;
-        break;
-    case '\t':
-        if (fbc.col >= fbc.cols)
-            newline();
-        fbc.col = MIN((fbc.col + TAB_WIDTH) & ~(unsigned)(TAB_WIDTH - 1), fbc.cols);
-        break;
-    default:
-        break;
-    }
+    (void)ctx;
+    clear_screen();
 }
+
+static void grid_colours(void *ctx, uint8_t fg, uint8_t bg)
+{
+    (void)ctx;
+    fbc.fg = fbc.palette[fg & 15];
+    fbc.bg = fbc.palette[bg & 15];
+}
+
+static const struct textgrid_ops fb_grid_ops = {
+    .put = grid_put, .scroll = grid_scroll, .clear = grid_clear, .colours = grid_colours,
+};
 
 static void fb_write(struct console *con, const char *s, size_t n)
 {
-    struct ansi_event ev;
-
     (void)con;
     hide_cursor();
-    for (size_t i = 0; i < n; i++) {
-        switch (ansi_feed(&fbc.ansi, s[i], &ev)) {
-        case ANSI_EV_PRINT:
-            put_char((uint8_t)ev.ch);
-            break;
-        case ANSI_EV_CONTROL:
-            control(ev.ch);
-            break;
-        case ANSI_EV_SGR:
-            fbc.fg = fbc.palette[ev.fg];
-            fbc.bg = fbc.palette[ev.bg];
-            break;
-        case ANSI_EV_CLEAR:
-            clear_screen();
-            break;
-        case ANSI_EV_CURSOR:
-            fbc.row = MIN(ev.row, fbc.rows - 1);
-            fbc.col = MIN(ev.col, fbc.cols - 1);
-            break;
-        case ANSI_EV_NONE:
-            break;
-        }
-    }
+    textgrid_write(&fbc.grid, s, n);
     show_cursor();
 }
 
@@ -282,9 +244,7 @@ static void fb_clear(struct console *con)
 {
     (void)con;
     fbc.cursor_shown = false;           /* wiped with everything else */
-    clear_screen();
-    fbc.row = 0;
-    fbc.col = 0;
+    textgrid_clear(&fbc.grid);
     show_cursor();
 }
 
@@ -397,9 +357,8 @@ int fbcon_init(const struct boot_framebuffer *fb)
     for (unsigned i = 0; i < ARRAY_SIZE(vga_rgb); i++)
         fbc.palette[i] = rgb_pixel(fb, vga_rgb[i][0], vga_rgb[i][1], vga_rgb[i][2]);
     fbc.cursor_xor = rgb_pixel(fb, 0xFF, 0xFF, 0xFF);
-    ansi_init(&fbc.ansi, ANSI_COLOR_WHITE, ANSI_COLOR_BLACK);
-    fbc.fg = fbc.palette[ansi_fg(&fbc.ansi)];
-    fbc.bg = fbc.palette[ansi_bg(&fbc.ansi)];
+    textgrid_init(&fbc.grid, fbc.cols, fbc.rows, ANSI_COLOR_WHITE, ANSI_COLOR_BLACK,
+                  &fb_grid_ops, NULL);
 
     fb_clear(&fb_console);
     console_register(&fb_console);

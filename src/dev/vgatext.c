@@ -11,6 +11,7 @@
  */
 #include <dev/vgatext.h>
 #include <dev/ansi.h>
+#include <dev/textgrid.h>
 #include <core/console.h>
 #include <core/errno.h>
 #include <core/string.h>
@@ -22,7 +23,6 @@
 #define VGA_DEFAULT_COLS    80
 #define VGA_DEFAULT_ROWS    25
 #define VGA_MAX_DIM         256         /* a text mode wider/taller is absurd */
-#define TAB_WIDTH           8
 
 /* CRT controller (colour I/O base) and attribute controller ports. */
 #define CRTC_INDEX          0x3D4
@@ -72,9 +72,8 @@ static struct vga {
     uint16_t *cells;            /* cell (r, c) is cells[r * stride + c] */
     unsigned stride;            /* cells per row (pitch / 2) */
     unsigned cols, rows;
-    unsigned col, row;          /* cursor; col == cols means pending wrap */
     uint8_t attr;               /* current VGA attribute */
-    struct ansi_state ansi;
+    struct textgrid grid;       /* cursor, wrapping, escapes (dev/textgrid) */
 } vga;
 
 static uint8_t vga_attr(uint8_t fg, uint8_t bg)
@@ -111,54 +110,39 @@ static void scroll_up(void)
     clear_row(vga.rows - 1);
 }
 
-static void newline(void)
+static void grid_put(void *ctx, unsigned row, unsigned col, uint8_t c)
 {
-    vga.col = 0;
-    if (vga.row + 1 < vga.rows)
-        vga.row++;
-    else
-        scroll_up();
-}
-
-static void put_char(uint8_t c)
-{
+    (void)ctx;
     if (c >= 0x80)
         c = latin1_to_cp437[c - 0x80];
-    if (vga.col >= vga.cols)
-        newline();
-    vga.cells[(size_t)vga.row * vga.stride + vga.col] = vga_cell(c, vga.attr);
-    vga.col++;
+    vga.cells[(size_t)row * vga.stride + col] = vga_cell(c, vga.attr);
 }
 
-static void control(char c)
+static void grid_scroll(void *ctx)
 {
-    switch (c) {
-    case '\n':
-        newline();
-        break;
-    case '\r':
-        vga.col = 0;
-        break;
-    case '\b':
-        if (vga.col >= vga.cols)
-            vga.col = vga.cols - 1;
-        if (vga.col > 0)
-            vga.col--;
-        break;
-    case '\t':
-        if (vga.col >= vga.cols)
-            newline();
-        vga.col = MIN((vga.col + TAB_WIDTH) & ~(unsigned)(TAB_WIDTH - 1), vga.cols);
-        break;
-    default:
-        break;
-    }
+    (void)ctx;
+    scroll_up();
 }
+
+static void grid_clear(void *ctx)
+{
+    (void)ctx;
+    clear_screen();
+}
+
+static void grid_colours(void *ctx, uint8_t fg, uint8_t bg)
+{
+    (void)ctx;
+    vga.attr = vga_attr(fg, bg);
+}
+
+static const struct textgrid_ops vga_grid_ops = {
+    .put = grid_put, .scroll = grid_scroll, .clear = grid_clear, .colours = grid_colours,
+};
 
 static void update_hw_cursor(void)
 {
-    unsigned col = MIN(vga.col, vga.cols - 1);
-    uint16_t pos = (uint16_t)(vga.row * vga.stride + col);
+    uint16_t pos = (uint16_t)(vga.grid.row * vga.stride + textgrid_cursor_col(&vga.grid));
 
     outb(CRTC_INDEX, CRTC_CURSOR_LOW);
     outb(CRTC_DATA, (uint8_t)pos);
@@ -168,40 +152,15 @@ static void update_hw_cursor(void)
 
 static void vga_write(struct console *con, const char *s, size_t n)
 {
-    struct ansi_event ev;
-
     (void)con;
-    for (size_t i = 0; i < n; i++) {
-        switch (ansi_feed(&vga.ansi, s[i], &ev)) {
-        case ANSI_EV_PRINT:
-            put_char((uint8_t)ev.ch);
-            break;
-        case ANSI_EV_CONTROL:
-            control(ev.ch);
-            break;
-        case ANSI_EV_SGR:
-            vga.attr = vga_attr(ev.fg, ev.bg);
-            break;
-        case ANSI_EV_CLEAR:
-            clear_screen();
-            break;
-        case ANSI_EV_CURSOR:
-            vga.row = MIN(ev.row, vga.rows - 1);
-            vga.col = MIN(ev.col, vga.cols - 1);
-            break;
-        case ANSI_EV_NONE:
-            break;
-        }
-    }
+    textgrid_write(&vga.grid, s, n);
     update_hw_cursor();
 }
 
 static void vga_clear(struct console *con)
 {
     (void)con;
-    clear_screen();
-    vga.row = 0;
-    vga.col = 0;
+    textgrid_clear(&vga.grid);
     update_hw_cursor();
 }
 
@@ -271,8 +230,8 @@ int vgatext_init(const struct boot_framebuffer *fb)
     vga.stride = (unsigned)(pitch / 2);
     vga.cols = (unsigned)cols;
     vga.rows = (unsigned)rows;
-    ansi_init(&vga.ansi, ANSI_COLOR_WHITE, ANSI_COLOR_BLACK);
-    vga.attr = vga_attr(ansi_fg(&vga.ansi), ansi_bg(&vga.ansi));
+    textgrid_init(&vga.grid, vga.cols, vga.rows, ANSI_COLOR_WHITE, ANSI_COLOR_BLACK,
+                  &vga_grid_ops, NULL);
 
     setup_hardware();
     vga_clear(&vga_console);

@@ -13,6 +13,7 @@ set(BASALT_UNIT_TESTS
     cmdline
     multiboot2
     ansi
+    textgrid
     memmap
     frame_bitmap
     vrange
@@ -35,6 +36,7 @@ set(BASALT_UNIT_KERNEL_SOURCES
     src/core/cmdline.c
     src/core/multiboot2.c
     src/dev/ansi.c
+    src/dev/textgrid.c
     src/mm/memmap.c
     src/mm/frame_bitmap.c
     src/mm/vrange.c
