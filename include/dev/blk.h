@@ -1,0 +1,144 @@
+/*
+ * include/dev/blk.h - the block layer: a registry of disks and the requests
+ * that move sectors to and from them.
+ *
+ * Part of dev. A driver (dev/virtio_blk today) fills a struct blk_dev with
+ * its capacity, block size, limits and a submit function, and registers it
+ * under a name prefix; the registry names it prefix + 'a', 'b', ... ("vda",
+ * "vdb"). Callers either submit asynchronous requests (blk_submit: several
+ * may be in flight; each finishes by calling its done function, usually
+ * from the driver's interrupt handler) or use the synchronous helpers
+ * (blk_read, blk_write, blk_flush), which split large transfers, keep up to
+ * BLK_SYNC_INFLIGHT requests in flight and sleep until the last finishes.
+ *
+ * Units: every LBA and count is in 512-byte sectors (BLK_SECTOR_SIZE), as
+ * in VirtIO and Linux, whatever the device's logical block size; a request
+ * must start and end on a logical-block boundary.
+ *
+ * Buffers: any mapped kernel memory (direct map, kmalloc, vmalloc); the
+ * driver translates it page by page. It must stay valid until done runs.
+ *
+ * Errors, all negative errnos, never ignored:
+ *   -ENODEV  no such disk (blk_find fails with NULL; the shell says so)
+ *   -ERANGE  the request runs past the end of the disk
+ *   -EINVAL  count 0, not block-aligned, NULL buffer, bad op
+ *   -EROFS   a write to a read-only disk
+ *   -EIO     the device reported an I/O error
+ *   -EOPNOTSUPP  the device cannot do this (flush without a write cache
+ *            is not an error: it completes at once with 0)
+ *   -ENOMEM  no memory for the request
+ *
+ * Locking: blk_lock guards the registry (taken briefly by register, find and
+ * the iterators; disks are never unregistered, so a returned pointer stays
+ * valid). Per-disk counters are atomics. Requests carry no lock: the
+ * submitter owns a request until its done function runs, then owns it again.
+ */
+#ifndef BASALT_DEV_BLK_H
+#define BASALT_DEV_BLK_H
+
+#include <core/compiler.h>
+
+#define BLK_SECTOR_SIZE     512u
+#define BLK_SECTOR_SHIFT    9
+#define BLK_NAME_MAX        8
+#define BLK_MAX_DEVICES     26      /* "vda".."vdz" per prefix, and in all */
+#define BLK_SYNC_INFLIGHT   16      /* requests blk_read/blk_write keep queued */
+
+enum blk_op {
+    BLK_OP_READ,
+    BLK_OP_WRITE,
+    BLK_OP_FLUSH,                   /* lba, count and buf ignored */
+};
+
+struct blk_dev;
+struct blk_request;
+
+typedef void (*blk_done_fn)(struct blk_request *rq);
+
+/*
+ * One transfer. The submitter fills op, lba, count, buf, done and ctx; the
+ * layer and the driver own the rest until done(rq) runs, which may be in
+ * interrupt context (done must not sleep) and on any CPU.
+ */
+struct blk_request {
+    enum blk_op op;
+    uint64_t lba;                   /* first sector */
+    uint32_t count;                 /* sectors */
+    void *buf;                      /* count * 512 bytes */
+    blk_done_fn done;               /* called exactly once if blk_submit returned 0 */
+    void *ctx;                      /* for the submitter */
+    int status;                     /* set before done: 0 or a negative errno */
+    struct blk_dev *dev;            /* set by blk_submit */
+    void *driver_data;              /* for the driver while in flight */
+    uint64_t submit_ns;             /* set by blk_submit (time_ns) */
+};
+
+struct blk_dev_ops {
+    /*
+     * Queues rq (already checked by the layer: in range, aligned, within
+     * max_sectors). Returns 0 (done will run exactly once, possibly before
+     * submit returns) or a negative errno (done will not run). May sleep
+     * while the device's queue is full; never called with spinlocks held.
+     */
+    int (*submit)(struct blk_dev *dev, struct blk_request *rq);
+};
+
+struct blk_dev {
+    /* filled by the driver before blk_register */
+    uint64_t sectors;               /* capacity in 512-byte sectors */
+    uint32_t block_size;            /* logical block size, bytes: 512 * 2^k */
+    uint32_t max_sectors;           /* most sectors in one request (>= block_size/512) */
+    bool read_only;
+    bool write_cache;               /* flush does something */
+    const char *driver;             /* "virtio-blk" */
+    char model[24];                 /* device identity, "" if unknown */
+    const struct blk_dev_ops *ops;
+    void *priv;                     /* the driver's */
+
+    /* set by the layer */
+    char name[BLK_NAME_MAX];        /* "vda" */
+    uint64_t reads, writes, flushes, errors;    /* completed requests (atomic) */
+    uint64_t sectors_read, sectors_written;     /* (atomic) */
+};
+
+/*
+ * Names dev prefix + the first unused letter and adds it to the registry.
+ * Returns 0, -EINVAL (bad fields: zero capacity, block size not a power of
+ * two multiple of 512, capacity not a whole number of blocks, no ops, bad
+ * prefix) or -ENOSPC (all names taken).
+ */
+int blk_register(struct blk_dev *dev, const char *prefix);
+
+/* The disk named name ("vda"), or NULL. */
+struct blk_dev *blk_find(const char *name);
+
+/* Number of registered disks, and the i-th in registration order (or NULL). */
+size_t blk_count(void);
+struct blk_dev *blk_get(size_t i);
+
+/*
+ * Checks rq against dev (the errors above), fills rq->dev and submit_ns and
+ * hands it to the driver. On 0, rq->done runs exactly once with rq->status
+ * set; on error it does not run. Counters are updated at completion.
+ */
+int blk_submit(struct blk_dev *dev, struct blk_request *rq);
+
+/*
+ * Synchronous transfers of count sectors of any size: split into requests
+ * of at most max_sectors, up to BLK_SYNC_INFLIGHT in flight; sleeps until
+ * all have finished. Returns 0 or the first error (the layer's checks, or a
+ * request's status). Thread context only.
+ */
+int blk_read(struct blk_dev *dev, uint64_t lba, uint32_t count, void *buf);
+int blk_write(struct blk_dev *dev, uint64_t lba, uint32_t count, const void *buf);
+/* Flushes the device's write cache; 0 at once when it has none. */
+int blk_flush(struct blk_dev *dev);
+
+/*
+ * For drivers: rq has finished with status (0 or a negative errno; a device
+ * error is -EIO). Updates the disk's counters, sets rq->status and calls
+ * rq->done. Any context, including interrupt handlers.
+ */
+void blk_complete(struct blk_request *rq, int status);
+
+#endif
