@@ -36,6 +36,7 @@
 #include <dev/acpi.h>
 #include <dev/fbcon.h>
 #include <dev/input.h>
+#include <dev/pci.h>
 #include <dev/platform.h>
 #include <dev/vgatext.h>
 #include <generated/version.h>
@@ -292,6 +293,13 @@ static void step_input(void)
     input_init();               /* reports what it finds; never fatal */
 }
 
+/* Buses and the drivers of what is on them; each failure is reported, none is fatal. */
+static void step_devices(void)
+{
+    if (pci_init() != 0)
+        return;
+}
+
 static void step_symbols(void)
 {
     int err = ksym_init(&boot);
@@ -353,6 +361,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     step_symbols();
     step_interrupts();
     step_input();
+    step_devices();
     step_ktest();
 
     printk(LOG_INFO, "basalt: boot complete");
