@@ -150,6 +150,15 @@ static inline uint64_t rdtsc(void)
     return ((uint64_t)hi << 32) | lo;
 }
 
+/* RDRAND (CPUID.1:ECX bit 30): true with a random value, false when the CPU had none ready. */
+#define CPUID_1_ECX_RDRAND  (1u << 30)
+static inline bool x86_rdrand64(uint64_t *v)
+{
+    bool ok;
+    __asm__ __volatile__("rdrand %0" : "=r"(*v), "=@ccc"(ok));
+    return ok;
+}
+
 /* ---- interrupt flag and halting ----------------------------------------- */
 #define RFLAGS_IF           (1ull << 9)
 

@@ -38,6 +38,7 @@
 #include <dev/input.h>
 #include <dev/pci.h>
 #include <dev/platform.h>
+#include <dev/virtio_rng.h>
 #include <dev/vgatext.h>
 #include <generated/version.h>
 #include <mm/kmalloc.h>
@@ -298,6 +299,7 @@ static void step_devices(void)
 {
     if (pci_init() != 0)
         return;
+    virtio_rng_init();
 }
 
 static void step_symbols(void)

@@ -1,0 +1,609 @@
+/*
+ * src/dev/virtio.c - VirtIO 1.x modern PCI transport and split virtqueues.
+ *
+ * Part of dev; the interface and the driver's sequence are in
+ * include/dev/virtio.h. Layers:
+ *   capabilities   find_cap_window maps each virtio_pci_cap's BAR window
+ *   status         reset, ACKNOWLEDGE/DRIVER, FEATURES_OK, DRIVER_OK, FAILED
+ *   queues         ring memory from dev/dma, notify addresses, MSI-X vectors
+ *   virtqueue      virtq_add (descriptor free list), virtq_kick (honours
+ *                  EVENT_IDX or NO_NOTIFY), virtq_drain (used ring, then
+ *                  used_event or flags to ask for the next interrupt)
+ *   interrupts     per-queue MSI-X handlers, one shared MSI-X vector, or
+ *                  INTx that reads (and so clears) the ISR register
+ *
+ * Ordering: x86 keeps stores in order and loads in order, so publishing a
+ * chain needs only compiler barriers; the two store-then-load points
+ * (avail idx then the device's notification hint, used_event then used
+ * idx) take a full fence.
+ */
+#include <core/atomic.h>
+#include <core/cmdline.h>
+#include <core/errno.h>
+#include <core/main.h>
+#include <core/printk.h>
+#include <core/string.h>
+#include <core/time.h>
+#include <dev/dma.h>
+#include <dev/virtio.h>
+#include <mm/kmalloc.h>
+
+CMDLINE_PARAM(virtio_noeventidx, "virtio.noeventidx", CMDLINE_FLAG, 0, 0,
+              "VirtIO: do not negotiate EVENT_IDX (use the ring flags to suppress notifications)");
+CMDLINE_PARAM(virtio_intx, "virtio.intx", CMDLINE_FLAG, 0, 0,
+              "VirtIO: use legacy INTx interrupts even when MSI-X is offered");
+
+#define VIRTIO_RESET_TIMEOUT_NS     1000000000ull
+#define VIRTIO_NOTIFY_CAP_MULT      16      /* notify_off_multiplier after the cap */
+#define VIRTIO_TRANSITIONAL_LAST    0x103f
+
+#define compiler_barrier()  __asm__ volatile("" ::: "memory")
+
+/* ---- transport -------------------------------------------------------------- */
+
+uint16_t virtio_pci_type(const struct pci_dev *pci)
+{
+    if (pci->vendor != VIRTIO_PCI_VENDOR || pci->device < VIRTIO_PCI_DEVICE_MIN)
+        return 0;
+    if (pci->device >= VIRTIO_PCI_DEVICE_MODERN)
+        return pci->device - VIRTIO_PCI_DEVICE_MODERN;
+    if (pci->device <= VIRTIO_TRANSITIONAL_LAST)
+        return pci->subsys_id;      /* transitional: the type is the subsystem ID */
+    return 0;
+}
+
+static void set_status(struct virtio_dev *vd, uint8_t bits)
+{
+    vd->common->device_status = (uint8_t)(vd->common->device_status | bits);
+}
+
+/*
+ * Maps the window a virtio_pci_cap at cap describes; NULL when its BAR is
+ * not a mapped memory BAR or the window does not fit inside it.
+ */
+static volatile uint8_t *map_cap_window(struct virtio_dev *vd, uint8_t cap, uint32_t *len)
+{
+    struct pci_dev *pci = vd->pci;
+    uint8_t bar = pci_cfg_read8(pci, cap + offsetof(struct virtio_pci_cap, bar));
+    uint32_t off = pci_cfg_read32(pci, cap + offsetof(struct virtio_pci_cap, offset));
+    uint32_t length = pci_cfg_read32(pci, cap + offsetof(struct virtio_pci_cap, length));
+    uint8_t *base;
+
+    if (bar >= PCI_MAX_BARS || pci->bar[bar].io || (uint64_t)off + length > pci->bar[bar].size) {
+        pr_warn("%s: capability at %#x points outside BAR %u; ignored", vd->name, cap, bar);
+        return NULL;
+    }
+    base = pci_map_bar(pci, bar);
+    if (!base)
+        return NULL;
+    *len = length;
+    return base + off;
+}
+
+/* Finds the first usable capability of each kind (4.1.4: the first one is preferred). */
+static int find_caps(struct virtio_dev *vd)
+{
+    struct pci_dev *pci = vd->pci;
+    uint32_t len;
+
+    for (uint8_t cap = pci_find_cap(pci, PCI_CAP_VENDOR, 0); cap;
+         cap = pci_find_cap(pci, PCI_CAP_VENDOR, cap)) {
+        uint8_t type = pci_cfg_read8(pci, cap + offsetof(struct virtio_pci_cap, cfg_type));
+        volatile uint8_t *w;
+
+        switch (type) {
+        case VIRTIO_PCI_CAP_COMMON_CFG:
+            if (vd->common)
+                break;
+            w = map_cap_window(vd, cap, &len);
+            if (w && len >= sizeof(struct virtio_pci_common_cfg))
+                vd->common = (volatile struct virtio_pci_common_cfg *)w;
+            break;
+        case VIRTIO_PCI_CAP_NOTIFY_CFG:
+            if (vd->notify_base)
+                break;
+            vd->notify_base = map_cap_window(vd, cap, &len);
+            vd->notify_mult = pci_cfg_read32(pci, cap + VIRTIO_NOTIFY_CAP_MULT);
+            break;
+        case VIRTIO_PCI_CAP_ISR_CFG:
+            if (!vd->isr)
+                vd->isr = map_cap_window(vd, cap, &len);
+            break;
+        case VIRTIO_PCI_CAP_DEVICE_CFG:
+            if (!vd->device_cfg) {
+                vd->device_cfg = map_cap_window(vd, cap, &len);
+                vd->device_cfg_len = vd->device_cfg ? len : 0;
+            }
+            break;
+        default:
+            break;
+        }
+    }
+    if (!vd->common || !vd->notify_base || !vd->isr) {
+        pr_warn("%s: no modern VirtIO interface (common %s, notify %s, ISR %s)", vd->name,
+                vd->common ? "ok" : "missing", vd->notify_base ? "ok" : "missing",
+                vd->isr ? "ok" : "missing");
+        return -ENODEV;
+    }
+    return 0;
+}
+
+/* Writes 0 to the status and waits for the device to read back 0 (4.1.4.3.2). */
+static int reset_device(struct virtio_dev *vd)
+{
+    uint64_t start = time_ns();
+
+    vd->common->device_status = 0;
+    while (vd->common->device_status != 0) {
+        if (time_ns() - start > VIRTIO_RESET_TIMEOUT_NS) {
+            pr_err("%s: the device did not finish its reset in 1 s", vd->name);
+            return -EIO;
+        }
+        cpu_relax();
+    }
+    return 0;
+}
+
+int virtio_dev_init(struct virtio_dev *vd, struct pci_dev *pci, const char *name)
+{
+    int err;
+
+    memset(vd, 0, sizeof(*vd));
+    vd->pci = pci;
+    vd->type = virtio_pci_type(pci);
+    strlcpy(vd->name, name, sizeof(vd->name));
+    pci_enable_device(pci);
+    err = find_caps(vd);
+    if (err)
+        return err;
+    err = reset_device(vd);
+    if (err)
+        return err;
+    set_status(vd, VIRTIO_STATUS_ACKNOWLEDGE);
+    set_status(vd, VIRTIO_STATUS_DRIVER);
+    return 0;
+}
+
+int virtio_negotiate(struct virtio_dev *vd, uint64_t wanted)
+{
+    volatile struct virtio_pci_common_cfg *c = vd->common;
+    uint64_t dev;
+
+    c->device_feature_select = 0;
+    dev = c->device_feature;
+    c->device_feature_select = 1;
+    dev |= (uint64_t)c->device_feature << 32;
+    vd->device_features = dev;
+    vd->features = dev & (wanted | (1ull << VIRTIO_F_VERSION_1));
+    if (cmdline_has(kmain_cmdline(), "virtio.noeventidx"))
+        vd->features &= ~(1ull << VIRTIO_F_EVENT_IDX);
+    if (!virtio_has(vd, VIRTIO_F_VERSION_1)) {
+        pr_warn("%s: the device does not offer VirtIO 1.0 (VERSION_1); legacy devices "
+                "are not supported", vd->name);
+        return -ENODEV;
+    }
+    c->driver_feature_select = 0;
+    c->driver_feature = (uint32_t)vd->features;
+    c->driver_feature_select = 1;
+    c->driver_feature = (uint32_t)(vd->features >> 32);
+    set_status(vd, VIRTIO_STATUS_FEATURES_OK);
+    if (!(c->device_status & VIRTIO_STATUS_FEATURES_OK)) {
+        pr_warn("%s: the device refused features %#llx", vd->name,
+                (unsigned long long)vd->features);
+        return -EIO;
+    }
+    return 0;
+}
+
+/* Reads the device configuration until the generation counter is stable. */
+#define CFG_READ(vd, off, type)                                                 \
+    ({                                                                          \
+        type v_;                                                                \
+        uint8_t gen_;                                                           \
+        do {                                                                    \
+            gen_ = (vd)->common->config_generation;                             \
+            v_ = (off) + sizeof(type) <= (vd)->device_cfg_len                   \
+                     ? *(volatile type *)((vd)->device_cfg + (off)) : (type)0;   \
+        } while (gen_ != (vd)->common->config_generation);                      \
+        v_;                                                                     \
+    })
+
+uint8_t virtio_cfg_read8(struct virtio_dev *vd, uint32_t off)
+{
+    return CFG_READ(vd, off, uint8_t);
+}
+
+uint16_t virtio_cfg_read16(struct virtio_dev *vd, uint32_t off)
+{
+    return CFG_READ(vd, off, uint16_t);
+}
+
+uint32_t virtio_cfg_read32(struct virtio_dev *vd, uint32_t off)
+{
+    return CFG_READ(vd, off, uint32_t);
+}
+
+uint64_t virtio_cfg_read64(struct virtio_dev *vd, uint32_t off)
+{
+    uint64_t v;
+    uint8_t gen;
+
+    /* two 32-bit reads: 64-bit fields need not be read atomically (4.1.3.1) */
+    do {
+        gen = vd->common->config_generation;
+        v = virtio_cfg_read32(vd, off) | ((uint64_t)virtio_cfg_read32(vd, off + 4) << 32);
+    } while (gen != vd->common->config_generation);
+    return v;
+}
+
+const char *virtio_irq_mode(const struct virtio_dev *vd)
+{
+    return pci_irq_mode_name(vd->pci->irq_mode);
+}
+
+/* ---- interrupts --------------------------------------------------------------- */
+
+static bool queue_irq(void *ctx)
+{
+    struct virtq *vq = ctx;
+
+    atomic_inc(&vq->interrupts);
+    virtq_drain(vq);
+    return true;
+}
+
+static bool config_irq(void *ctx)
+{
+    struct virtio_dev *vd = ctx;
+
+    atomic_inc(&vd->config_changes);
+    return true;
+}
+
+static void drain_all(struct virtio_dev *vd)
+{
+    for (unsigned i = 0; i < vd->nvqs; i++) {
+        atomic_inc(&vd->vq[i]->interrupts);
+        virtq_drain(vd->vq[i]);
+    }
+}
+
+/* One MSI-X vector for every queue and configuration changes. */
+static bool shared_msix_irq(void *ctx)
+{
+    drain_all(ctx);
+    return true;
+}
+
+/* INTx: the ISR register says whether this device raised the shared line. */
+static bool intx_irq(void *ctx)
+{
+    struct virtio_dev *vd = ctx;
+    uint8_t isr = *vd->isr;         /* reading clears it and deasserts the line */
+
+    if (!isr)
+        return false;
+    if (isr & VIRTIO_ISR_CONFIG)
+        atomic_inc(&vd->config_changes);
+    drain_all(vd);
+    return true;
+}
+
+/* ---- queues ------------------------------------------------------------------- */
+
+static size_t ring_layout(uint16_t size, size_t *avail_off, size_t *used_off)
+{
+    *avail_off = (size_t)size * sizeof(struct virtq_desc);
+    /* avail: flags, idx, ring[size], used_event; used is 4-byte aligned */
+    *used_off = (*avail_off + 6 + 2 * (size_t)size + 3) & ~(size_t)3;
+    return *used_off + 6 + sizeof(struct virtq_used_elem) * size;
+}
+
+static void free_queue(struct virtq *vq)
+{
+    if (!vq)
+        return;
+    dma_free(vq->ring_mem, vq->ring_bytes);
+    kfree(vq->token);
+    kfree(vq->chain_len);
+    kfree(vq);
+}
+
+/* Allocates queue index's rings and programs the device's registers for it. */
+static int setup_queue(struct virtio_dev *vd, unsigned index, virtq_done_fn done,
+                       uint16_t max_size, uint16_t msix_vector)
+{
+    volatile struct virtio_pci_common_cfg *c = vd->common;
+    size_t avail_off, used_off;
+    struct virtq *vq;
+    uint64_t bus;
+    uint16_t size;
+
+    c->queue_select = (uint16_t)index;
+    size = c->queue_size;
+    if (size == 0) {
+        pr_warn("%s: the device has no queue %u", vd->name, index);
+        return -ENODEV;
+    }
+    if (size > max_size)
+        size = max_size;
+    vq = kzalloc(sizeof(*vq));
+    if (!vq)
+        return -ENOMEM;
+    spin_init(&vq->lock, "virtq");
+    wq_init(&vq->space_wq, "virtq space");
+    vq->vd = vd;
+    vq->index = (uint16_t)index;
+    vq->size = size;
+    vq->done = done;
+    vq->event_idx = virtio_has(vd, VIRTIO_F_EVENT_IDX);
+    vq->ring_bytes = ring_layout(size, &avail_off, &used_off);
+    vq->ring_mem = dma_alloc(vq->ring_bytes, &bus);
+    vq->token = kzalloc(sizeof(void *) * size);
+    vq->chain_len = kzalloc(sizeof(uint16_t) * size);
+    if (!vq->ring_mem || !vq->token || !vq->chain_len) {
+        free_queue(vq);
+        return -ENOMEM;
+    }
+    vq->desc = vq->ring_mem;
+    vq->avail = (struct virtq_avail *)((uint8_t *)vq->ring_mem + avail_off);
+    vq->used = (struct virtq_used *)((uint8_t *)vq->ring_mem + used_off);
+    for (uint16_t i = 0; i < size; i++)
+        vq->desc[i].next = (uint16_t)(i + 1);
+    vq->num_free = size;
+    vq->notify = (volatile uint16_t *)(vd->notify_base +
+                                       (uint32_t)c->queue_notify_off * vd->notify_mult);
+    vq->msix_vector = msix_vector;
+
+    c->queue_size = size;
+    c->queue_desc = bus;
+    c->queue_driver = bus + avail_off;
+    c->queue_device = bus + used_off;
+    if (msix_vector != VIRTIO_MSI_NO_VECTOR) {
+        c->queue_msix_vector = msix_vector;
+        if (c->queue_msix_vector != msix_vector) {
+            pr_warn("%s: queue %u refused MSI-X vector %u", vd->name, index, msix_vector);
+            free_queue(vq);
+            return -ENOSPC;
+        }
+    }
+    c->queue_enable = 1;
+    vd->vq[index] = vq;
+    return 0;
+}
+
+/* Chooses the interrupt mode and attaches handlers; queues must exist. */
+static int setup_interrupts(struct virtio_dev *vd, unsigned n, bool per_queue)
+{
+    struct pci_dev *pci = vd->pci;
+    int err = 0;
+
+    if (pci->irq_mode == PCI_IRQ_MSIX && per_queue) {
+        err = pci_irq_request(pci, 0, config_irq, vd, vd->name);
+        for (unsigned i = 0; !err && i < n; i++)
+            err = pci_irq_request(pci, i + 1, queue_irq, vd->vq[i], vd->name);
+    } else if (pci->irq_mode == PCI_IRQ_MSIX) {
+        err = pci_irq_request(pci, 0, shared_msix_irq, vd, vd->name);
+    } else {
+        err = pci_irq_request(pci, 0, intx_irq, vd, vd->name);
+    }
+    return err;
+}
+
+int virtio_setup_queues(struct virtio_dev *vd, unsigned n, const virtq_done_fn *done,
+                        uint16_t max_size)
+{
+    unsigned flags = PCI_IRQ_ALLOW_MSIX | PCI_IRQ_ALLOW_INTX;
+    bool per_queue = false;
+    int got, err;
+
+    if (n == 0 || n > VIRTIO_MAX_QUEUES || !done)
+        return -EINVAL;
+    if (n > vd->common->num_queues) {
+        pr_warn("%s: needs %u queues, the device has %u", vd->name, n, vd->common->num_queues);
+        return -ENODEV;
+    }
+    if (max_size == 0 || max_size > VIRTQ_MAX_SIZE)
+        max_size = VIRTQ_MAX_SIZE;
+    if (cmdline_has(kmain_cmdline(), "virtio.intx"))
+        flags = PCI_IRQ_ALLOW_INTX;
+    /* MSI is not part of the VirtIO PCI transport: MSI-X or INTx */
+    got = pci_irq_alloc(vd->pci, 1, n + 1, flags);
+    if (got < 0) {
+        pr_warn("%s: no interrupt (%s)", vd->name, errno_name(got));
+        return -ENODEV;
+    }
+    if (vd->pci->irq_mode == PCI_IRQ_MSIX) {
+        per_queue = (unsigned)got >= n + 1;
+        vd->common->config_msix_vector = 0;
+        if (vd->common->config_msix_vector != 0) {
+            pr_warn("%s: the device refused an MSI-X vector; using INTx", vd->name);
+            pci_irq_free(vd->pci);
+            got = pci_irq_alloc(vd->pci, 1, 1, PCI_IRQ_ALLOW_INTX);
+            if (got < 0)
+                return -ENODEV;
+        }
+    }
+    for (unsigned i = 0; i < n; i++) {
+        uint16_t vec = vd->pci->irq_mode != PCI_IRQ_MSIX ? VIRTIO_MSI_NO_VECTOR
+                       : per_queue ? (uint16_t)(i + 1) : 0;
+
+        err = setup_queue(vd, i, done[i], max_size, vec);
+        if (err)
+            return err;         /* virtio_dev_fail frees what was set up */
+        vd->nvqs = i + 1;
+    }
+    err = setup_interrupts(vd, n, per_queue);
+    if (err)
+        pr_warn("%s: cannot attach its interrupt handlers (%s)", vd->name, errno_name(err));
+    return err;
+}
+
+void virtio_driver_ok(struct virtio_dev *vd)
+{
+    set_status(vd, VIRTIO_STATUS_DRIVER_OK);
+    pr_info("%s: ready (%s, features %#llx, %u queue(s) of %u)", vd->name,
+            virtio_irq_mode(vd), (unsigned long long)vd->features, vd->nvqs,
+            vd->nvqs ? vd->vq[0]->size : 0);
+}
+
+void virtio_dev_fail(struct virtio_dev *vd)
+{
+    if (vd->common) {
+        /* a reset stops the device from using the rings before they are freed */
+        reset_device(vd);
+        set_status(vd, VIRTIO_STATUS_FAILED);
+    }
+    pci_irq_free(vd->pci);
+    for (unsigned i = 0; i < VIRTIO_MAX_QUEUES; i++) {
+        free_queue(vd->vq[i]);
+        vd->vq[i] = NULL;
+    }
+    vd->nvqs = 0;
+}
+
+/* ---- virtqueue -------------------------------------------------------------------- */
+
+int virtq_add(struct virtq *vq, const struct virtq_seg *segs, unsigned n_out, unsigned n_in,
+              void *token, bool may_sleep)
+{
+    unsigned n = n_out + n_in;
+    uint16_t head, i, last = 0;
+    uint64_t flags;
+
+    if (n == 0 || n > vq->size || !token)
+        return -EINVAL;
+    flags = spin_lock_irqsave(&vq->lock);
+    while (vq->num_free < n) {
+        if (!may_sleep) {
+            spin_unlock_irqrestore(&vq->lock, flags);
+            return -ENOSPC;
+        }
+        wq_sleep_locked(&vq->space_wq, &vq->lock, &flags);
+    }
+    head = i = vq->free_head;
+    for (unsigned s = 0; s < n; s++) {
+        struct virtq_desc *d = &vq->desc[i];
+
+        d->addr = segs[s].addr;
+        d->len = segs[s].len;
+        d->flags = (uint16_t)((s >= n_out ? VIRTQ_DESC_F_WRITE : 0) |
+                              (s + 1 < n ? VIRTQ_DESC_F_NEXT : 0));
+        last = i;
+        i = d->next;        /* the free list links become the chain's links */
+    }
+    vq->free_head = vq->desc[last].next;
+    vq->num_free = (uint16_t)(vq->num_free - n);
+    vq->token[head] = token;
+    vq->chain_len[head] = (uint16_t)n;
+    vq->avail->ring[vq->avail_shadow % vq->size] = head;
+    compiler_barrier();     /* the entry before the index (x86 keeps stores in order) */
+    vq->avail_shadow++;
+    *(volatile uint16_t *)&vq->avail->idx = vq->avail_shadow;
+    atomic_inc(&vq->added);
+    spin_unlock_irqrestore(&vq->lock, flags);
+    return 0;
+}
+
+/* Would the device want a notification for the chains in (old, new]? (2.7.10) */
+static bool need_event(uint16_t event, uint16_t new_idx, uint16_t old_idx)
+{
+    return (uint16_t)(new_idx - event - 1) < (uint16_t)(new_idx - old_idx);
+}
+
+void virtq_kick(struct virtq *vq)
+{
+    uint64_t flags = spin_lock_irqsave(&vq->lock);
+    uint16_t old = vq->kicked_idx, new_idx = vq->avail_shadow;
+    bool notify;
+
+    vq->kicked_idx = new_idx;
+    atomic_fence();         /* publish avail->idx before reading the device's hint */
+    if (vq->event_idx) {
+        uint16_t avail_event = *(volatile uint16_t *)&vq->used->ring[vq->size];
+
+        notify = need_event(avail_event, new_idx, old);
+    } else {
+        notify = !(*(volatile uint16_t *)&vq->used->flags & VIRTQ_USED_F_NO_NOTIFY);
+    }
+    if (old == new_idx)
+        notify = false;
+    spin_unlock_irqrestore(&vq->lock, flags);
+    if (notify) {
+        *vq->notify = vq->index;
+        atomic_inc(&vq->kicks);
+    } else if (old != new_idx) {
+        atomic_inc(&vq->kicks_suppressed);
+    }
+}
+
+/* Puts the chain at head back on the free list. vq->lock held. */
+static void free_chain(struct virtq *vq, uint16_t head)
+{
+    uint16_t last = head, n = vq->chain_len[head];
+
+    for (uint16_t k = 1; k < n; k++)
+        last = vq->desc[last].next;
+    vq->desc[last].next = vq->free_head;
+    vq->free_head = head;
+    vq->num_free = (uint16_t)(vq->num_free + n);
+    vq->token[head] = NULL;
+    vq->chain_len[head] = 0;
+}
+
+/*
+ * The next finished chain's token (and written length), or NULL when the
+ * used ring is empty, after asking for an interrupt at the next entry.
+ */
+static void *pop_used(struct virtq *vq, uint32_t *len)
+{
+    volatile struct virtq_used *used = vq->used;
+    uint64_t flags = spin_lock_irqsave(&vq->lock);
+    void *token = NULL;
+
+    for (;;) {
+        struct virtq_used_elem e;
+
+        if (vq->last_used == used->idx) {
+            if (vq->event_idx) {
+                /* interrupt me when the entry after the last one I saw is used */
+                *(volatile uint16_t *)&vq->avail->ring[vq->size] = vq->last_used;
+                atomic_fence();
+                if (vq->last_used != used->idx)
+                    continue;
+            }
+            break;
+        }
+        compiler_barrier();     /* the entry after the index (x86 keeps loads in order) */
+        e.id = used->ring[vq->last_used % vq->size].id;
+        e.len = used->ring[vq->last_used % vq->size].len;
+        vq->last_used++;
+        if (e.id >= vq->size || !vq->token[e.id]) {
+            pr_err("%s: queue %u: the device returned descriptor %u, which it does not own; "
+                   "ignored", vq->vd->name, vq->index, e.id);
+            continue;
+        }
+        token = vq->token[e.id];
+        free_chain(vq, (uint16_t)e.id);
+        *len = e.len;
+        if (wq_has_sleepers(&vq->space_wq))
+            wq_wake_all_locked(&vq->space_wq, &vq->lock);
+        break;
+    }
+    spin_unlock_irqrestore(&vq->lock, flags);
+    return token;
+}
+
+unsigned virtq_drain(struct virtq *vq)
+{
+    unsigned n = 0;
+    uint32_t len = 0;
+    void *token;
+
+    while ((token = pop_used(vq, &len)) != NULL) {
+        atomic_inc(&vq->completions);
+        vq->done(vq, token, len);
+        n++;
+    }
+    return n;
+}
