@@ -175,7 +175,7 @@ struct pci_dev *pci_find_id(uint16_t vendor, uint16_t device, unsigned n);
 /*
  * Configuration space of dev. off must be naturally aligned and below
  * dev->cfg_size; otherwise reads return all ones and writes are dropped
- * (both reported once per device).
+ * (each reported as a warning).
  */
 uint8_t pci_cfg_read8(const struct pci_dev *dev, uint16_t off);
 uint16_t pci_cfg_read16(const struct pci_dev *dev, uint16_t off);
