@@ -19,6 +19,7 @@
 #include <core/errno.h>
 #include <core/irq.h>
 #include <core/main.h>
+#include <core/mmio.h>
 #include <core/printk.h>
 #include <core/shell.h>
 #include <core/string.h>
@@ -138,7 +139,7 @@ static uint32_t raw_read32(uint8_t bus, uint8_t slot, uint8_t func, uint16_t off
     volatile uint8_t *w = ecam_bus(bus);
 
     if (w)
-        return *(volatile uint32_t *)(w + ((uint32_t)slot << 15) + ((uint32_t)func << 12) + off);
+        return mmio_read32(w, ((uint32_t)slot << 15) + ((uint32_t)func << 12) + off);
     return pci_cfg_read32_ports(bus, slot, func, (uint8_t)off);
 }
 
@@ -156,7 +157,7 @@ uint32_t pci_cfg_read32(const struct pci_dev *dev, uint16_t off)
     if (!cfg_offset_ok(dev, off, 4))
         return 0xffffffffu;
     if (dev->ecam)
-        return *(volatile uint32_t *)(dev->ecam + off);
+        return mmio_read32(dev->ecam, off);
     return pci_cfg_read32_ports(dev->bus, dev->slot, dev->func, (uint8_t)off);
 }
 
@@ -165,7 +166,7 @@ uint16_t pci_cfg_read16(const struct pci_dev *dev, uint16_t off)
     if (!cfg_offset_ok(dev, off, 2))
         return 0xffff;
     if (dev->ecam)
-        return *(volatile uint16_t *)(dev->ecam + off);
+        return mmio_read16(dev->ecam, off);
     return (uint16_t)(pci_cfg_read32(dev, off & ~3u) >> ((off & 2) * 8));
 }
 
@@ -174,7 +175,7 @@ uint8_t pci_cfg_read8(const struct pci_dev *dev, uint16_t off)
     if (!cfg_offset_ok(dev, off, 1))
         return 0xff;
     if (dev->ecam)
-        return dev->ecam[off];
+        return mmio_read8(dev->ecam, off);
     return (uint8_t)(pci_cfg_read32(dev, off & ~3u) >> ((off & 3) * 8));
 }
 
@@ -183,7 +184,7 @@ void pci_cfg_write32(const struct pci_dev *dev, uint16_t off, uint32_t v)
     if (!cfg_offset_ok(dev, off, 4))
         return;
     if (dev->ecam)
-        *(volatile uint32_t *)(dev->ecam + off) = v;
+        mmio_write32(dev->ecam, off, v);
     else
         port_write32(dev->bus, dev->slot, dev->func, (uint8_t)off, v);
 }
@@ -215,7 +216,7 @@ void pci_cfg_write16(const struct pci_dev *dev, uint16_t off, uint16_t v)
     if (!cfg_offset_ok(dev, off, 2))
         return;
     if (dev->ecam)
-        *(volatile uint16_t *)(dev->ecam + off) = v;
+        mmio_write16(dev->ecam, off, v);
     else
         cfg_write_narrow(dev, off, v, 2);
 }
@@ -225,7 +226,7 @@ void pci_cfg_write8(const struct pci_dev *dev, uint16_t off, uint8_t v)
     if (!cfg_offset_ok(dev, off, 1))
         return;
     if (dev->ecam)
-        dev->ecam[off] = v;
+        mmio_write8(dev->ecam, off, v);
     else
         cfg_write_narrow(dev, off, v, 1);
 }
@@ -575,7 +576,7 @@ static int msix_setup(struct pci_dev *dev)
     bar = pci_map_bar(dev, bir);
     if (!bar)
         return -ENODEV;
-    dev->msix_table = (volatile uint32_t *)(bar + offset);
+    dev->msix_table = (volatile uint32_t *)(uintptr_t)(bar + offset);
     ctrl = pci_cfg_read16(dev, dev->msix_cap + MSIX_CTRL);
     pci_cfg_write16(dev, dev->msix_cap + MSIX_CTRL, ctrl | MSIX_CTRL_ENABLE | MSIX_CTRL_FUNC_MASK);
     for (unsigned i = 0; i < dev->msix_table_size; i++)

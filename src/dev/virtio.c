@@ -21,6 +21,7 @@
 #include <core/cmdline.h>
 #include <core/errno.h>
 #include <core/main.h>
+#include <core/mmio.h>
 #include <core/printk.h>
 #include <core/string.h>
 #include <core/time.h>
@@ -196,31 +197,31 @@ int virtio_negotiate(struct virtio_dev *vd, uint64_t wanted)
 }
 
 /* Reads the device configuration until the generation counter is stable. */
-#define CFG_READ(vd, off, type)                                                 \
+#define CFG_READ(vd, off, type, bits)                                           \
     ({                                                                          \
         type v_;                                                                \
         uint8_t gen_;                                                           \
         do {                                                                    \
             gen_ = (vd)->common->config_generation;                             \
             v_ = (off) + sizeof(type) <= (vd)->device_cfg_len                   \
-                     ? *(volatile type *)((vd)->device_cfg + (off)) : (type)0;   \
+                     ? mmio_read##bits((vd)->device_cfg, (off)) : (type)0;       \
         } while (gen_ != (vd)->common->config_generation);                      \
         v_;                                                                     \
     })
 
 uint8_t virtio_cfg_read8(struct virtio_dev *vd, uint32_t off)
 {
-    return CFG_READ(vd, off, uint8_t);
+    return CFG_READ(vd, off, uint8_t, 8);
 }
 
 uint16_t virtio_cfg_read16(struct virtio_dev *vd, uint32_t off)
 {
-    return CFG_READ(vd, off, uint16_t);
+    return CFG_READ(vd, off, uint16_t, 16);
 }
 
 uint32_t virtio_cfg_read32(struct virtio_dev *vd, uint32_t off)
 {
-    return CFG_READ(vd, off, uint32_t);
+    return CFG_READ(vd, off, uint32_t, 32);
 }
 
 uint64_t virtio_cfg_read64(struct virtio_dev *vd, uint32_t off)
@@ -346,13 +347,13 @@ static int setup_queue(struct virtio_dev *vd, unsigned index, virtq_done_fn done
         return -ENOMEM;
     }
     vq->desc = vq->ring_mem;
-    vq->avail = (struct virtq_avail *)((uint8_t *)vq->ring_mem + avail_off);
-    vq->used = (struct virtq_used *)((uint8_t *)vq->ring_mem + used_off);
+    vq->avail = (struct virtq_avail *)((uintptr_t)vq->ring_mem + avail_off);
+    vq->used = (struct virtq_used *)((uintptr_t)vq->ring_mem + used_off);
     for (uint16_t i = 0; i < size; i++)
         vq->desc[i].next = (uint16_t)(i + 1);
     vq->num_free = size;
-    vq->notify = (volatile uint16_t *)(vd->notify_base +
-                                       (uint32_t)c->queue_notify_off * vd->notify_mult);
+    vq->notify = (volatile uint16_t *)(uintptr_t)(vd->notify_base +
+                                                  (uint32_t)c->queue_notify_off * vd->notify_mult);
     vq->msix_vector = msix_vector;
 
     c->queue_size = size;
