@@ -1,7 +1,7 @@
 /*
  * src/dev/tests/blk_ktests.c - in-kernel tests of the block layer (suite
- * blk): the registry, blk_submit's checks, the synchronous helpers and the
- * counters.
+ * blk): the registry, blk_submit's checks, the synchronous helpers, the
+ * counters, and the shell's blk and blkread commands.
  *
  * Part of dev's ktests. The disks are RAM disks driven by a test driver
  * defined here ("rd"): its submit queues a request and wakes a worker
@@ -27,6 +27,7 @@
 #include <core/errno.h>
 #include <core/irq.h>
 #include <core/ktest.h>
+#include <core/shell.h>
 #include <core/string.h>
 #include <core/time.h>
 #include <mm/kmalloc.h>
@@ -772,5 +773,177 @@ KTEST(blk, counters_count_completed_requests)
     rd = rd_new(64, 512, 8);
     RD_REQUIRE(rd);
     KT_EXPECT_EQ(rd->dev.reads + rd->dev.writes + rd->dev.flushes + rd->dev.errors, 0ull);
+    rd_release_all();
+}
+
+/* ---- the shell commands -------------------------------------------------------------- */
+
+#define OUT_SIZE    8192
+
+static char out[OUT_SIZE];
+
+/* Runs line with the shell's output captured into out; returns its result. */
+static int run(const char *line)
+{
+    return shell_execute_captured(line, out, sizeof(out));
+}
+
+#define EXPECT_OUT_HAS(text)    KT_EXPECT_HAS(out, text)
+
+/*
+ * Splits the line of out that starts with "name " into blank-separated
+ * words (in place, in a copy); returns how many, at most max.
+ */
+static size_t line_words(const char *name, char *copy, size_t size, char **words, size_t max)
+{
+    size_t n = 0, len = strlen(name);
+    const char *line = out;
+
+    while (line && !(strncmp(line, name, len) == 0 && line[len] == ' ')) {
+        line = strchr(line, '\n');
+        if (line)
+            line++;
+    }
+    if (!line)
+        return 0;
+    strlcpy(copy, line, size);
+    if (strchr(copy, '\n'))
+        *strchr(copy, '\n') = '\0';
+    for (char *p = copy; *p && n < max;) {
+        while (*p == ' ')
+            *p++ = '\0';
+        if (!*p)
+            break;
+        words[n++] = p;
+        while (*p && *p != ' ')
+            p++;
+    }
+    return n;
+}
+
+KTEST(blk, shell_blk_lists_the_disks)
+{
+    static const char *const want[] = {
+        "rda", "2048", "1.0", "MiB", "512", "rw", "yes", "ktest-rd", "ktest-ram", "3", "2", "1",
+    };
+    static uint8_t buf[16 * BLK_SECTOR_SIZE];
+    char copy[256], *words[16];
+    size_t n;
+    struct rd *rd, *ro;
+
+    rd_release_all();
+    if (blk_count() == 0) {
+        KT_EXPECT_EQ(run("blk"), 0);
+        KT_EXPECT_STREQ(out, "no disks\n");
+    }
+    rd = rd_new(2048, 512, 8);
+    RD_REQUIRE(rd);
+    rd->dev.write_cache = true;
+    ro = rd_new(4096, 4096, 64);
+    RD_REQUIRE(ro);
+    ro->dev.read_only = true;
+    KT_EXPECT_EQ(blk_write(&rd->dev, 0, 16, buf), 0);        /* 2 writes */
+    KT_EXPECT_EQ(blk_read(&rd->dev, 0, 16, buf), 0);         /* 2 reads */
+    rd->fail_lba = 100;
+    KT_EXPECT_EQ(blk_read(&rd->dev, 96, 8, buf), -EIO);      /* 1 more read, failed */
+
+    KT_EXPECT_EQ(run("blk"), 0);
+    EXPECT_OUT_HAS("NAME");
+    EXPECT_OUT_HAS("READS");
+    n = line_words("rda", copy, sizeof(copy), words, ARRAY_SIZE(words));
+    KT_EXPECT_EQ(n, ARRAY_SIZE(want));
+    for (size_t i = 0; i < MIN(n, ARRAY_SIZE(want)); i++)
+        KT_EXPECT_STREQ(words[i], want[i]);
+    n = line_words("rdb", copy, sizeof(copy), words, ARRAY_SIZE(words));
+    KT_EXPECT_EQ(n, ARRAY_SIZE(want));
+    if (n >= 7) {
+        KT_EXPECT_STREQ(words[1], "4096");
+        KT_EXPECT_STREQ(words[2], "2.0");
+        KT_EXPECT_STREQ(words[4], "4096");
+        KT_EXPECT_STREQ(words[5], "ro");
+        KT_EXPECT_STREQ(words[6], "no");
+    }
+    KT_EXPECT_EQ(run("blk extra"), SHELL_USAGE);
+    rd_release_all();
+}
+
+/* What `hexdump -C` prints for the sector blkread_dumps_a_sector writes. */
+static const char dump_expected[] =
+    "00000000  30 31 32 33 34 35 36 37  38 39 61 62 63 64 65 66  |0123456789abcdef|\n"
+    "00000010  00 01 02 03 04 05 06 07  08 09 0a 0b 0c 0d 0e 0f  |................|\n"
+    "00000020  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|\n"
+    "*\n"
+    "000001f0  20 7e 7f 80 ff 41 00 00  00 00 00 00 00 00 00 42  | ~...A.........B|\n"
+    "00000200\n";
+
+/* Fills sector lba of rd's data with the bytes dump_expected shows. */
+static void put_dump_sector(struct rd *rd, uint64_t lba)
+{
+    static const uint8_t tail[] = { 0x20, 0x7e, 0x7f, 0x80, 0xff, 'A' };
+    uint8_t *s = rd->data + lba * BLK_SECTOR_SIZE;
+
+    memcpy(s, "0123456789abcdef", 16);
+    for (int i = 0; i < 16; i++)
+        s[16 + i] = (uint8_t)i;
+    memcpy(s + 0x1f0, tail, sizeof(tail));
+    s[0x1ff] = 'B';
+}
+
+/* line succeeds and prints exactly want. */
+static void expect_output(const char *line, const char *want)
+{
+    KT_EXPECT_EQ(run(line), 0);
+    KT_EXPECT_STREQ(out, want);
+}
+
+KTEST(blk, shell_blkread_dumps_a_sector)
+{
+    struct rd *rd, *big;
+
+    rd_release_all();
+    rd = rd_new(64, 512, 8);
+    RD_REQUIRE(rd);
+    put_dump_sector(rd, 5);
+    expect_output("blkread rda 5", dump_expected);
+    expect_output("blkread rda 0x5", dump_expected);
+    KT_EXPECT_EQ(rd->dev.reads, 2ull);
+
+    /* 4 KiB blocks: the sector inside its block */
+    big = rd_new(64, 4096, 8);
+    RD_REQUIRE(big);
+    put_dump_sector(big, 11);
+    expect_output("blkread rdb 11", dump_expected);
+    expect_output("blkread rdb 63", "00000000  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  "
+                                    "|................|\n*\n00000200\n");
+    rd_release_all();
+}
+
+KTEST(blk, shell_blkread_reports_errors)
+{
+    struct rd *rd;
+
+    rd_release_all();
+    rd = rd_new(64, 512, 8);
+    RD_REQUIRE(rd);
+    KT_EXPECT_EQ(run("blkread vdz 0"), -ENODEV);
+    EXPECT_OUT_HAS("blkread: no disk named vdz");
+    KT_EXPECT_EQ(run("blkread rda"), SHELL_USAGE);
+    EXPECT_OUT_HAS("usage: blkread DEV LBA");
+    KT_EXPECT_EQ(run("blkread rda 1 2"), SHELL_USAGE);
+    KT_EXPECT_EQ(run("blkread rda first"), SHELL_USAGE);
+    EXPECT_OUT_HAS("blkread: 'first' is not a sector number");
+    EXPECT_OUT_HAS("usage: blkread DEV LBA");
+    KT_EXPECT_EQ(run("blkread rda -1"), SHELL_USAGE);
+    KT_EXPECT_EQ(run("blkread rda 64"), -ERANGE);
+    EXPECT_OUT_HAS("blkread: sector 64 is past the end of rda (64 sectors)");
+    KT_EXPECT_EQ(run("blkread rda 18446744073709551615"), -ERANGE);
+    rd->fail_lba = 7;
+    KT_EXPECT_EQ(run("blkread rda 7"), -EIO);
+    EXPECT_OUT_HAS("blkread: reading sector 7 of rda failed: EIO");
+    KT_EXPECT_TRUE(strstr(out, "00000000") == NULL);         /* no dump of a failed read */
+    /* the shell and the disk carry on */
+    KT_EXPECT_EQ(run("blkread rda 6; echo alive"), 0);
+    EXPECT_OUT_HAS("00000200\n");
+    EXPECT_OUT_HAS("alive\n");
     rd_release_all();
 }
