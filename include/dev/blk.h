@@ -5,7 +5,9 @@
  * Part of dev. A driver (dev/virtio_blk today) fills a struct blk_dev with
  * its capacity, block size, limits and a submit function, and registers it
  * under a name prefix; the registry names it prefix + 'a', 'b', ... ("vda",
- * "vdb"). Callers either submit asynchronous requests (blk_submit: several
+ * "vdb"), each prefix with its own letters. Prefixes in use: "vd" (virtio-blk),
+ * "rd" (the RAM disks of the blk.* ktests, which unregister them again).
+ * Callers either submit asynchronous requests (blk_submit: several
  * may be in flight; each finishes by calling its done function, usually
  * from the driver's interrupt handler) or use the synchronous helpers
  * (blk_read, blk_write, blk_flush), which split large transfers, keep up to
@@ -21,17 +23,24 @@
  * Errors, all negative errnos, never ignored:
  *   -ENODEV  no such disk (blk_find fails with NULL; the shell says so)
  *   -ERANGE  the request runs past the end of the disk
- *   -EINVAL  count 0, not block-aligned, NULL buffer, bad op
+ *   -EINVAL  count 0, not block-aligned, NULL buffer, bad op; for one
+ *            request also no done function or count above max_sectors
  *   -EROFS   a write to a read-only disk
  *   -EIO     the device reported an I/O error
  *   -EOPNOTSUPP  the device cannot do this (flush without a write cache
  *            is not an error: it completes at once with 0)
  *   -ENOMEM  no memory for the request
  *
- * Locking: blk_lock guards the registry (taken briefly by register, find and
- * the iterators; disks are never unregistered, so a returned pointer stays
- * valid). Per-disk counters are atomics. Requests carry no lock: the
- * submitter owns a request until its done function runs, then owns it again.
+ * Checks are made in that order of kind: -EINVAL, then -ERANGE, then -EROFS
+ * (dev/blk_check, pure and host-tested, holds them).
+ *
+ * Locking: blk_lock guards the registry [blk_lock] (taken briefly by
+ * register, unregister, find and the iterators; never from interrupt
+ * handlers). A driver's disk is never unregistered, so a pointer from
+ * blk_find/blk_get stays valid; only the ktests' RAM disks are, by their
+ * owner, once idle. Per-disk counters are atomics [a]. Requests carry no
+ * lock: the submitter owns a request until its done function runs, then
+ * owns it again.
  */
 #ifndef BASALT_DEV_BLK_H
 #define BASALT_DEV_BLK_H
@@ -96,18 +105,34 @@ struct blk_dev {
     void *priv;                     /* the driver's */
 
     /* set by the layer */
-    char name[BLK_NAME_MAX];        /* "vda" */
-    uint64_t reads, writes, flushes, errors;    /* completed requests (atomic) */
-    uint64_t sectors_read, sectors_written;     /* (atomic) */
+    char name[BLK_NAME_MAX];        /* [blk_lock] "vda", set by blk_register */
+    /*
+     * [a] Completed requests by op, failed ones included; errors counts the
+     * failed ones, sectors_* only what was transferred successfully.
+     * Zeroed by blk_register.
+     */
+    uint64_t reads, writes, flushes, errors;
+    uint64_t sectors_read, sectors_written;
+    uint32_t inflight;              /* [a] submitted, done not yet called */
 };
 
 /*
  * Names dev prefix + the first unused letter and adds it to the registry.
- * Returns 0, -EINVAL (bad fields: zero capacity, block size not a power of
- * two multiple of 512, capacity not a whole number of blocks, no ops, bad
- * prefix) or -ENOSPC (all names taken).
+ * Returns 0, -EINVAL (bad fields: zero capacity, block size not 512 * 2^k
+ * up to 64 KiB, capacity not a whole number of blocks, max_sectors below
+ * one block, no ops or no submit; bad prefix: not 1-6 letters a-z),
+ * -EEXIST (dev is registered already) or -ENOSPC (all names of the prefix
+ * or all BLK_MAX_DEVICES slots taken). Context: thread, takes blk_lock.
  */
 int blk_register(struct blk_dev *dev, const char *prefix);
+
+/*
+ * Removes dev from the registry (its name becomes free again). For the
+ * ktests' RAM disks: the caller guarantees that nobody submits to dev or
+ * keeps its pointer afterwards. Returns 0, -ENOENT (not registered) or
+ * -EBUSY (requests in flight; nothing changed). Context: thread, blk_lock.
+ */
+int blk_unregister(struct blk_dev *dev);
 
 /* The disk named name ("vda"), or NULL. */
 struct blk_dev *blk_find(const char *name);
@@ -119,25 +144,35 @@ struct blk_dev *blk_get(size_t i);
 /*
  * Checks rq against dev (the errors above), fills rq->dev and submit_ns and
  * hands it to the driver. On 0, rq->done runs exactly once with rq->status
- * set; on error it does not run. Counters are updated at completion.
+ * set (possibly before blk_submit returns, possibly on another CPU in an
+ * interrupt handler); on error it does not run. A flush on a disk without a
+ * write cache completes at once with 0, without the driver. Counters are
+ * updated at completion. Context: thread, no spinlock held (the driver may
+ * sleep for queue space).
  */
 int blk_submit(struct blk_dev *dev, struct blk_request *rq);
 
 /*
  * Synchronous transfers of count sectors of any size: split into requests
- * of at most max_sectors, up to BLK_SYNC_INFLIGHT in flight; sleeps until
- * all have finished. Returns 0 or the first error (the layer's checks, or a
- * request's status). Thread context only.
+ * of at most max_sectors (rounded down to whole blocks), up to
+ * BLK_SYNC_INFLIGHT in flight; sleeps until all have finished. The whole
+ * transfer is checked first (nothing is done when it fails); after a
+ * request fails no more are submitted, and the ones in flight are waited
+ * for. Returns 0 or the first error to occur (the layer's checks, -ENOMEM,
+ * a driver's refusal, or a request's status). Thread context only, no
+ * spinlock held (-EDEADLK in debug builds otherwise).
  */
 int blk_read(struct blk_dev *dev, uint64_t lba, uint32_t count, void *buf);
 int blk_write(struct blk_dev *dev, uint64_t lba, uint32_t count, const void *buf);
-/* Flushes the device's write cache; 0 at once when it has none. */
+/* Flushes the device's write cache; 0 at once (no request) when it has none. */
 int blk_flush(struct blk_dev *dev);
 
 /*
  * For drivers: rq has finished with status (0 or a negative errno; a device
- * error is -EIO). Updates the disk's counters, sets rq->status and calls
- * rq->done. Any context, including interrupt handlers.
+ * error is -EIO; a positive status is a driver bug, logged and made -EIO).
+ * Updates the disk's counters, sets rq->status and calls rq->done; the
+ * driver must not touch rq afterwards. Any context, including interrupt
+ * handlers; no lock of the layer is taken.
  */
 void blk_complete(struct blk_request *rq, int status);
 

@@ -24,6 +24,7 @@ set(BASALT_UNIT_TESTS
     acpi_parse
     lineedit
     shell_parse
+    blk_check
 )
 
 # Pure kernel sources compiled for the host (paths relative to BASALT_ROOT).
@@ -47,4 +48,5 @@ set(BASALT_UNIT_KERNEL_SOURCES
     src/dev/acpi_parse.c
     src/core/lineedit.c
     src/core/shell_parse.c
+    src/dev/blk_check.c
 )
