@@ -38,6 +38,7 @@
 #include <dev/input.h>
 #include <dev/pci.h>
 #include <dev/platform.h>
+#include <dev/virtio_blk.h>
 #include <dev/virtio_rng.h>
 #include <dev/vgatext.h>
 #include <generated/version.h>
@@ -300,6 +301,7 @@ static void step_devices(void)
     if (pci_init() != 0)
         return;
     virtio_rng_init();
+    virtio_blk_init();
 }
 
 static void step_symbols(void)

@@ -1,0 +1,18 @@
+/*
+ * include/dev/virtio_blk.h - the VirtIO block device driver.
+ *
+ * Part of dev. Each virtio-blk function becomes a dev/blk disk named vda,
+ * vdb, ... in PCI enumeration order, with the device's serial as its model.
+ * Reads, writes and flushes are queued on the device's request queue and
+ * completed by its interrupt (MSI-X, or INTx); device errors come back as
+ * -EIO (-EOPNOTSUPP for a request type the device does not support).
+ */
+#ifndef BASALT_DEV_VIRTIO_BLK_H
+#define BASALT_DEV_VIRTIO_BLK_H
+
+#include <core/compiler.h>
+
+/* Registers the PCI driver. Returns the number of disks bound, or a negative errno. */
+int virtio_blk_init(void);
+
+#endif

@@ -1,0 +1,374 @@
+/*
+ * src/dev/virtio_blk.c - VirtIO block device driver (VirtIO 1.2, 5.2): each
+ * virtio-blk function becomes a dev/blk disk "vdX".
+ *
+ * Part of dev; sits on dev/virtio (transport, virtqueue), dev/dma and
+ * dev/blk. A request is one descriptor chain on the request queue:
+ *
+ *   header (device-readable: type, sector) | data segments | status (writable)
+ *
+ * Header and status share one small DMA buffer (dev/dma's 32-byte class).
+ * Data segments are the request's buffer split at page boundaries and
+ * translated to physical addresses (adjacent pages merge; each segment
+ * stays within the device's size_max). Many requests may be in flight;
+ * submit sleeps only while the ring is full. The queue's interrupt
+ * (MSI-X, or INTx) completes requests through blk_complete.
+ */
+#include <core/atomic.h>
+#include <core/errno.h>
+#include <core/format.h>
+#include <core/printk.h>
+#include <core/string.h>
+#include <core/time.h>
+#include <dev/blk.h>
+#include <dev/dma.h>
+#include <dev/virtio.h>
+#include <dev/virtio_blk.h>
+#include <mm/kmalloc.h>
+#include <mm/layout.h>
+#include <mm/vmm.h>
+#include <sched/sync.h>
+
+#define VIRTIO_PCI_LEGACY_BLK   0x1001
+
+/* Feature bits (5.2.3). */
+#define VIRTIO_BLK_F_SIZE_MAX   1
+#define VIRTIO_BLK_F_SEG_MAX    2
+#define VIRTIO_BLK_F_RO         5
+#define VIRTIO_BLK_F_BLK_SIZE   6
+#define VIRTIO_BLK_F_FLUSH      9
+
+/* Configuration layout (5.2.4). */
+#define VBLK_CFG_CAPACITY       0x00    /* le64, 512-byte sectors */
+#define VBLK_CFG_SIZE_MAX       0x08    /* le32 */
+#define VBLK_CFG_SEG_MAX        0x0c    /* le32 */
+#define VBLK_CFG_BLK_SIZE       0x14    /* le32 */
+
+/* Request types and status (5.2.6). */
+#define VIRTIO_BLK_T_IN         0
+#define VIRTIO_BLK_T_OUT        1
+#define VIRTIO_BLK_T_FLUSH      4
+#define VIRTIO_BLK_T_GET_ID     8
+#define VIRTIO_BLK_S_OK         0
+#define VIRTIO_BLK_S_IOERR      1
+#define VIRTIO_BLK_S_UNSUPP     2
+#define VIRTIO_BLK_ID_BYTES     20
+
+#define VBLK_MAX_SECTORS        256     /* 128 KiB per request */
+#define VBLK_MAX_DATA_SEGS      (VBLK_MAX_SECTORS * BLK_SECTOR_SIZE / PAGE_SIZE + 1)
+#define VBLK_PROBE_TIMEOUT_NS   2000000000ull
+
+struct virtio_blk_outhdr {
+    uint32_t type;
+    uint32_t reserved;
+    uint64_t sector;
+};
+_Static_assert(sizeof(struct virtio_blk_outhdr) == 16, "virtio_blk_outhdr layout");
+
+/* The per-request DMA block: header for the device, then the status it writes. */
+struct vblk_req_dma {
+    struct virtio_blk_outhdr hdr;
+    uint8_t status;
+};
+
+struct vblk {
+    struct virtio_dev vd;
+    struct blk_dev disk;
+    char vname[16];
+    uint32_t size_max;              /* largest segment, bytes */
+    unsigned max_data_segs;         /* data segments per request */
+};
+
+static unsigned vblk_count;
+
+static int status_to_errno(uint8_t status)
+{
+    switch (status) {
+    case VIRTIO_BLK_S_OK:     return 0;
+    case VIRTIO_BLK_S_UNSUPP: return -EOPNOTSUPP;
+    default:                  return -EIO;     /* IOERR, or a value the spec does not define */
+    }
+}
+
+/* Queue interrupt: a chain finished. */
+static void vblk_done(struct virtq *vq, void *token, uint32_t len)
+{
+    struct blk_request *rq = token;
+    struct vblk_req_dma *d = rq->driver_data;
+    int err = status_to_errno(d->status);
+
+    (void)vq;
+    (void)len;
+    if (err)
+        pr_warn("%s: %s of %u sectors at %llu failed: device status %u (%s)", rq->dev->name,
+                rq->op == BLK_OP_READ ? "read" : rq->op == BLK_OP_WRITE ? "write" : "flush",
+                rq->count, (unsigned long long)rq->lba, d->status, errno_name(err));
+    dma_free(d, sizeof(*d));
+    rq->driver_data = NULL;
+    blk_complete(rq, err);
+}
+
+/* Physical address of the kernel address va, or -EFAULT. */
+static int kernel_phys(const uint8_t *va, uint64_t *pa)
+{
+    uintptr_t v = (uintptr_t)va;
+
+    if (v >= DIRECT_MAP_BASE && v < DIRECT_MAP_BASE + DIRECT_MAP_WINDOW) {
+        *pa = virt_to_phys(va);
+        return 0;
+    }
+    return vmm_translate(&vmm_kernel, v, pa, NULL, NULL) == 0 ? 0 : -EFAULT;
+}
+
+/*
+ * Splits [buf, buf + len) into physically contiguous segments of at most
+ * size_max bytes. Returns the number of segments, or -EFAULT (unmapped
+ * buffer) / -EINVAL (more than max segments).
+ */
+static int map_data(struct vblk *b, uint8_t *buf, size_t len, struct virtq_seg *segs,
+                    unsigned max)
+{
+    unsigned n = 0;
+
+    while (len) {
+        size_t in_page = PAGE_SIZE - ((uintptr_t)buf & (PAGE_SIZE - 1));
+        size_t take = len < in_page ? len : in_page;
+        uint64_t pa;
+
+        if (kernel_phys(buf, &pa) != 0)
+            return -EFAULT;
+        if (n && segs[n - 1].addr + segs[n - 1].len == pa &&
+            segs[n - 1].len + take <= b->size_max) {
+            segs[n - 1].len += (uint32_t)take;
+        } else {
+            if (n == max)
+                return -EINVAL;
+            segs[n].addr = pa;
+            segs[n].len = (uint32_t)take;
+            n++;
+        }
+        buf += take;
+        len -= take;
+    }
+    return (int)n;
+}
+
+/* Queues one chain (header, data, status) for rq with request type. */
+static int queue_request(struct vblk *b, struct blk_request *rq, uint32_t type, void *data,
+                         uint32_t data_len, bool data_in)
+{
+    struct virtq_seg segs[VBLK_MAX_DATA_SEGS + 2];
+    struct vblk_req_dma *d;
+    uint64_t bus;
+    int n = 0, err;
+
+    d = dma_alloc(sizeof(*d), &bus);
+    if (!d)
+        return -ENOMEM;
+    d->hdr.type = type;
+    d->hdr.sector = rq->lba;
+    d->status = 0xff;               /* not a valid status: the device must write it */
+    segs[0].addr = bus;
+    segs[0].len = sizeof(d->hdr);
+    if (data_len) {
+        n = map_data(b, data, data_len, &segs[1], b->max_data_segs);
+        if (n < 0) {
+            err = n;
+            goto out;
+        }
+    }
+    segs[n + 1].addr = bus + offsetof(struct vblk_req_dma, status);
+    segs[n + 1].len = 1;
+    rq->driver_data = d;
+    /* readable: header (+ data for a write); writable: (data for a read +) status */
+    if (data_in)
+        err = virtq_add(b->vd.vq[0], segs, 1, (unsigned)n + 1, rq, true);
+    else
+        err = virtq_add(b->vd.vq[0], segs, (unsigned)n + 1, 1, rq, true);
+    if (err)
+        goto out;
+    virtq_kick(b->vd.vq[0]);
+    return 0;
+out:
+    rq->driver_data = NULL;
+    dma_free(d, sizeof(*d));
+    return err;
+}
+
+static int vblk_submit(struct blk_dev *disk, struct blk_request *rq)
+{
+    struct vblk *b = disk->priv;
+    uint32_t bytes = rq->count * BLK_SECTOR_SIZE;
+
+    switch (rq->op) {
+    case BLK_OP_READ:
+        return queue_request(b, rq, VIRTIO_BLK_T_IN, rq->buf, bytes, true);
+    case BLK_OP_WRITE:
+        return queue_request(b, rq, VIRTIO_BLK_T_OUT, rq->buf, bytes, false);
+    case BLK_OP_FLUSH:
+        return queue_request(b, rq, VIRTIO_BLK_T_FLUSH, NULL, 0, false);
+    }
+    return -EINVAL;
+}
+
+static const struct blk_dev_ops vblk_ops = {
+    .submit = vblk_submit,
+};
+
+static void probe_done(struct blk_request *rq)
+{
+    complete(rq->ctx);
+}
+
+/*
+ * Asks for the device's ID string (its serial) into b->disk.model. Also the
+ * first proof that requests complete by interrupt: a device whose
+ * interrupt never arrives is reported and refused, not waited for forever.
+ */
+static int read_id(struct vblk *b)
+{
+    struct completion done;
+    struct blk_request rq = { .done = probe_done, .ctx = &done, .dev = &b->disk };
+    uint64_t start;
+    char *id;
+    uint64_t bus;
+    int err;
+
+    id = dma_alloc(VIRTIO_BLK_ID_BYTES, &bus);
+    if (!id)
+        return -ENOMEM;
+    completion_init(&done, "virtio-blk id");
+    err = queue_request(b, &rq, VIRTIO_BLK_T_GET_ID, id, VIRTIO_BLK_ID_BYTES, true);
+    if (err)
+        goto out;
+    start = time_ns();
+    while (!completion_done(&done) && time_ns() - start < VBLK_PROBE_TIMEOUT_NS)
+        time_sleep_ns(1000000);
+    if (!completion_done(&done)) {
+        /* the request may have finished without its interrupt: look */
+        virtq_drain(b->vd.vq[0]);
+        pr_err("%s: no %s interrupt within 2 s (the request %s); device not used", b->vname,
+               virtio_irq_mode(&b->vd), completion_done(&done) ? "had finished" : "is lost");
+        err = -EIO;
+        goto out;
+    }
+    err = rq.status;
+    if (err == 0) {
+        size_t n = strnlen(id, VIRTIO_BLK_ID_BYTES);
+
+        if (n >= sizeof(b->disk.model))
+            n = sizeof(b->disk.model) - 1;
+        memcpy(b->disk.model, id, n);
+        b->disk.model[n] = '\0';
+    } else if (err == -EOPNOTSUPP) {
+        err = 0;                    /* no ID: fine */
+    }
+out:
+    if (err != -EIO || completion_done(&done))
+        dma_free(id, VIRTIO_BLK_ID_BYTES);
+    /* else the device may still write into id: leak it rather than risk corruption */
+    return err;
+}
+
+/* Reads capacity and limits into the disk; -EINVAL for values no disk can have. */
+static int read_config(struct vblk *b)
+{
+    struct blk_dev *d = &b->disk;
+    uint32_t seg_max = 1;
+
+    d->sectors = virtio_cfg_read64(&b->vd, VBLK_CFG_CAPACITY);
+    d->block_size = BLK_SECTOR_SIZE;
+    if (virtio_has(&b->vd, VIRTIO_BLK_F_BLK_SIZE))
+        d->block_size = virtio_cfg_read32(&b->vd, VBLK_CFG_BLK_SIZE);
+    b->size_max = UINT32_MAX;
+    if (virtio_has(&b->vd, VIRTIO_BLK_F_SIZE_MAX))
+        b->size_max = virtio_cfg_read32(&b->vd, VBLK_CFG_SIZE_MAX);
+    if (virtio_has(&b->vd, VIRTIO_BLK_F_SEG_MAX))
+        seg_max = virtio_cfg_read32(&b->vd, VBLK_CFG_SEG_MAX);
+    if (b->size_max < PAGE_SIZE || seg_max == 0) {
+        pr_warn("%s: unusable limits (size_max %u, seg_max %u)", b->vname, b->size_max, seg_max);
+        return -EINVAL;
+    }
+    b->max_data_segs = seg_max < VBLK_MAX_DATA_SEGS ? seg_max : VBLK_MAX_DATA_SEGS;
+    /* a buffer of k pages can need k + 1 segments when it is not page aligned */
+    d->max_sectors = (b->max_data_segs > 1 ? b->max_data_segs - 1 : 1) *
+                     (uint32_t)(PAGE_SIZE / BLK_SECTOR_SIZE);
+    if (d->max_sectors > VBLK_MAX_SECTORS)
+        d->max_sectors = VBLK_MAX_SECTORS;
+    if (b->max_data_segs == 1)
+        d->max_sectors = 1;         /* one sector never crosses a page if 512-aligned */
+    if (d->block_size > d->max_sectors * BLK_SECTOR_SIZE)
+        d->max_sectors = d->block_size / BLK_SECTOR_SIZE;
+    d->read_only = virtio_has(&b->vd, VIRTIO_BLK_F_RO);
+    d->write_cache = virtio_has(&b->vd, VIRTIO_BLK_F_FLUSH);
+    return 0;
+}
+
+static int vblk_probe(struct pci_dev *pci, const struct pci_device_id *id)
+{
+    static const virtq_done_fn done[1] = { vblk_done };
+    struct vblk *b;
+    int err;
+
+    (void)id;
+    if (virtio_pci_type(pci) != VIRTIO_ID_BLOCK)
+        return -ENODEV;
+    b = kzalloc(sizeof(*b));
+    if (!b)
+        return -ENOMEM;
+    snprintf(b->vname, sizeof(b->vname), "virtio-blk%u", vblk_count);
+    err = virtio_dev_init(&b->vd, pci, b->vname);
+    if (!err)
+        err = virtio_negotiate(&b->vd, (1ull << VIRTIO_BLK_F_SIZE_MAX) |
+                               (1ull << VIRTIO_BLK_F_SEG_MAX) | (1ull << VIRTIO_BLK_F_RO) |
+                               (1ull << VIRTIO_BLK_F_BLK_SIZE) | (1ull << VIRTIO_BLK_F_FLUSH) |
+                               (1ull << VIRTIO_F_EVENT_IDX));
+    if (!err)
+        err = read_config(b);
+    if (!err)
+        err = virtio_setup_queues(&b->vd, 1, done, 0);
+    if (err)
+        goto out;
+    virtio_driver_ok(&b->vd);
+    b->disk.driver = "virtio-blk";
+    b->disk.ops = &vblk_ops;
+    b->disk.priv = b;
+    err = read_id(b);
+    if (err)
+        goto out;
+    err = blk_register(&b->disk, "vd");
+    if (err) {
+        pr_warn("%s: not registered as a disk (%s): %llu sectors of %u bytes", b->vname,
+                errno_name(err), (unsigned long long)b->disk.sectors, b->disk.block_size);
+        goto out;
+    }
+    pci->driver_data = b;
+    vblk_count++;
+    pr_info("%s: %s, %llu sectors (%llu MiB), %u-byte blocks%s%s, serial '%s'", b->vname,
+            b->disk.name, (unsigned long long)b->disk.sectors,
+            (unsigned long long)(b->disk.sectors >> 11), b->disk.block_size,
+            b->disk.read_only ? ", read-only" : "", b->disk.write_cache ? ", write cache" : "",
+            b->disk.model);
+out:
+    if (err) {
+        virtio_dev_fail(&b->vd);
+        kfree(b);
+    }
+    return err;
+}
+
+static const struct pci_device_id vblk_ids[] = {
+    VIRTIO_PCI_MATCH(VIRTIO_ID_BLOCK, VIRTIO_PCI_LEGACY_BLK),
+    { 0 },
+};
+
+static struct pci_driver vblk_driver = {
+    .name = "virtio-blk",
+    .ids = vblk_ids,
+    .probe = vblk_probe,
+};
+
+int virtio_blk_init(void)
+{
+    return pci_register_driver(&vblk_driver);
+}
