@@ -228,6 +228,8 @@ static void probe_done(struct blk_request *rq)
 static int read_id(struct vblk *b)
 {
     struct completion done;
+    /* queued directly, not by blk_submit: the disk is not registered yet, and
+     * blk_register resets the counters blk_complete touches */
     struct blk_request rq = { .done = probe_done, .ctx = &done, .dev = &b->disk };
     uint64_t start;
     char *id;
