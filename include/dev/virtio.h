@@ -197,6 +197,7 @@ struct virtio_dev {
     struct virtq *vq[VIRTIO_MAX_QUEUES];            /* [c] */
     unsigned nvqs;                                  /* [c] */
     uint64_t config_changes;                        /* atomic */
+    struct virtio_dev *next;                        /* [virtio_list_lock] live devices */
 };
 
 /*
@@ -250,10 +251,13 @@ uint64_t virtio_cfg_read64(struct virtio_dev *vd, uint32_t off);
 int virtio_setup_queues(struct virtio_dev *vd, unsigned n, const virtq_done_fn *done,
                         uint16_t max_size);
 
-/* Sets DRIVER_OK. */
+/* Sets DRIVER_OK and lists the device (shell `virtio`). */
 void virtio_driver_ok(struct virtio_dev *vd);
 
-/* Marks the device FAILED and frees queues and interrupts (idempotent). */
+/*
+ * Marks the device FAILED and frees queues and interrupts (idempotent).
+ * Only for a device that never reached virtio_driver_ok.
+ */
 void virtio_dev_fail(struct virtio_dev *vd);
 
 /* Interrupt mode in use ("MSI-X", "INTx", ...). */

@@ -23,6 +23,7 @@
 #include <core/main.h>
 #include <core/mmio.h>
 #include <core/printk.h>
+#include <core/shell.h>
 #include <core/string.h>
 #include <core/time.h>
 #include <dev/dma.h>
@@ -440,9 +441,21 @@ int virtio_setup_queues(struct virtio_dev *vd, unsigned n, const virtq_done_fn *
     return err;
 }
 
+/* Devices that reached DRIVER_OK, for the shell; never removed. */
+static spinlock_t virtio_list_lock = SPINLOCK_INIT("virtio_list_lock");
+static struct virtio_dev *virtio_list;     /* [virtio_list_lock] in bring-up order */
+static struct virtio_dev **virtio_list_tail = &virtio_list;    /* [virtio_list_lock] */
+
 void virtio_driver_ok(struct virtio_dev *vd)
 {
+    uint64_t flags;
+
     set_status(vd, VIRTIO_STATUS_DRIVER_OK);
+    flags = spin_lock_irqsave(&virtio_list_lock);
+    vd->next = NULL;
+    *virtio_list_tail = vd;
+    virtio_list_tail = &vd->next;
+    spin_unlock_irqrestore(&virtio_list_lock, flags);
     pr_info("%s: ready (%s, features %#llx, %u queue(s) of %u)", vd->name,
             virtio_irq_mode(vd), (unsigned long long)vd->features, vd->nvqs,
             vd->nvqs ? vd->vq[0]->size : 0);
@@ -608,3 +621,43 @@ unsigned virtq_drain(struct virtq *vq)
     }
     return n;
 }
+
+/* ---- shell ---------------------------------------------------------------------------- */
+
+static int cmd_virtio(int argc, char **argv)
+{
+    struct virtio_dev *list;
+    uint64_t flags;
+
+    (void)argv;
+    if (argc != 1)
+        return SHELL_USAGE;
+    flags = spin_lock_irqsave(&virtio_list_lock);
+    list = virtio_list;     /* devices are never removed: walk it unlocked */
+    spin_unlock_irqrestore(&virtio_list_lock, flags);
+    if (!list) {
+        shell_printf("no VirtIO devices\n");
+        return 0;
+    }
+    for (struct virtio_dev *vd = list; vd; vd = vd->next) {
+        shell_printf("%s at %02x:%02x.%u: type %u, %s, features %#llx (offered %#llx)%s\n",
+                     vd->name, vd->pci->bus, vd->pci->slot, vd->pci->func, vd->type,
+                     virtio_irq_mode(vd), (unsigned long long)vd->features,
+                     (unsigned long long)vd->device_features,
+                     virtio_has(vd, VIRTIO_F_EVENT_IDX) ? ", event index" : "");
+        for (unsigned i = 0; i < vd->nvqs; i++) {
+            struct virtq *vq = vd->vq[i];
+
+            shell_printf("    queue %u: %u descriptors, %llu chains, %llu notifications "
+                         "(%llu suppressed), %llu interrupts, %llu completions\n", i, vq->size,
+                         (unsigned long long)atomic_load(&vq->added),
+                         (unsigned long long)atomic_load(&vq->kicks),
+                         (unsigned long long)atomic_load(&vq->kicks_suppressed),
+                         (unsigned long long)atomic_load(&vq->interrupts),
+                         (unsigned long long)atomic_load(&vq->completions));
+        }
+    }
+    return 0;
+}
+SHELL_COMMAND("virtio", "", "VirtIO devices: features negotiated, interrupt mode, queue statistics",
+              cmd_virtio);
