@@ -4,8 +4,10 @@
  * Part of core. printk (core/printk) formats a line and hands it to
  * console_write, which gives it to every registered console: the serial
  * port (core/serial), the VGA text screen (dev/vgatext) or the framebuffer
- * (dev/fbcon). Sinks interpret the ANSI colour escapes below (SGR codes
- * 0, 1, 30-37, 90-97) or strip them.
+ * (dev/fbcon). Sinks interpret the ANSI colour escapes (the SGR codes
+ * below and the rest of the 16 colours: 40-47 and 100-107 backgrounds,
+ * 90-97 foregrounds, bold as bright; dev/ansi has the full list) or pass
+ * them on (serial).
  *
  * Locking: consoles are registered during single-threaded boot only; the
  * list is then read-only. Writers are serialised by printk's lock.

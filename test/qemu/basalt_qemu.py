@@ -31,7 +31,15 @@ directory when it needs it): --monitor-command-after REGEX CMD runs CMD
 when the run stops with QEMU still running (--until or --timeout), and
 --expect-screen-ink FRACTION requires that much of the screendump's pixel
 rows to be drawn on (not the background colour), i.e. that a screen
-console drew the log.
+console drew the log. --expect-screen-text REGEX reads the screendump back
+as text with the kernel's font (--screen-font, a PSF file, as the build's
+BASALT_FONT; cells from the top left, two colours each) and requires
+REGEX to match it (re.MULTILINE, one line per text row, trailing blanks
+dropped; a cell that is no glyph of the font reads as U+FFFD); the text
+goes to the log as '# screen:' lines.
+
+--gfxpayload WxHxD (with --elf, UEFI) asks GRUB for that framebuffer mode
+(e.g. 1024x768x32; the default under OVMF is 800x600x24).
 
 Serial input: --send-after REGEX TEXT writes TEXT to the guest's serial
 port (QEMU's stdin) once a line matches REGEX. The sends happen in the given
@@ -87,6 +95,9 @@ import time
 SCRIPT_DIR = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.dirname(os.path.dirname(SCRIPT_DIR))
 DEFAULT_TEMPLATE = os.path.join(REPO_ROOT, "iso", "grub.cfg.in")
+PSF2C = os.path.join(REPO_ROOT, "cmake", "psf2c.py")      # the font reader the build uses
+DEFAULT_FONT = "/usr/share/consolefonts/Lat15-VGA16.psf.gz"   # BASALT_FONT's default
+GFXPAYLOAD_RE = re.compile(r"^[0-9]+x[0-9]+(x[0-9]+)?$")
 
 QEMU = "qemu-system-x86_64"
 OVMF_CANDIDATES = [
@@ -152,10 +163,21 @@ def check_cmdline(cmdline):
                          f"(found {bad[0]!r}): GRUB cannot pass them")
 
 
-def render_grub_cfg(template_text, loader, cmdline):
+def render_grub_cfg(template_text, loader, cmdline, gfxpayload=None):
     for placeholder in ("@BASALT_LOADER@", "@BASALT_CMDLINE@"):
         if placeholder not in template_text:
             raise SetupError(f"grub.cfg template lacks {placeholder}")
+    if gfxpayload:
+        # after the load command, which sets gfxpayload itself (UEFI only:
+        # under BIOS the template keeps text mode)
+        lines = template_text.split("\n")
+        at = next((i for i, l in enumerate(lines) if l.lstrip().startswith("@BASALT_LOADER@")), None)
+        if at is None:
+            raise SetupError("grub.cfg template has no line starting with @BASALT_LOADER@")
+        indent = lines[at][:len(lines[at]) - len(lines[at].lstrip())]
+        lines.insert(at + 1, f'{indent}if [ "$grub_platform" = "efi" ]; then '
+                             f'set gfxpayload={gfxpayload}; fi')
+        template_text = "\n".join(lines)
     return (template_text.replace("@BASALT_LOADER@", loader)
             .replace("@BASALT_CMDLINE@", grub_quote_cmdline(cmdline)))
 
@@ -214,7 +236,7 @@ def build_iso(args):
             template = f.read()
     except OSError as e:
         raise SetupError(f"cannot read grub.cfg template {args.grub_template}: {e.strerror}")
-    grub_cfg = render_grub_cfg(template, args.loader, args.cmdline)
+    grub_cfg = render_grub_cfg(template, args.loader, args.cmdline, args.gfxpayload)
 
     h = hashlib.sha256()
     for part in (CACHE_FORMAT, elf_bytes, grub_cfg.encode("utf-8")):
@@ -362,7 +384,8 @@ def monitor_path(args, tmpdir):
     when the driver itself needs the monitor, else None (no monitor)."""
     if args.monitor_socket:
         return args.monitor_socket
-    if args.monitor_command_after or args.screendump or args.expect_screen_ink is not None:
+    if (args.monitor_command_after or args.screendump or args.expect_screen_ink is not None
+            or args.expect_screen_text):
         return os.path.join(tmpdir, "monitor.sock")
     return None
 
@@ -457,6 +480,64 @@ def screen_ink(path):
     bg_row = max(counts, key=counts.get) * w
     inked = sum(1 for y in range(h) if px[y * w * 3:(y + 1) * w * 3] != bg_row)
     return inked / h
+
+
+def load_font_glyphs(path):
+    """(width, height, {glyph bitmap: character}) of the PSF font at path, read
+    as the build reads it (cmake/psf2c.py): glyph c draws code point c. A
+    bitmap is a tuple of pixel lines, each an int with the leftmost pixel in
+    the top bit; the lowest code point wins (space before no-break space)."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("psf2c", PSF2C)
+    psf2c = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(psf2c)
+    try:
+        font = psf2c.read_font(path)
+        glyphs, _ = psf2c.latin1_glyphs(font)
+    except psf2c.FontError as e:
+        raise ValueError(f"font {path}: {e}")
+    shift = font.row_bytes * 8 - font.width
+    table = {}
+    for cp in list(range(0x20, 0x7F)) + list(range(0xA0, 0x100)):
+        g = glyphs[cp]
+        bitmap = tuple(int.from_bytes(g[y * font.row_bytes:(y + 1) * font.row_bytes], "big") >> shift
+                       for y in range(font.height))
+        table.setdefault(bitmap, chr(cp))
+    return font.width, font.height, table
+
+
+def screen_text(path, font_path):
+    """The screendump at path read back as text, one string per row of
+    character cells (trailing blanks dropped): a cell of one colour is a
+    blank, one of two colours the glyph whose set pixels are either colour
+    (so any foreground on any background), anything else U+FFFD."""
+    fw, fh, table = load_font_glyphs(font_path)
+    w, h, px = read_ppm(path)
+    rows = []
+    for r in range(h // fh):
+        cells = [[] for _ in range(w // fw)]
+        for y in range(r * fh, (r + 1) * fh):
+            line = px[y * w * 3:(y + 1) * w * 3]
+            for c, cell in enumerate(cells):
+                seg = line[c * fw * 3:(c + 1) * fw * 3]
+                cell.append([seg[i:i + 3] for i in range(0, fw * 3, 3)])
+        text = []
+        for cell in cells:
+            colours = {p for line in cell for p in line}
+            if len(colours) == 1:
+                text.append(" ")
+                continue
+            ch = "\ufffd"
+            if len(colours) == 2:
+                for ink in colours:
+                    bitmap = tuple(sum(1 << (fw - 1 - x) for x, p in enumerate(line) if p == ink)
+                                   for line in cell)
+                    if bitmap in table:
+                        ch = table[bitmap]
+                        break
+            text.append(ch)
+        rows.append("".join(text).rstrip())
+    return rows
 
 
 def _set_pdeathsig():
@@ -586,6 +667,7 @@ class Run:
         self.send_pending = []     # (line index, text) triggered, not yet written
         self.send_error = None
         self.screen_ink = None     # fraction of pixel rows drawn on (screendump)
+        self.screen_rows = None    # the screendump read as text (--expect-screen-text)
         self.screen_error = None
 
     def _on_line(self, t, line):
@@ -691,7 +773,8 @@ class Run:
                             break
                         wait_until = min(deadline, reject_deadline or deadline)
                         self.cond.wait(timeout=min(0.25, max(0.0, wait_until - now)))
-                if self.reject_hit is None and (args.screendump or args.expect_screen_ink is not None):
+                if self.reject_hit is None and (args.screendump or args.expect_screen_ink is not None
+                                                or args.expect_screen_text):
                     monitor = self._screendump(monitor, tmpdir, proc)
             finally:
                 if monitor is not None:
@@ -779,11 +862,18 @@ class Run:
             if answer:
                 raise OSError(answer)
             self.screen_ink = screen_ink(path)
+            if args.expect_screen_text:
+                self.screen_rows = screen_text(path, args.screen_font)
         except (OSError, ValueError) as e:
             self.screen_error = f"screendump failed: {e}"
             self._log_note(self.screen_error)
             return monitor
         self._log_note(f"screendump {path}: {self.screen_ink:.1%} of pixel rows drawn on")
+        if self.screen_rows is not None:
+            with self.cond:
+                for i, row in enumerate(self.screen_rows):
+                    self.log.write(f"# screen: {i:3d} |{row}\n")
+                self.log.flush()
         return monitor
 
     def _log_note(self, note):
@@ -860,8 +950,16 @@ class Run:
             if self.screen_ink < args.expect_screen_ink:
                 return (f"the screen is nearly blank: {self.screen_ink:.1%} of its pixel rows "
                         f"are drawn on, --expect-screen-ink wants {args.expect_screen_ink:.1%}")
-        elif args.screendump and self.screen_error:
+        elif (args.screendump or args.expect_screen_text) and self.screen_error:
             return self.screen_error
+        if args.expect_screen_text:
+            if self.screen_rows is None:
+                return "no screendump to read text from (the run ended with QEMU gone)"
+            text = "\n".join(self.screen_rows)
+            for rx in args.expect_screen_text_re:
+                if not rx.search(text):
+                    return (f"the screen's text does not match --expect-screen-text "
+                            f"'{rx.pattern}' (the log shows it as '# screen:' lines)")
 
         if args.until_re is not None and self.until_hit is None:
             if self.timed_out:
@@ -1041,6 +1139,13 @@ def parse_args(argv):
                    help="take a screendump (to --screendump or a temporary file) and require "
                         "at least FRACTION (0..1) of its pixel rows to hold a pixel other than "
                         "the background (the most common colour)")
+    p.add_argument("--expect-screen-text", action="append", default=[], metavar="REGEX",
+                   help="take a screendump, read it as text with --screen-font and require "
+                        "REGEX to match it (multi-line: ^ and $ at each text row)")
+    p.add_argument("--screen-font", default=DEFAULT_FONT, metavar="PSF",
+                   help=f"the kernel's console font, for --expect-screen-text (default {DEFAULT_FONT})")
+    p.add_argument("--gfxpayload", default=None, metavar="WxHxD",
+                   help="UEFI: ask GRUB for this framebuffer mode, e.g. 1024x768x32")
     p.add_argument("--report-boot-time", default=None, metavar="REGEX",
                    help="print the time from QEMU start to the first line matching REGEX")
     p.add_argument("--repeat", type=int, default=1, metavar="N",
@@ -1050,8 +1155,10 @@ def parse_args(argv):
     p.add_argument("-v", "--verbose", action="store_true", help="echo serial lines as they arrive")
     args = p.parse_args(argv)
 
-    if args.iso and (args.cmdline is not None or args.loader is not None):
-        p.error("--cmdline and --loader need --elf (an --iso boots as it is)")
+    if args.iso and (args.cmdline is not None or args.loader is not None or args.gfxpayload):
+        p.error("--cmdline, --loader and --gfxpayload need --elf (an --iso boots as it is)")
+    if args.gfxpayload and (args.firmware != "uefi" or not GFXPAYLOAD_RE.match(args.gfxpayload)):
+        p.error("--gfxpayload takes WxH or WxHxD and sets the UEFI framebuffer (--firmware uefi)")
     args.cmdline = args.cmdline if args.cmdline is not None else ""
     args.loader = args.loader or "multiboot2"
     if args.smp < 1:
@@ -1063,8 +1170,9 @@ def parse_args(argv):
     if args.interactive and args.repeat != 1:
         p.error("--interactive and --repeat do not mix")
     if args.interactive and (args.monitor_command_after or args.send_after or args.screendump
-                             or args.expect_screen_ink is not None):
-        p.error("--monitor-command-after, --send-after, --screendump and --expect-screen-ink "
+                             or args.expect_screen_ink is not None or args.expect_screen_text):
+        p.error("--monitor-command-after, --send-after, --screendump, --expect-screen-ink "
+                "and --expect-screen-text "
                 "judge a run: "
                 "not with --interactive")
     if args.expect_screen_ink is not None and not 0.0 <= args.expect_screen_ink <= 1.0:
@@ -1083,6 +1191,8 @@ def parse_args(argv):
     args.expect_unordered_re = [compile_re(x, "--expect-unordered") for x in args.expect_unordered]
     args.reject_re = [compile_re(x, "--reject") for x in rejects]
     args.until_re = compile_re(args.until, "--until") if args.until else None
+    args.expect_screen_text_re = [re.compile(x.pattern, re.MULTILINE) for x in
+                                  (compile_re(x, "--expect-screen-text") for x in args.expect_screen_text)]
     args.monitor_after_re = [(compile_re(rx, "--monitor-command-after"), cmd)
                              for rx, cmd in args.monitor_command_after]
     for _, cmd in args.monitor_after_re:
@@ -1154,7 +1264,8 @@ def main(argv):
         with open(log_path, "w", encoding="utf-8") as log:
             log.write(f"# basalt_qemu.py {shlex.join(argv)}\n")
             if args.elf:
-                log.write(f"# iso {iso} (cmdline {args.cmdline!r}, loader {args.loader})\n")
+                log.write(f"# iso {iso} (cmdline {args.cmdline!r}, loader {args.loader}"
+                          + (f", gfxpayload {args.gfxpayload}" if args.gfxpayload else "") + ")\n")
             for i in range(args.repeat):
                 if args.repeat > 1:
                     log.write(f"# ==== run {i + 1}/{args.repeat} ====\n")
