@@ -1,11 +1,12 @@
 /*
  * src/dev/tests/virtio_blk_ktests.c - integration tests of the VirtIO block
- * and entropy drivers on disks the host prepared.
+ * and entropy drivers on disks the host prepared, and the virtio-blk
+ * benchmarks.
  *
  * Part of dev's ktests, above dev/blk (and so dev/virtio_blk) and
  * dev/random (dev/virtio_rng). Every test is KTEST_MANUAL: it needs a QEMU
  * set up by test/qemu/blk_integration.py, which builds the disk images,
- * boots with `ktest=vblk.*` and, once QEMU has
+ * boots with `ktest=vblk.*` (or `ktest=bench.vblk*`) and, once QEMU has
  * exited, checks with cmp(1) that exactly the sectors written here changed,
  * to exactly what was written.
  *
@@ -15,6 +16,8 @@
  *   vblk-b      2 MiB + 1536 bytes: 4099 sectors, not a whole number of 4 KiB (vdb)
  *   vblk-eio    1 MiB behind QEMU's blkdebug, which fails every read of
  *               sector VBLK_EIO_LBA with EIO (vdc)
+ *   vblk-bench  64 MiB or more, for the bench.vblk_* tests, which report
+ *               "skipped" and pass without it (so `ktest=bench.*` runs anywhere)
  *
  * The pattern, the contract with blk_integration.py: sector l of a disk of
  * n sectors filled with seed s is 64 little-endian 64-bit words w[0..63]:
@@ -34,6 +37,7 @@
 #include <core/printk.h>
 #include <core/shell.h>
 #include <core/string.h>
+#include <core/x86.h>
 #include <dev/blk.h>
 #include <dev/random.h>
 #include <mm/kmalloc.h>
@@ -48,6 +52,7 @@
 #define VBLK_SERIAL_A       "vblk-a"
 #define VBLK_SERIAL_B       "vblk-b"
 #define VBLK_SERIAL_EIO     "vblk-eio"
+#define VBLK_SERIAL_BENCH   "vblk-bench"
 #define VBLK_WRITE_LBA_A    1000    /* not 4 KiB aligned; crosses a 256-sector request split */
 #define VBLK_WRITE_COUNT    300
 #define VBLK_EIO_LBA        100
@@ -775,4 +780,145 @@ KTEST_F(vblk, device_error, KTEST_MANUAL)
     printk(LOG_INFO, "vblk: %s (%s): sector %u fails with EIO, the other %llu read back",
            e.dev->name, e.serial, VBLK_EIO_LBA, (unsigned long long)(e.sectors - 1));
     kfree(buf);
+}
+
+/* ---- benchmarks (ktest=bench.vblk*) ------------------------------------------ */
+
+#define VBLK_BENCH_REQ          128     /* sectors: 64 KiB */
+#define VBLK_BENCH_SMALL        8       /* sectors: 4 KiB */
+#define VBLK_BENCH_DEPTH        16
+#define VBLK_BENCH_RAND_QD1     2048
+#define VBLK_BENCH_RAND_QD16    8192
+
+/*
+ * The bench disk in d (only its size matters: the benchmarks check no data),
+ * or false and a "skipped" line when there is none.
+ */
+static bool vblk_bench_disk(struct vblk_disk *d, const char *what)
+{
+    *d = (struct vblk_disk){ .serial = VBLK_SERIAL_BENCH, .dev = vblk_by_serial(VBLK_SERIAL_BENCH),
+                             .seed = VBLK_GOLDEN };
+    if (!d->dev) {
+        printk(LOG_INFO, "bench: vblk %s: skipped (no disk with serial %s; "
+               "test/qemu/blk_integration.py --bench attaches one)", what, VBLK_SERIAL_BENCH);
+        return false;
+    }
+    d->sectors = d->dev->sectors;
+    return true;
+}
+
+/* "bench: vblk <what>: <MB/s> MB/s, <IOPS> IOPS (...)": the line blk_integration.py reads. */
+static void vblk_bench_report(const char *what, uint64_t reqs, uint64_t sectors, uint64_t ns)
+{
+    uint64_t bytes = sectors * BLK_SECTOR_SIZE, mbps10, iops;
+
+    ns = ns ? ns : 1;
+    mbps10 = bytes * 10000 / ns;            /* bytes/ns = 1000 MB/s (MB = 10^6 bytes) */
+    iops = reqs * 1000000000ull / ns;
+    printk(LOG_INFO, "bench: vblk %s: %llu.%llu MB/s, %llu IOPS (%llu requests of %llu KiB "
+           "in %llu.%03llu ms)", what, (unsigned long long)(mbps10 / 10),
+           (unsigned long long)(mbps10 % 10), (unsigned long long)iops,
+           (unsigned long long)reqs, (unsigned long long)(sectors / reqs / 2),
+           (unsigned long long)(ns / 1000000), (unsigned long long)(ns / 1000 % 1000));
+}
+
+/* A write benchmark ends with a flush, timed on its own. */
+static void vblk_bench_flush(const struct vblk_disk *d, uint64_t sectors)
+{
+    uint64_t t = rdtsc();
+
+    KT_EXPECT_EQ(blk_flush(d->dev), 0);
+    printk(LOG_INFO, "bench: vblk flush after writing %llu MiB: %llu us",
+           (unsigned long long)(sectors / 2048),
+           (unsigned long long)(ktest_bench_ns_since(t) / 1000));
+}
+
+/* Request i of a sequential pass over the disk. */
+static void vblk_next_seq(struct vblk_run *r, uint64_t i, struct blk_request *rq)
+{
+    rq->lba = i * r->buf_sectors;
+    rq->count = r->buf_sectors;
+}
+
+/* A random, 4 KiB-aligned request of buf_sectors. */
+static void vblk_next_rand_aligned(struct vblk_run *r, uint64_t i, struct blk_request *rq)
+{
+    (void)i;
+    rq->count = r->buf_sectors;
+    rq->lba = vblk_rand(r->ctx) % (r->d->sectors / r->buf_sectors) * r->buf_sectors;
+}
+
+/*
+ * nreq requests of sectors each (nreq 0: one pass over the disk), in order
+ * or at random places; depth 1 goes through the synchronous blk_read /
+ * blk_write, one call per request, deeper ones through vblk_run.
+ */
+static void vblk_bench(enum blk_op op, unsigned depth, uint32_t sectors, uint64_t nreq,
+                       bool random, const char *what)
+{
+    struct vblk_disk d;
+    struct vblk_run r;
+    uint64_t state, t;
+
+    if (!vblk_bench_disk(&d, what))
+        return;
+    state = d.seed;
+    r = (struct vblk_run){ .d = &d, .op = op, .depth = depth, .buf_sectors = sectors,
+                           .nreq = nreq ? nreq : d.sectors / sectors,
+                           .next = random ? vblk_next_rand_aligned : vblk_next_seq,
+                           .ctx = &state };
+    if (depth > 1) {
+        t = rdtsc();
+        KT_ASSERT_EQ(vblk_run_go(&r), 0);
+    } else {
+        struct blk_request rq = { .buf = kzalloc((size_t)sectors * BLK_SECTOR_SIZE) };
+        int err = 0;
+
+        KT_ASSERT_NOT_NULL(rq.buf);
+        t = rdtsc();
+        for (uint64_t i = 0; i < r.nreq && !err; i++) {
+            r.next(&r, i, &rq);
+            err = op == BLK_OP_READ ? blk_read(d.dev, rq.lba, rq.count, rq.buf)
+                                    : blk_write(d.dev, rq.lba, rq.count, rq.buf);
+            r.done_reqs++;
+            r.done_sectors += rq.count;
+        }
+        kfree(rq.buf);
+        KT_ASSERT_EQ(err, 0);
+    }
+    vblk_bench_report(what, r.done_reqs, r.done_sectors, ktest_bench_ns_since(t));
+    if (op == BLK_OP_WRITE)
+        vblk_bench_flush(&d, r.done_sectors);
+}
+
+KTEST_F(bench, vblk_seq_read_qd1, KTEST_MANUAL)
+{
+    vblk_bench(BLK_OP_READ, 1, VBLK_BENCH_REQ, 0, false, "seq read 64 KiB QD1");
+}
+
+KTEST_F(bench, vblk_seq_read_qd16, KTEST_MANUAL)
+{
+    vblk_bench(BLK_OP_READ, VBLK_BENCH_DEPTH, VBLK_BENCH_REQ, 0, false, "seq read 64 KiB QD16");
+}
+
+KTEST_F(bench, vblk_rand_read_qd1, KTEST_MANUAL)
+{
+    vblk_bench(BLK_OP_READ, 1, VBLK_BENCH_SMALL, VBLK_BENCH_RAND_QD1, true,
+               "random read 4 KiB QD1");
+}
+
+KTEST_F(bench, vblk_rand_read_qd16, KTEST_MANUAL)
+{
+    vblk_bench(BLK_OP_READ, VBLK_BENCH_DEPTH, VBLK_BENCH_SMALL, VBLK_BENCH_RAND_QD16, true,
+               "random read 4 KiB QD16");
+}
+
+KTEST_F(bench, vblk_seq_write_qd1, KTEST_MANUAL)
+{
+    vblk_bench(BLK_OP_WRITE, 1, VBLK_BENCH_REQ, 0, false, "seq write 64 KiB QD1");
+}
+
+KTEST_F(bench, vblk_seq_write_qd16, KTEST_MANUAL)
+{
+    vblk_bench(BLK_OP_WRITE, VBLK_BENCH_DEPTH, VBLK_BENCH_REQ, 0, false, "seq write 64 KiB QD16");
 }
