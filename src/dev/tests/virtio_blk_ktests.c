@@ -787,8 +787,9 @@ KTEST_F(vblk, device_error, KTEST_MANUAL)
 #define VBLK_BENCH_REQ          128     /* sectors: 64 KiB */
 #define VBLK_BENCH_SMALL        8       /* sectors: 4 KiB */
 #define VBLK_BENCH_DEPTH        16
-#define VBLK_BENCH_RAND_QD1     2048
-#define VBLK_BENCH_RAND_QD16    8192
+#define VBLK_BENCH_PASSES       4       /* sequential: passes over the disk */
+#define VBLK_BENCH_RAND_QD1     8192
+#define VBLK_BENCH_RAND_QD16    32768
 
 /*
  * The bench disk in d (only its size matters: the benchmarks check no data),
@@ -833,10 +834,10 @@ static void vblk_bench_flush(const struct vblk_disk *d, uint64_t sectors)
            (unsigned long long)(ktest_bench_ns_since(t) / 1000));
 }
 
-/* Request i of a sequential pass over the disk. */
+/* Request i of sequential passes over the disk. */
 static void vblk_next_seq(struct vblk_run *r, uint64_t i, struct blk_request *rq)
 {
-    rq->lba = i * r->buf_sectors;
+    rq->lba = i % (r->d->sectors / r->buf_sectors) * r->buf_sectors;
     rq->count = r->buf_sectors;
 }
 
@@ -849,7 +850,7 @@ static void vblk_next_rand_aligned(struct vblk_run *r, uint64_t i, struct blk_re
 }
 
 /*
- * nreq requests of sectors each (nreq 0: one pass over the disk), in order
+ * nreq requests of sectors each (nreq 0: VBLK_BENCH_PASSES passes over the disk), in order
  * or at random places; depth 1 goes through the synchronous blk_read /
  * blk_write, one call per request, deeper ones through vblk_run.
  */
@@ -864,7 +865,7 @@ static void vblk_bench(enum blk_op op, unsigned depth, uint32_t sectors, uint64_
         return;
     state = d.seed;
     r = (struct vblk_run){ .d = &d, .op = op, .depth = depth, .buf_sectors = sectors,
-                           .nreq = nreq ? nreq : d.sectors / sectors,
+                           .nreq = nreq ? nreq : VBLK_BENCH_PASSES * (d.sectors / sectors),
                            .next = random ? vblk_next_rand_aligned : vblk_next_seq,
                            .ctx = &state };
     if (depth > 1) {
