@@ -334,12 +334,12 @@ def qemu_command(args, iso, tmpdir):
         else:
             cmd += ["-bios", code]
     cmd += ["-cdrom", iso, "-boot", "d"]
-    for i, disk in enumerate(args.disk):
+    for i, (disk, dev_opts) in enumerate(args.disk):
         if not os.path.exists(disk):
             raise SetupError(f"--disk {disk} does not exist")
         fmt = "qcow2" if disk.endswith(".qcow2") else "raw"
         cmd += ["-drive", f"file={qemu_opt(disk)},if=none,id=disk{i},format={fmt}",
-                "-device", f"virtio-blk-pci,drive=disk{i}"]
+                "-device", f"virtio-blk-pci,drive=disk{i}" + (f",{dev_opts}" if dev_opts else "")]
     for dev in args.device:
         cmd += ["-device", dev]
     if args.exit in ("poweroff", "reset"):
@@ -1088,8 +1088,11 @@ def parse_args(argv):
                    help="grub.cfg template (default iso/grub.cfg.in)")
     p.add_argument("--cache-dir", default=None,
                    help="ISO cache (default <dir of the ELF>/iso-cache)")
-    p.add_argument("--disk", action="append", default=[], metavar="FILE",
-                   help="attach FILE as a virtio-blk-pci drive (repeatable)")
+    p.add_argument("--disk", action="append", nargs="+", default=[],
+                   metavar=("FILE", "DEVICE_OPTS"),
+                   help="attach FILE as a virtio-blk-pci drive, in PCI order (repeatable); "
+                        "DEVICE_OPTS, if given, are appended to its -device options "
+                        "(e.g. serial=disk-a,vectors=0)")
     p.add_argument("--device", action="append", default=[], metavar="STR",
                    help="extra -device argument (repeatable)")
     p.add_argument("--qemu-arg", action="append", default=[], metavar="STR",
@@ -1163,6 +1166,10 @@ def parse_args(argv):
     args.loader = args.loader or "multiboot2"
     if args.smp < 1:
         p.error("--smp must be at least 1")
+    for d in args.disk:
+        if len(d) > 2:
+            p.error(f"--disk takes FILE and at most one DEVICE_OPTS, got {' '.join(d)}")
+    args.disk = [(d[0], d[1] if len(d) > 1 else "") for d in args.disk]
     if args.repeat < 1:
         p.error("--repeat must be at least 1")
     if args.timeout <= 0:
