@@ -29,7 +29,7 @@
 
 #define ARRAY_SIZE(a)       (sizeof(a) / sizeof((a)[0]))
 #define container_of(ptr, type, member) \
-    ((type *)((char *)(ptr) - offsetof(type, member)))
+    ((type *)(void *)((char *)(ptr) - offsetof(type, member)))
 
 /* Round to a power-of-two boundary. */
 #define ALIGN_DOWN(x, a)    ((x) & ~((__typeof__(x))(a) - 1))

@@ -50,6 +50,7 @@
 #define BLK_SECTOR_SIZE     512u
 #define BLK_SECTOR_SHIFT    9
 #define BLK_NAME_MAX        8
+#define BLK_MAX_BLOCK_SIZE  65536u  /* largest logical block size a disk may have */
 #define BLK_MAX_DEVICES     26      /* "vda".."vdz" per prefix, and in all */
 #define BLK_SYNC_INFLIGHT   16      /* requests blk_read/blk_write keep queued */
 

@@ -19,8 +19,8 @@
  *
  * The features negotiated are remembered in vd->features and honoured: with
  * VIRTIO_F_EVENT_IDX the rings use the used_event / avail_event indexes to
- * suppress notifications and interrupts, otherwise the NO_NOTIFY and
- * NO_INTERRUPT flags. For tests of the fallback paths, `virtio.noeventidx`
+ * suppress notifications and interrupts, otherwise the device's NO_NOTIFY
+ * flag (the driver never sets NO_INTERRUPT: every chain has a waiter). For tests of the fallback paths, `virtio.noeventidx`
  * keeps EVENT_IDX from every device and `virtio.intx` makes every device
  * use INTx instead of MSI-X.
  *
@@ -170,6 +170,8 @@ struct virtq {
     virtq_done_fn done;             /* [c] */
     void **token;                   /* [l] per head descriptor */
     uint16_t *chain_len;            /* [l] descriptors in the chain at each head */
+    uint16_t *next;                 /* [l] descriptor links, ours (the ring's copy is the device's) */
+    bool broken;                    /* [l] the device broke the ring's rules: no more pops */
     uint16_t free_head, num_free;   /* [l] free descriptor list */
     uint16_t avail_shadow;          /* [l] our next avail->idx */
     uint16_t kicked_idx;            /* [l] avail idx at the last kick decision */
@@ -189,6 +191,7 @@ struct virtio_dev {
     volatile struct virtio_pci_common_cfg *common;  /* [p] */
     volatile uint8_t *notify_base;                  /* [c] */
     uint32_t notify_mult;                           /* [c] */
+    uint32_t notify_len;                            /* [c] bytes in the notify window */
     volatile uint8_t *isr;                          /* [c] read clears */
     volatile uint8_t *device_cfg;                   /* [c] */
     uint32_t device_cfg_len;                        /* [c] */
@@ -251,12 +254,19 @@ uint64_t virtio_cfg_read64(struct virtio_dev *vd, uint32_t off);
 int virtio_setup_queues(struct virtio_dev *vd, unsigned n, const virtq_done_fn *done,
                         uint16_t max_size);
 
-/* Sets DRIVER_OK and lists the device (shell `virtio`). */
+/* Sets DRIVER_OK. */
 void virtio_driver_ok(struct virtio_dev *vd);
 
 /*
- * Marks the device FAILED and frees queues and interrupts (idempotent).
- * Only for a device that never reached virtio_driver_ok.
+ * Lists vd for the shell's `virtio` once the driver has committed to it
+ * (nothing after this may fail); a published device is never freed.
+ */
+void virtio_dev_publish(struct virtio_dev *vd);
+
+/*
+ * Resets the device, marks it FAILED and frees queues and interrupts
+ * (idempotent; the rings are kept if the reset does not complete). Only
+ * for a device that was never published.
  */
 void virtio_dev_fail(struct virtio_dev *vd);
 

@@ -12,7 +12,6 @@
 #include <core/format.h>
 #include <core/string.h>
 
-#define BLK_BLOCK_MAX   65536u          /* largest logical block size accepted */
 
 /* Sectors per logical block of dev (block_size already checked). */
 static uint32_t blk_block_sectors(const struct blk_dev *dev)
@@ -42,7 +41,7 @@ int blk_check_disk(const struct blk_dev *dev)
     if (!dev || !dev->ops || !dev->ops->submit)
         return -EINVAL;
     bs = dev->block_size;
-    if (bs < BLK_SECTOR_SIZE || bs > BLK_BLOCK_MAX || (bs & (bs - 1)) != 0)
+    if (bs < BLK_SECTOR_SIZE || bs > BLK_MAX_BLOCK_SIZE || (bs & (bs - 1)) != 0)
         return -EINVAL;
     if (dev->sectors == 0 || !IS_ALIGNED(dev->sectors, (uint64_t)blk_block_sectors(dev)))
         return -EINVAL;

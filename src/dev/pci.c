@@ -239,6 +239,15 @@ bool pci_using_ecam(void)
 /* ---- enumeration ------------------------------------------------------------ */
 
 /*
+ * A BAR's size from the address bits that stuck at 1: its lowest set bit
+ * (not ~mask + 1, which a BAR with hard-wired upper zeroes would make huge).
+ */
+static uint64_t bar_size(uint64_t mask)
+{
+    return mask & (~mask + 1);
+}
+
+/*
  * Sizes every BAR: write all ones, read back the mask, restore. Decoding
  * is off meanwhile so the device never answers at the probe address.
  */
@@ -266,7 +275,7 @@ static void size_bars(struct pci_dev *dev)
                 m |= 0xffff0000u;   /* 16-bit I/O decoder */
             b->io = true;
             b->base = orig & ~3u;
-            b->size = (uint32_t)(~m + 1);
+            b->size = bar_size(m);
             continue;
         }
         b->prefetch = orig & 8;
@@ -281,10 +290,10 @@ static void size_bars(struct pci_dev *dev)
             m = ((uint64_t)mask_hi << 32) | (mask & ~0xfu);
             b->mem64 = true;
             b->base |= (uint64_t)orig_hi << 32;
-            b->size = ~m + 1;
+            b->size = bar_size(m);
             i++;                    /* the upper half is not a BAR of its own */
         } else {
-            b->size = (uint32_t)(~(mask & ~0xfu) + 1);
+            b->size = bar_size(mask & ~0xfu);
         }
     }
     pci_cfg_write16(dev, PCI_COMMAND, cmd);
@@ -558,6 +567,14 @@ static void set_intx_disabled(struct pci_dev *dev, bool disabled)
     pci_cfg_write16(dev, PCI_COMMAND, cmd);
 }
 
+/* Sets or clears entry i's mask bit, keeping the reserved bits of Vector Control. */
+static void msix_set_masked(struct pci_dev *dev, unsigned i, bool masked)
+{
+    volatile uint32_t *ctrl = &dev->msix_table[i * 4 + MSIX_ENTRY_CTRL];
+
+    *ctrl = masked ? (*ctrl | MSIX_ENTRY_MASKED) : (*ctrl & ~MSIX_ENTRY_MASKED);
+}
+
 /* Maps the MSI-X table, masks every entry and enables MSI-X (function masked until done). */
 static int msix_setup(struct pci_dev *dev)
 {
@@ -580,7 +597,7 @@ static int msix_setup(struct pci_dev *dev)
     ctrl = pci_cfg_read16(dev, dev->msix_cap + MSIX_CTRL);
     pci_cfg_write16(dev, dev->msix_cap + MSIX_CTRL, ctrl | MSIX_CTRL_ENABLE | MSIX_CTRL_FUNC_MASK);
     for (unsigned i = 0; i < dev->msix_table_size; i++)
-        dev->msix_table[i * 4 + MSIX_ENTRY_CTRL] = MSIX_ENTRY_MASKED;
+        msix_set_masked(dev, i, true);
     set_intx_disabled(dev, true);
     pci_cfg_write16(dev, dev->msix_cap + MSIX_CTRL,
                     (ctrl | MSIX_CTRL_ENABLE) & ~MSIX_CTRL_FUNC_MASK);
@@ -679,7 +696,7 @@ int pci_irq_request(struct pci_dev *dev, unsigned index, bool (*fn)(void *ctx), 
         e[MSIX_ENTRY_ADDR_LO] = msi_address();
         e[MSIX_ENTRY_ADDR_HI] = 0;
         e[MSIX_ENTRY_DATA] = vector;       /* fixed delivery, edge */
-        e[MSIX_ENTRY_CTRL] = 0;            /* unmasked */
+        msix_set_masked(dev, index, false);
         (void)e[MSIX_ENTRY_CTRL];          /* posted write: flush before use */
     }
     return 0;
@@ -689,7 +706,7 @@ void pci_irq_free(struct pci_dev *dev)
 {
     if (dev->irq_mode == PCI_IRQ_MSIX && dev->msix_table) {
         for (unsigned i = 0; i < dev->msix_table_size; i++)
-            dev->msix_table[i * 4 + MSIX_ENTRY_CTRL] = MSIX_ENTRY_MASKED;
+            msix_set_masked(dev, i, true);
         pci_cfg_write16(dev, dev->msix_cap + MSIX_CTRL,
                         pci_cfg_read16(dev, dev->msix_cap + MSIX_CTRL) & ~MSIX_CTRL_ENABLE);
     } else if (dev->irq_mode == PCI_IRQ_MSI) {

@@ -101,15 +101,30 @@ static int find_caps(struct virtio_dev *vd)
             if (w && len >= sizeof(struct virtio_pci_common_cfg))
                 vd->common = (volatile struct virtio_pci_common_cfg *)w;
             break;
-        case VIRTIO_PCI_CAP_NOTIFY_CFG:
+        case VIRTIO_PCI_CAP_NOTIFY_CFG: {
+            uint32_t mult;
+
             if (vd->notify_base)
                 break;
-            vd->notify_base = map_cap_window(vd, cap, &len);
-            vd->notify_mult = pci_cfg_read32(pci, cap + VIRTIO_NOTIFY_CAP_MULT);
+            /* the multiplier follows the cap: 20 bytes; 0 or an even number (4.1.4.4) */
+            if (pci_cfg_read8(pci, cap + offsetof(struct virtio_pci_cap, cap_len)) <
+                VIRTIO_NOTIFY_CAP_MULT + 4)
+                break;
+            mult = pci_cfg_read32(pci, cap + VIRTIO_NOTIFY_CAP_MULT);
+            w = map_cap_window(vd, cap, &len);
+            if (!w || len < sizeof(uint16_t) || (mult & 1))
+                break;
+            vd->notify_base = w;
+            vd->notify_len = len;
+            vd->notify_mult = mult;
             break;
+        }
         case VIRTIO_PCI_CAP_ISR_CFG:
-            if (!vd->isr)
-                vd->isr = map_cap_window(vd, cap, &len);
+            if (vd->isr)
+                break;
+            w = map_cap_window(vd, cap, &len);
+            if (w && len >= 1)
+                vd->isr = w;
             break;
         case VIRTIO_PCI_CAP_DEVICE_CFG:
             if (!vd->device_cfg) {
@@ -308,6 +323,7 @@ static void free_queue(struct virtq *vq)
     dma_free(vq->ring_mem, vq->ring_bytes);
     kfree(vq->token);
     kfree(vq->chain_len);
+    kfree(vq->next);
     kfree(vq);
 }
 
@@ -318,7 +334,7 @@ static int setup_queue(struct virtio_dev *vd, unsigned index, virtq_done_fn done
     volatile struct virtio_pci_common_cfg *c = vd->common;
     size_t avail_off, used_off;
     struct virtq *vq;
-    uint64_t bus;
+    uint64_t bus, notify_off;
     uint16_t size;
 
     c->queue_select = (uint16_t)index;
@@ -329,6 +345,14 @@ static int setup_queue(struct virtio_dev *vd, unsigned index, virtq_done_fn done
     }
     if (size > max_size)
         size = max_size;
+    while (size & (size - 1))
+        size &= (uint16_t)(size - 1);     /* split rings index modulo a power of two */
+    notify_off = (uint64_t)c->queue_notify_off * vd->notify_mult;
+    if (notify_off + sizeof(uint16_t) > vd->notify_len) {
+        pr_warn("%s: queue %u's notify address (offset %#llx) is outside the notify window "
+                "(%u bytes)", vd->name, index, (unsigned long long)notify_off, vd->notify_len);
+        return -ENODEV;
+    }
     vq = kzalloc(sizeof(*vq));
     if (!vq)
         return -ENOMEM;
@@ -343,7 +367,8 @@ static int setup_queue(struct virtio_dev *vd, unsigned index, virtq_done_fn done
     vq->ring_mem = dma_alloc(vq->ring_bytes, &bus);
     vq->token = kzalloc(sizeof(void *) * size);
     vq->chain_len = kzalloc(sizeof(uint16_t) * size);
-    if (!vq->ring_mem || !vq->token || !vq->chain_len) {
+    vq->next = kzalloc(sizeof(uint16_t) * size);
+    if (!vq->ring_mem || !vq->token || !vq->chain_len || !vq->next) {
         free_queue(vq);
         return -ENOMEM;
     }
@@ -351,10 +376,9 @@ static int setup_queue(struct virtio_dev *vd, unsigned index, virtq_done_fn done
     vq->avail = (struct virtq_avail *)((uintptr_t)vq->ring_mem + avail_off);
     vq->used = (struct virtq_used *)((uintptr_t)vq->ring_mem + used_off);
     for (uint16_t i = 0; i < size; i++)
-        vq->desc[i].next = (uint16_t)(i + 1);
+        vq->next[i] = (uint16_t)(i + 1);       /* size ends the list: never followed */
     vq->num_free = size;
-    vq->notify = (volatile uint16_t *)(uintptr_t)(vd->notify_base +
-                                                  (uint32_t)c->queue_notify_off * vd->notify_mult);
+    vq->notify = (volatile uint16_t *)(uintptr_t)(vd->notify_base + notify_off);
     vq->msix_vector = msix_vector;
 
     c->queue_size = size;
@@ -446,16 +470,19 @@ static spinlock_t virtio_list_lock = SPINLOCK_INIT("virtio_list_lock");
 static struct virtio_dev *virtio_list;     /* [virtio_list_lock] in bring-up order */
 static struct virtio_dev **virtio_list_tail = &virtio_list;    /* [virtio_list_lock] */
 
-void virtio_driver_ok(struct virtio_dev *vd)
+void virtio_dev_publish(struct virtio_dev *vd)
 {
-    uint64_t flags;
+    uint64_t flags = spin_lock_irqsave(&virtio_list_lock);
 
-    set_status(vd, VIRTIO_STATUS_DRIVER_OK);
-    flags = spin_lock_irqsave(&virtio_list_lock);
     vd->next = NULL;
     *virtio_list_tail = vd;
     virtio_list_tail = &vd->next;
     spin_unlock_irqrestore(&virtio_list_lock, flags);
+}
+
+void virtio_driver_ok(struct virtio_dev *vd)
+{
+    set_status(vd, VIRTIO_STATUS_DRIVER_OK);
     pr_info("%s: ready (%s, features %#llx, %u queue(s) of %u)", vd->name,
             virtio_irq_mode(vd), (unsigned long long)vd->features, vd->nvqs,
             vd->nvqs ? vd->vq[0]->size : 0);
@@ -463,14 +490,20 @@ void virtio_driver_ok(struct virtio_dev *vd)
 
 void virtio_dev_fail(struct virtio_dev *vd)
 {
+    bool quiet = true;
+
     if (vd->common) {
         /* a reset stops the device from using the rings before they are freed */
-        reset_device(vd);
+        quiet = reset_device(vd) == 0;
         set_status(vd, VIRTIO_STATUS_FAILED);
     }
     pci_irq_free(vd->pci);
+    if (!quiet)
+        pr_err("%s: the device did not reset; its rings are left allocated (it may "
+               "still write them)", vd->name);
     for (unsigned i = 0; i < VIRTIO_MAX_QUEUES; i++) {
-        free_queue(vd->vq[i]);
+        if (quiet)
+            free_queue(vd->vq[i]);
         vd->vq[i] = NULL;
     }
     vd->nvqs = 0;
@@ -503,10 +536,11 @@ int virtq_add(struct virtq *vq, const struct virtq_seg *segs, unsigned n_out, un
         d->len = segs[s].len;
         d->flags = (uint16_t)((s >= n_out ? VIRTQ_DESC_F_WRITE : 0) |
                               (s + 1 < n ? VIRTQ_DESC_F_NEXT : 0));
+        d->next = vq->next[i];  /* the free list's links become the chain's */
         last = i;
-        i = d->next;        /* the free list links become the chain's links */
+        i = vq->next[i];
     }
-    vq->free_head = vq->desc[last].next;
+    vq->free_head = vq->next[last];
     vq->num_free = (uint16_t)(vq->num_free - n);
     vq->token[head] = token;
     vq->chain_len[head] = (uint16_t)n;
@@ -556,9 +590,10 @@ static void free_chain(struct virtq *vq, uint16_t head)
 {
     uint16_t last = head, n = vq->chain_len[head];
 
+    /* our own copy of the links: the device can write the ring, not these */
     for (uint16_t k = 1; k < n; k++)
-        last = vq->desc[last].next;
-    vq->desc[last].next = vq->free_head;
+        last = vq->next[last];
+    vq->next[last] = vq->free_head;
     vq->free_head = head;
     vq->num_free = (uint16_t)(vq->num_free + n);
     vq->token[head] = NULL;
@@ -577,8 +612,18 @@ static void *pop_used(struct virtq *vq, uint32_t *len)
 
     for (;;) {
         struct virtq_used_elem e;
+        uint16_t pending;
 
-        if (vq->last_used == used->idx) {
+        if (vq->broken)
+            break;
+        pending = (uint16_t)(used->idx - vq->last_used);
+        if (pending > vq->size) {
+            vq->broken = true;
+            pr_err("%s: queue %u: the device claims %u finished chains in a ring of %u; "
+                   "queue stopped", vq->vd->name, vq->index, pending, vq->size);
+            break;
+        }
+        if (pending == 0) {
             if (vq->event_idx) {
                 /* interrupt me when the entry after the last one I saw is used */
                 *(volatile uint16_t *)&vq->avail->ring[vq->size] = vq->last_used;

@@ -79,6 +79,7 @@ struct vblk {
     unsigned max_data_segs;         /* data segments per request */
 };
 
+/* probes so far: every device gets its own number, taken or refused */
 static unsigned vblk_count;
 
 static int status_to_errno(uint8_t status)
@@ -90,6 +91,8 @@ static int status_to_errno(uint8_t status)
     }
 }
 
+static void probe_done(struct blk_request *rq);
+
 /* Queue interrupt: a chain finished. */
 static void vblk_done(struct virtq *vq, void *token, uint32_t len)
 {
@@ -99,7 +102,7 @@ static void vblk_done(struct virtq *vq, void *token, uint32_t len)
 
     (void)vq;
     (void)len;
-    if (err)
+    if (err && rq->done != probe_done)     /* a device without GET_ID is normal */
         pr_warn("%s: %s of %u sectors at %llu failed: device status %u (%s)", rq->dev->name,
                 rq->op == BLK_OP_READ ? "read" : rq->op == BLK_OP_WRITE ? "write" : "flush",
                 rq->count, (unsigned long long)rq->lba, d->status, errno_name(err));
@@ -166,7 +169,8 @@ static int queue_request(struct vblk *b, struct blk_request *rq, uint32_t type, 
     if (!d)
         return -ENOMEM;
     d->hdr.type = type;
-    d->hdr.sector = rq->lba;
+    /* the sector field means something only for IN and OUT; else it must be 0 (5.2.6.1) */
+    d->hdr.sector = type == VIRTIO_BLK_T_IN || type == VIRTIO_BLK_T_OUT ? rq->lba : 0;
     d->status = 0xff;               /* not a valid status: the device must write it */
     segs[0].addr = bus;
     segs[0].len = sizeof(d->hdr);
@@ -251,6 +255,13 @@ static int read_id(struct vblk *b)
         virtq_drain(b->vd.vq[0]);
         pr_err("%s: no %s interrupt within 2 s (the request %s); device not used", b->vname,
                virtio_irq_mode(&b->vd), completion_done(&done) ? "had finished" : "is lost");
+        /*
+         * rq and done live in this frame: silence the device (reset, handlers
+         * gone) before returning, so nothing can complete into them later.
+         */
+        virtio_dev_fail(&b->vd);
+        if (!completion_done(&done))
+            dma_free(rq.driver_data, sizeof(struct vblk_req_dma));
         err = -EIO;
         goto out;
     }
@@ -266,10 +277,39 @@ static int read_id(struct vblk *b)
         err = 0;                    /* no ID: fine */
     }
 out:
-    if (err != -EIO || completion_done(&done))
-        dma_free(id, VIRTIO_BLK_ID_BYTES);
-    /* else the device may still write into id: leak it rather than risk corruption */
+    dma_free(id, VIRTIO_BLK_ID_BYTES);
     return err;
+}
+
+/* Data segments per request, and so the largest request. */
+static void set_segment_limit(struct vblk *b, uint32_t segs)
+{
+    struct blk_dev *d = &b->disk;
+
+    b->max_data_segs = segs < VBLK_MAX_DATA_SEGS ? segs : VBLK_MAX_DATA_SEGS;
+    /* a buffer of k pages can need k + 1 segments when it is not page aligned */
+    d->max_sectors = (b->max_data_segs > 1 ? b->max_data_segs - 1 : 1) *
+                     (uint32_t)(PAGE_SIZE / BLK_SECTOR_SIZE);
+    if (d->max_sectors > VBLK_MAX_SECTORS)
+        d->max_sectors = VBLK_MAX_SECTORS;
+    if (b->max_data_segs == 1)
+        d->max_sectors = 1;         /* one sector never crosses a page if 512-aligned */
+    if (d->block_size > d->max_sectors * BLK_SECTOR_SIZE)
+        d->max_sectors = d->block_size / BLK_SECTOR_SIZE;
+}
+
+/* A request's chain (header, data, status) must fit the ring the device gave. */
+static int fit_queue(struct vblk *b)
+{
+    uint16_t size = b->vd.vq[0]->size;
+
+    if (size < 3) {
+        pr_warn("%s: a queue of %u descriptors cannot hold a request", b->vname, size);
+        return -ENODEV;
+    }
+    if (b->max_data_segs > (unsigned)size - 2u)
+        set_segment_limit(b, (unsigned)size - 2u);
+    return 0;
 }
 
 /* Reads capacity and limits into the disk; -EINVAL for values no disk can have. */
@@ -291,16 +331,22 @@ static int read_config(struct vblk *b)
         pr_warn("%s: unusable limits (size_max %u, seg_max %u)", b->vname, b->size_max, seg_max);
         return -EINVAL;
     }
-    b->max_data_segs = seg_max < VBLK_MAX_DATA_SEGS ? seg_max : VBLK_MAX_DATA_SEGS;
-    /* a buffer of k pages can need k + 1 segments when it is not page aligned */
-    d->max_sectors = (b->max_data_segs > 1 ? b->max_data_segs - 1 : 1) *
-                     (uint32_t)(PAGE_SIZE / BLK_SECTOR_SIZE);
-    if (d->max_sectors > VBLK_MAX_SECTORS)
-        d->max_sectors = VBLK_MAX_SECTORS;
-    if (b->max_data_segs == 1)
-        d->max_sectors = 1;         /* one sector never crosses a page if 512-aligned */
-    if (d->block_size > d->max_sectors * BLK_SECTOR_SIZE)
-        d->max_sectors = d->block_size / BLK_SECTOR_SIZE;
+    set_segment_limit(b, seg_max);
+    if (d->sectors == 0) {
+        pr_warn("%s: the device reports no sectors; disk not used", b->vname);
+        return -EINVAL;
+    }
+    if (d->block_size < BLK_SECTOR_SIZE || d->block_size > BLK_MAX_BLOCK_SIZE ||
+        (d->block_size & (d->block_size - 1))) {
+        pr_warn("%s: block size %u is not a power of two from 512 to %u; disk not used",
+                b->vname, d->block_size, BLK_MAX_BLOCK_SIZE);
+        return -EINVAL;
+    }
+    if (d->sectors % (d->block_size / BLK_SECTOR_SIZE)) {
+        pr_warn("%s: capacity %llu sectors is not a whole number of %u-byte blocks; "
+                "disk not used", b->vname, (unsigned long long)d->sectors, d->block_size);
+        return -EINVAL;
+    }
     d->read_only = virtio_has(&b->vd, VIRTIO_BLK_F_RO);
     d->write_cache = virtio_has(&b->vd, VIRTIO_BLK_F_FLUSH);
     return 0;
@@ -318,7 +364,7 @@ static int vblk_probe(struct pci_dev *pci, const struct pci_device_id *id)
     b = kzalloc(sizeof(*b));
     if (!b)
         return -ENOMEM;
-    snprintf(b->vname, sizeof(b->vname), "virtio-blk%u", vblk_count);
+    snprintf(b->vname, sizeof(b->vname), "virtio-blk%u", vblk_count++);
     err = virtio_dev_init(&b->vd, pci, b->vname);
     if (!err)
         err = virtio_negotiate(&b->vd, (1ull << VIRTIO_BLK_F_SIZE_MAX) |
@@ -329,6 +375,8 @@ static int vblk_probe(struct pci_dev *pci, const struct pci_device_id *id)
         err = read_config(b);
     if (!err)
         err = virtio_setup_queues(&b->vd, 1, done, 0);
+    if (!err)
+        err = fit_queue(b);
     if (err)
         goto out;
     virtio_driver_ok(&b->vd);
@@ -345,7 +393,7 @@ static int vblk_probe(struct pci_dev *pci, const struct pci_device_id *id)
         goto out;
     }
     pci->driver_data = b;
-    vblk_count++;
+    virtio_dev_publish(&b->vd);
     pr_info("%s: %s, %llu sectors (%llu MiB), %u-byte blocks%s%s, serial '%s'", b->vname,
             b->disk.name, (unsigned long long)b->disk.sectors,
             (unsigned long long)(b->disk.sectors >> 11), b->disk.block_size,

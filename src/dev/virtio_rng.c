@@ -30,8 +30,10 @@ struct vrng {
     /* one request at a time (dev/random's lock); the interrupt fills these */
     struct completion done;
     uint32_t got;
+    bool broken;                    /* a request was abandoned in flight: stop */
 };
 
+/* probes so far: every device gets its own number, taken or refused */
 static unsigned vrng_count;
 
 static void vrng_done(struct virtq *vq, void *token, uint32_t len)
@@ -49,6 +51,8 @@ static int vrng_read(struct random_source *src, void *out, size_t n)
     uint8_t *dst = out;
     unsigned empty = 0;
 
+    if (r->broken)
+        return -EIO;
     while (n) {
         struct virtq_seg seg = { .addr = r->bus, .len = n < VRNG_CHUNK ? (uint32_t)n : VRNG_CHUNK };
         int err;
@@ -59,8 +63,11 @@ static int vrng_read(struct random_source *src, void *out, size_t n)
             return err;
         virtq_kick(r->vd.vq[0]);
         err = completion_wait(&r->done);
-        if (err)
+        if (err) {
+            /* the request is still queued: this buffer is the device's from now on */
+            r->broken = true;
             return err;
+        }
         if (r->got > seg.len) {
             pr_err("%s: the device claims %u bytes for a %u-byte buffer", r->name, r->got,
                    seg.len);
@@ -87,7 +94,7 @@ static int vrng_probe(struct pci_dev *pci, const struct pci_device_id *id)
     r = kzalloc(sizeof(*r));
     if (!r)
         return -ENOMEM;
-    snprintf(r->name, sizeof(r->name), "virtio-rng%u", vrng_count);
+    snprintf(r->name, sizeof(r->name), "virtio-rng%u", vrng_count++);
     err = virtio_dev_init(&r->vd, pci, r->name);
     if (!err)
         err = virtio_negotiate(&r->vd, 1ull << VIRTIO_F_EVENT_IDX);
@@ -104,9 +111,11 @@ static int vrng_probe(struct pci_dev *pci, const struct pci_device_id *id)
     r->src.name = r->name;
     r->src.read = vrng_read;
     r->src.priv = r;
-    pci->driver_data = r;
-    vrng_count++;
     err = random_register_source(&r->src);
+    if (!err) {
+        pci->driver_data = r;
+        virtio_dev_publish(&r->vd);
+    }
 out:
     if (err) {
         virtio_dev_fail(&r->vd);
