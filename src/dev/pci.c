@@ -130,6 +130,16 @@ static volatile uint8_t *ecam_bus(uint8_t bus)
 }
 
 /*
+ * The register at off in an ECAM window. Windows are page aligned and
+ * callers pass naturally aligned offsets (cfg_offset_ok), so the 16- and
+ * 32-bit accesses through the result are aligned.
+ */
+static volatile void *ecam_reg(volatile uint8_t *window, uint32_t off)
+{
+    return window + off;
+}
+
+/*
  * Raw 32-bit access to a function by address, before a struct pci_dev
  * exists (enumeration). Through ECAM when the bus is in its range.
  */
@@ -138,7 +148,8 @@ static uint32_t raw_read32(uint8_t bus, uint8_t slot, uint8_t func, uint16_t off
     volatile uint8_t *w = ecam_bus(bus);
 
     if (w)
-        return *(volatile uint32_t *)(w + ((uint32_t)slot << 15) + ((uint32_t)func << 12) + off);
+        return *(volatile uint32_t *)ecam_reg(w, ((uint32_t)slot << 15) +
+                                                  ((uint32_t)func << 12) + off);
     return pci_cfg_read32_ports(bus, slot, func, (uint8_t)off);
 }
 
@@ -156,7 +167,7 @@ uint32_t pci_cfg_read32(const struct pci_dev *dev, uint16_t off)
     if (!cfg_offset_ok(dev, off, 4))
         return 0xffffffffu;
     if (dev->ecam)
-        return *(volatile uint32_t *)(dev->ecam + off);
+        return *(volatile uint32_t *)ecam_reg(dev->ecam, off);
     return pci_cfg_read32_ports(dev->bus, dev->slot, dev->func, (uint8_t)off);
 }
 
@@ -165,7 +176,7 @@ uint16_t pci_cfg_read16(const struct pci_dev *dev, uint16_t off)
     if (!cfg_offset_ok(dev, off, 2))
         return 0xffff;
     if (dev->ecam)
-        return *(volatile uint16_t *)(dev->ecam + off);
+        return *(volatile uint16_t *)ecam_reg(dev->ecam, off);
     return (uint16_t)(pci_cfg_read32(dev, off & ~3u) >> ((off & 2) * 8));
 }
 
@@ -183,7 +194,7 @@ void pci_cfg_write32(const struct pci_dev *dev, uint16_t off, uint32_t v)
     if (!cfg_offset_ok(dev, off, 4))
         return;
     if (dev->ecam)
-        *(volatile uint32_t *)(dev->ecam + off) = v;
+        *(volatile uint32_t *)ecam_reg(dev->ecam, off) = v;
     else
         port_write32(dev->bus, dev->slot, dev->func, (uint8_t)off, v);
 }
@@ -215,7 +226,7 @@ void pci_cfg_write16(const struct pci_dev *dev, uint16_t off, uint16_t v)
     if (!cfg_offset_ok(dev, off, 2))
         return;
     if (dev->ecam)
-        *(volatile uint16_t *)(dev->ecam + off) = v;
+        *(volatile uint16_t *)ecam_reg(dev->ecam, off) = v;
     else
         cfg_write_narrow(dev, off, v, 2);
 }
@@ -575,7 +586,7 @@ static int msix_setup(struct pci_dev *dev)
     bar = pci_map_bar(dev, bir);
     if (!bar)
         return -ENODEV;
-    dev->msix_table = (volatile uint32_t *)(bar + offset);
+    dev->msix_table = (volatile uint32_t *)((uintptr_t)bar + offset);   /* 8-byte aligned */
     ctrl = pci_cfg_read16(dev, dev->msix_cap + MSIX_CTRL);
     pci_cfg_write16(dev, dev->msix_cap + MSIX_CTRL, ctrl | MSIX_CTRL_ENABLE | MSIX_CTRL_FUNC_MASK);
     for (unsigned i = 0; i < dev->msix_table_size; i++)
