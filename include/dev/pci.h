@@ -123,6 +123,7 @@ struct pci_dev {
     uint8_t msi_cap, msix_cap, pcie_cap;    /* offsets, 0 = absent */
     uint16_t msix_table_size;       /* entries, from the MSI-X capability */
     struct pci_dev *next;           /* enumeration order */
+    bool cfg_warned;                /* pci.c: a bad configuration access was reported */
 
     /* [pci_lock] */
     const struct pci_driver *driver;    /* bound driver, or NULL */

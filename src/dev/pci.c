@@ -153,12 +153,20 @@ static uint32_t raw_read32(uint8_t bus, uint8_t slot, uint8_t func, uint16_t off
     return pci_cfg_read32_ports(bus, slot, func, (uint8_t)off);
 }
 
+/*
+ * Is a width-byte access at off inside dev's configuration space and
+ * aligned? The first bad one per device is reported (a loop of them would
+ * flood the log); dev is never really const: every pci_dev is pci.c's.
+ */
 static bool cfg_offset_ok(const struct pci_dev *dev, uint16_t off, unsigned width)
 {
     if (off % width == 0 && off + width <= dev->cfg_size)
         return true;
-    pr_warn("pci %02x:%02x.%u: bad configuration access: %u bytes at %#x",
-            dev->bus, dev->slot, dev->func, width, off);
+    if (!dev->cfg_warned) {
+        ((struct pci_dev *)dev)->cfg_warned = true;
+        pr_warn("pci %02x:%02x.%u: bad configuration access: %u bytes at %#x (reported once)",
+                dev->bus, dev->slot, dev->func, width, off);
+    }
     return false;
 }
 
