@@ -60,10 +60,13 @@ CMDLINE_PARAM(pci_noecam, "pci.noecam", CMDLINE_FLAG, 0, 0,
 #define MSI_CTRL_ENABLE         (1u << 0)
 #define MSI_CTRL_MME_MASK       (7u << 4)
 #define MSI_CTRL_64BIT          (1u << 7)
+#define MSI_CTRL_PVM            (1u << 8)   /* per-vector masking: a mask register */
 #define MSI_ADDR_LO             0x04
 #define MSI_ADDR_HI             0x08
 #define MSI_DATA_32             0x08
 #define MSI_DATA_64             0x0c
+#define MSI_MASK_32             0x0c
+#define MSI_MASK_64             0x10
 
 /* Message address for xAPIC physical destination (Intel SDM 3, 11.11.1). */
 #define MSI_ADDRESS_BASE        0xfee00000u
@@ -652,6 +655,9 @@ static void msi_program(struct pci_dev *dev, uint8_t vector)
     } else {
         pci_cfg_write16(dev, dev->msi_cap + MSI_DATA_32, vector);
     }
+    /* a vector left masked (by firmware, or an earlier user) would only ever set its pending bit */
+    if (ctrl & MSI_CTRL_PVM)
+        pci_cfg_write32(dev, dev->msi_cap + (ctrl & MSI_CTRL_64BIT ? MSI_MASK_64 : MSI_MASK_32), 0);
     set_intx_disabled(dev, true);
     /* one message: MME = 0 */
     pci_cfg_write16(dev, dev->msi_cap + MSI_CTRL, (ctrl & ~MSI_CTRL_MME_MASK) | MSI_CTRL_ENABLE);
