@@ -210,7 +210,9 @@ void pci_enable_device(struct pci_dev *dev);
  * table size), MSI (exactly one), INTx (exactly one, shared). Handlers are
  * attached with pci_irq_request. Returns the number of vectors, or
  * -ENOSPC (no CPU vectors), -ENODEV (no allowed mode can give min),
- * -EBUSY (already allocated), -EINVAL.
+ * -EBUSY (already allocated), -EINVAL. MSI and MSI-X messages are memory
+ * writes by the device: they only arrive with bus mastering on
+ * (pci_enable_device).
  */
 int pci_irq_alloc(struct pci_dev *dev, unsigned min, unsigned max, unsigned flags);
 

@@ -875,7 +875,7 @@ static int cmd_pci(int argc, char **argv)
     bool verbose = false;
 
     if (argc > 2 || (argc == 2 && strcmp(argv[1], "-v") != 0)) {
-        shell_printf("pci: unknown argument '%s'\n", argv[argc - 1]);
+        shell_error("pci: unknown argument '%s'", argv[argc - 1]);
         return SHELL_USAGE;
     }
     verbose = argc == 2;
