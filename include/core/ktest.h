@@ -154,6 +154,17 @@ void ktest_bench_report(const char *what, uint64_t ns, uint64_t ops);
         }                                                                       \
     } while (0)
 
+#define KT_CHECK_CONTAINS_(s, sub, fatal)                                       \
+    do {                                                                        \
+        const char *kt_s_ = (s), *kt_sub_ = (sub);                              \
+        if (!kt_s_ || !kt_sub_ || !strstr(kt_s_, kt_sub_)) {                    \
+            ktest_fail(__FILE__, __LINE__, "expected %s to contain \"%s\": \"%s\"", \
+                       #s, kt_sub_ ? kt_sub_ : "(null)", kt_s_ ? kt_s_ : "(null)"); \
+            if (fatal)                                                          \
+                ktest_abort();                                                  \
+        }                                                                       \
+    } while (0)
+
 #define KT_EXPECT_EQ(a, b)      KT_CHECK_OP_(a, ==, b, 0)
 #define KT_EXPECT_NE(a, b)      KT_CHECK_OP_(a, !=, b, 0)
 #define KT_EXPECT_LT(a, b)      KT_CHECK_OP_(a, <, b, 0)
@@ -163,6 +174,7 @@ void ktest_bench_report(const char *what, uint64_t ns, uint64_t ops);
 #define KT_EXPECT_TRUE(c)       KT_CHECK_TRUE_(c, 1, 0)
 #define KT_EXPECT_FALSE(c)      KT_CHECK_TRUE_(c, 0, 0)
 #define KT_EXPECT_STREQ(a, b)   KT_CHECK_STREQ_(a, b, 0)
+#define KT_EXPECT_CONTAINS(s, sub) KT_CHECK_CONTAINS_(s, sub, 0)     /* strstr(s, sub) */
 
 #define KT_ASSERT_EQ(a, b)      KT_CHECK_OP_(a, ==, b, 1)
 #define KT_ASSERT_NE(a, b)      KT_CHECK_OP_(a, !=, b, 1)
@@ -173,6 +185,7 @@ void ktest_bench_report(const char *what, uint64_t ns, uint64_t ops);
 #define KT_ASSERT_TRUE(c)       KT_CHECK_TRUE_(c, 1, 1)
 #define KT_ASSERT_FALSE(c)      KT_CHECK_TRUE_(c, 0, 1)
 #define KT_ASSERT_STREQ(a, b)   KT_CHECK_STREQ_(a, b, 1)
+#define KT_ASSERT_CONTAINS(s, sub) KT_CHECK_CONTAINS_(s, sub, 1)
 #define KT_ASSERT_NOT_NULL(p)   KT_CHECK_TRUE_((p) != NULL, 1, 1)
 
 #endif

@@ -99,6 +99,16 @@ size_t shell_capture(char *buf, size_t size)
     return 0;
 }
 
+int shell_execute_captured(const char *line, char *buf, size_t size)
+{
+    int rc;
+
+    shell_capture(buf, size);
+    rc = shell_execute(line);
+    shell_capture(NULL, 0);
+    return rc;
+}
+
 /* ---- commands ------------------------------------------------------------------ */
 
 const struct shell_command *shell_commands(size_t *count)

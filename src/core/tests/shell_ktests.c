@@ -2,7 +2,7 @@
  * src/core/tests/shell_ktests.c - in-kernel tests of the shell's commands.
  *
  * Part of core's ktests. Lines go through shell_execute with the shell's
- * output captured (shell_capture), so the tests see exactly what a user
+ * output captured (shell_execute_captured), so the tests see exactly what a user
  * would and the consoles stay quiet. Parsing and line editing are tested
  * on the host (test/unit/test_shell_parse.c, test_lineedit.c); typing at
  * the prompt over serial and PS/2 is tested end to end by the shell.*
@@ -23,19 +23,10 @@ static char out[OUT_SIZE];
 /* Runs line with the output captured into out; returns the line's result. */
 static int run(const char *line)
 {
-    int rc;
-
-    shell_capture(out, sizeof(out));
-    rc = shell_execute(line);
-    shell_capture(NULL, 0);
-    return rc;
+    return shell_execute_captured(line, out, sizeof(out));
 }
 
-#define EXPECT_OUT_HAS(text)                                                    \
-    do {                                                                        \
-        if (!strstr(out, (text)))                                               \
-            ktest_fail(__FILE__, __LINE__, "output lacks \"%s\": \"%s\"", (text), out); \
-    } while (0)
+#define EXPECT_OUT_HAS(text)    KT_EXPECT_CONTAINS(out, text)
 
 KTEST(shell, builtin_commands_are_registered)
 {
