@@ -92,7 +92,11 @@ void shell_error(const char *fmt, ...) __printf_like(1, 2);
  */
 size_t shell_capture(char *buf, size_t size);
 
-/* For ktests: shell_execute(line) with its output captured into buf[0..size). */
+/*
+ * For ktests: shell_execute(line) with its output captured into buf as
+ * shell_capture does (NUL-terminated, cut when full). Returns the line's
+ * result.
+ */
 int shell_execute_captured(const char *line, char *buf, size_t size);
 
 #endif

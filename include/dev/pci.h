@@ -66,6 +66,34 @@
 #define PCI_CAP_PCIE            0x10
 #define PCI_CAP_MSIX            0x11
 
+/* MSI capability fields (PCI 3.0, 6.8.1), from the capability's offset. */
+#define PCI_MSI_CTRL            0x02
+#define PCI_MSI_CTRL_ENABLE     (1u << 0)
+#define PCI_MSI_CTRL_MME_MASK   (7u << 4)   /* messages enabled: log2 */
+#define PCI_MSI_CTRL_64BIT      (1u << 7)
+#define PCI_MSI_CTRL_PVM        (1u << 8)   /* per-vector masking: a mask register */
+#define PCI_MSI_ADDR_LO         0x04
+#define PCI_MSI_ADDR_HI         0x08        /* 64-bit capability */
+#define PCI_MSI_DATA_32         0x08
+#define PCI_MSI_DATA_64         0x0c
+#define PCI_MSI_MASK_32         0x0c
+#define PCI_MSI_MASK_64         0x10
+
+/* MSI-X capability fields (PCI 3.0, 6.8.2) and table entries. */
+#define PCI_MSIX_CTRL           0x02
+#define PCI_MSIX_CTRL_ENABLE    (1u << 15)
+#define PCI_MSIX_CTRL_FUNC_MASK (1u << 14)
+#define PCI_MSIX_CTRL_SIZE_MASK 0x07ffu     /* table size - 1 */
+#define PCI_MSIX_TABLE          0x04        /* offset in its BAR | BAR index (BIR) */
+#define PCI_MSIX_PBA            0x08        /* pending bits: same layout */
+#define PCI_MSIX_BIR_MASK       0x7u
+#define PCI_MSIX_ENTRY_SIZE     16
+#define PCI_MSIX_ENTRY_ADDR_LO  0           /* entry words (32-bit) */
+#define PCI_MSIX_ENTRY_ADDR_HI  1
+#define PCI_MSIX_ENTRY_DATA     2
+#define PCI_MSIX_ENTRY_CTRL     3
+#define PCI_MSIX_ENTRY_MASKED   1u
+
 #define PCI_ANY                 0xffffu
 #define PCI_MAX_BARS            6
 #define PCI_MAX_CAPS            16
@@ -123,6 +151,7 @@ struct pci_dev {
     uint8_t msi_cap, msix_cap, pcie_cap;    /* offsets, 0 = absent */
     uint16_t msix_table_size;       /* entries, from the MSI-X capability */
     struct pci_dev *next;           /* enumeration order */
+    bool cfg_warned;                /* pci.c: a bad configuration access was reported */
 
     /* [pci_lock] */
     const struct pci_driver *driver;    /* bound driver, or NULL */
@@ -209,7 +238,9 @@ void pci_enable_device(struct pci_dev *dev);
  * table size), MSI (exactly one), INTx (exactly one, shared). Handlers are
  * attached with pci_irq_request. Returns the number of vectors, or
  * -ENOSPC (no CPU vectors), -ENODEV (no allowed mode can give min),
- * -EBUSY (already allocated), -EINVAL.
+ * -EBUSY (already allocated), -EINVAL. MSI and MSI-X messages are memory
+ * writes by the device: they only arrive with bus mastering on
+ * (pci_enable_device).
  */
 int pci_irq_alloc(struct pci_dev *dev, unsigned min, unsigned max, unsigned flags);
 

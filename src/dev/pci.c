@@ -42,30 +42,6 @@ CMDLINE_PARAM(pci_noecam, "pci.noecam", CMDLINE_FLAG, 0, 0,
 #define PCI_FUNCS               8
 #define ECAM_BUS_SIZE           (1u << 20)  /* 32 slots * 8 functions * 4 KiB */
 
-/* MSI-X capability (PCI 3.0, 6.8.2). */
-#define MSIX_CTRL               0x02
-#define MSIX_CTRL_ENABLE        (1u << 15)
-#define MSIX_CTRL_FUNC_MASK     (1u << 14)
-#define MSIX_CTRL_SIZE_MASK     0x07ffu
-#define MSIX_TABLE              0x04
-#define MSIX_BIR_MASK           0x7u
-#define MSIX_ENTRY_SIZE         16
-#define MSIX_ENTRY_ADDR_LO      0   /* in 32-bit words */
-#define MSIX_ENTRY_ADDR_HI      1
-#define MSIX_ENTRY_DATA         2
-#define MSIX_ENTRY_CTRL         3
-#define MSIX_ENTRY_MASKED       1u
-
-/* MSI capability (PCI 3.0, 6.8.1). */
-#define MSI_CTRL                0x02
-#define MSI_CTRL_ENABLE         (1u << 0)
-#define MSI_CTRL_MME_MASK       (7u << 4)
-#define MSI_CTRL_64BIT          (1u << 7)
-#define MSI_ADDR_LO             0x04
-#define MSI_ADDR_HI             0x08
-#define MSI_DATA_32             0x08
-#define MSI_DATA_64             0x0c
-
 /* Message address for xAPIC physical destination (Intel SDM 3, 11.11.1). */
 #define MSI_ADDRESS_BASE        0xfee00000u
 #define MSI_ADDRESS_DEST_SHIFT  12
@@ -143,12 +119,20 @@ static uint32_t raw_read32(uint8_t bus, uint8_t slot, uint8_t func, uint16_t off
     return pci_cfg_read32_ports(bus, slot, func, (uint8_t)off);
 }
 
+/*
+ * Is a width-byte access at off inside dev's configuration space and
+ * aligned? The first bad one per device is reported (a loop of them would
+ * flood the log); dev is never really const: every pci_dev is pci.c's.
+ */
 static bool cfg_offset_ok(const struct pci_dev *dev, uint16_t off, unsigned width)
 {
     if (off % width == 0 && off + width <= dev->cfg_size)
         return true;
-    pr_warn("pci %02x:%02x.%u: bad configuration access: %u bytes at %#x",
-            dev->bus, dev->slot, dev->func, width, off);
+    if (!dev->cfg_warned) {
+        ((struct pci_dev *)dev)->cfg_warned = true;
+        pr_warn("pci %02x:%02x.%u: bad configuration access: %u bytes at %#x (reported once)",
+                dev->bus, dev->slot, dev->func, width, off);
+    }
     return false;
 }
 
@@ -333,8 +317,8 @@ static void walk_caps(struct pci_dev *dev)
         ptr = pci_cfg_read8(dev, ptr + 1) & 0xfc;
     }
     if (dev->msix_cap)
-        dev->msix_table_size = (pci_cfg_read16(dev, dev->msix_cap + MSIX_CTRL) &
-                                MSIX_CTRL_SIZE_MASK) + 1;
+        dev->msix_table_size = (pci_cfg_read16(dev, dev->msix_cap + PCI_MSIX_CTRL) &
+                                PCI_MSIX_CTRL_SIZE_MASK) + 1;
 }
 
 uint8_t pci_find_cap(const struct pci_dev *dev, uint8_t id, uint8_t after)
@@ -570,21 +554,21 @@ static void set_intx_disabled(struct pci_dev *dev, bool disabled)
 /* Sets or clears entry i's mask bit, keeping the reserved bits of Vector Control. */
 static void msix_set_masked(struct pci_dev *dev, unsigned i, bool masked)
 {
-    volatile uint32_t *ctrl = &dev->msix_table[i * 4 + MSIX_ENTRY_CTRL];
+    volatile uint32_t *ctrl = &dev->msix_table[i * 4 + PCI_MSIX_ENTRY_CTRL];
 
-    *ctrl = masked ? (*ctrl | MSIX_ENTRY_MASKED) : (*ctrl & ~MSIX_ENTRY_MASKED);
+    *ctrl = masked ? (*ctrl | PCI_MSIX_ENTRY_MASKED) : (*ctrl & ~PCI_MSIX_ENTRY_MASKED);
 }
 
 /* Maps the MSI-X table, masks every entry and enables MSI-X (function masked until done). */
 static int msix_setup(struct pci_dev *dev)
 {
-    uint32_t table = pci_cfg_read32(dev, dev->msix_cap + MSIX_TABLE);
-    unsigned bir = table & MSIX_BIR_MASK;
-    uint32_t offset = table & ~MSIX_BIR_MASK;
+    uint32_t table = pci_cfg_read32(dev, dev->msix_cap + PCI_MSIX_TABLE);
+    unsigned bir = table & PCI_MSIX_BIR_MASK;
+    uint32_t offset = table & ~PCI_MSIX_BIR_MASK;
     uint16_t ctrl;
     uint8_t *bar;
 
-    if (bir >= PCI_MAX_BARS || (uint64_t)offset + dev->msix_table_size * MSIX_ENTRY_SIZE >
+    if (bir >= PCI_MAX_BARS || (uint64_t)offset + dev->msix_table_size * PCI_MSIX_ENTRY_SIZE >
         dev->bar[bir].size) {
         pr_warn("pci %02x:%02x.%u: MSI-X table outside BAR %u; MSI-X not used", dev->bus,
                 dev->slot, dev->func, bir);
@@ -594,13 +578,13 @@ static int msix_setup(struct pci_dev *dev)
     if (!bar)
         return -ENODEV;
     dev->msix_table = (volatile uint32_t *)(uintptr_t)(bar + offset);
-    ctrl = pci_cfg_read16(dev, dev->msix_cap + MSIX_CTRL);
-    pci_cfg_write16(dev, dev->msix_cap + MSIX_CTRL, ctrl | MSIX_CTRL_ENABLE | MSIX_CTRL_FUNC_MASK);
+    ctrl = pci_cfg_read16(dev, dev->msix_cap + PCI_MSIX_CTRL);
+    pci_cfg_write16(dev, dev->msix_cap + PCI_MSIX_CTRL, ctrl | PCI_MSIX_CTRL_ENABLE | PCI_MSIX_CTRL_FUNC_MASK);
     for (unsigned i = 0; i < dev->msix_table_size; i++)
         msix_set_masked(dev, i, true);
     set_intx_disabled(dev, true);
-    pci_cfg_write16(dev, dev->msix_cap + MSIX_CTRL,
-                    (ctrl | MSIX_CTRL_ENABLE) & ~MSIX_CTRL_FUNC_MASK);
+    pci_cfg_write16(dev, dev->msix_cap + PCI_MSIX_CTRL,
+                    (ctrl | PCI_MSIX_CTRL_ENABLE) & ~PCI_MSIX_CTRL_FUNC_MASK);
     return 0;
 }
 
@@ -642,18 +626,23 @@ static uint32_t msi_address(void)
 
 static void msi_program(struct pci_dev *dev, uint8_t vector)
 {
-    uint16_t ctrl = pci_cfg_read16(dev, dev->msi_cap + MSI_CTRL);
+    uint16_t ctrl = pci_cfg_read16(dev, dev->msi_cap + PCI_MSI_CTRL);
 
-    pci_cfg_write32(dev, dev->msi_cap + MSI_ADDR_LO, msi_address());
-    if (ctrl & MSI_CTRL_64BIT) {
-        pci_cfg_write32(dev, dev->msi_cap + MSI_ADDR_HI, 0);
-        pci_cfg_write16(dev, dev->msi_cap + MSI_DATA_64, vector);
+    pci_cfg_write32(dev, dev->msi_cap + PCI_MSI_ADDR_LO, msi_address());
+    if (ctrl & PCI_MSI_CTRL_64BIT) {
+        pci_cfg_write32(dev, dev->msi_cap + PCI_MSI_ADDR_HI, 0);
+        pci_cfg_write16(dev, dev->msi_cap + PCI_MSI_DATA_64, vector);
     } else {
-        pci_cfg_write16(dev, dev->msi_cap + MSI_DATA_32, vector);
+        pci_cfg_write16(dev, dev->msi_cap + PCI_MSI_DATA_32, vector);
     }
+    /* a vector left masked (by firmware, or an earlier user) would only ever set its pending bit */
+    if (ctrl & PCI_MSI_CTRL_PVM)
+        pci_cfg_write32(dev, dev->msi_cap + (ctrl & PCI_MSI_CTRL_64BIT ? PCI_MSI_MASK_64
+                                                                       : PCI_MSI_MASK_32), 0);
     set_intx_disabled(dev, true);
     /* one message: MME = 0 */
-    pci_cfg_write16(dev, dev->msi_cap + MSI_CTRL, (ctrl & ~MSI_CTRL_MME_MASK) | MSI_CTRL_ENABLE);
+    pci_cfg_write16(dev, dev->msi_cap + PCI_MSI_CTRL,
+                    (ctrl & ~PCI_MSI_CTRL_MME_MASK) | PCI_MSI_CTRL_ENABLE);
 }
 
 int pci_irq_request(struct pci_dev *dev, unsigned index, bool (*fn)(void *ctx), void *ctx,
@@ -693,11 +682,11 @@ int pci_irq_request(struct pci_dev *dev, unsigned index, bool (*fn)(void *ctx), 
     } else {
         volatile uint32_t *e = dev->msix_table + index * 4;
 
-        e[MSIX_ENTRY_ADDR_LO] = msi_address();
-        e[MSIX_ENTRY_ADDR_HI] = 0;
-        e[MSIX_ENTRY_DATA] = vector;       /* fixed delivery, edge */
+        e[PCI_MSIX_ENTRY_ADDR_LO] = msi_address();
+        e[PCI_MSIX_ENTRY_ADDR_HI] = 0;
+        e[PCI_MSIX_ENTRY_DATA] = vector;       /* fixed delivery, edge */
         msix_set_masked(dev, index, false);
-        (void)e[MSIX_ENTRY_CTRL];          /* posted write: flush before use */
+        (void)e[PCI_MSIX_ENTRY_CTRL];          /* posted write: flush before use */
     }
     return 0;
 }
@@ -707,11 +696,11 @@ void pci_irq_free(struct pci_dev *dev)
     if (dev->irq_mode == PCI_IRQ_MSIX && dev->msix_table) {
         for (unsigned i = 0; i < dev->msix_table_size; i++)
             msix_set_masked(dev, i, true);
-        pci_cfg_write16(dev, dev->msix_cap + MSIX_CTRL,
-                        pci_cfg_read16(dev, dev->msix_cap + MSIX_CTRL) & ~MSIX_CTRL_ENABLE);
+        pci_cfg_write16(dev, dev->msix_cap + PCI_MSIX_CTRL,
+                        pci_cfg_read16(dev, dev->msix_cap + PCI_MSIX_CTRL) & ~PCI_MSIX_CTRL_ENABLE);
     } else if (dev->irq_mode == PCI_IRQ_MSI) {
-        pci_cfg_write16(dev, dev->msi_cap + MSI_CTRL,
-                        pci_cfg_read16(dev, dev->msi_cap + MSI_CTRL) & ~MSI_CTRL_ENABLE);
+        pci_cfg_write16(dev, dev->msi_cap + PCI_MSI_CTRL,
+                        pci_cfg_read16(dev, dev->msi_cap + PCI_MSI_CTRL) & ~PCI_MSI_CTRL_ENABLE);
     } else if (dev->irq_mode == PCI_IRQ_INTX) {
         set_intx_disabled(dev, true);
     }
@@ -868,7 +857,7 @@ static int cmd_pci(int argc, char **argv)
     bool verbose = false;
 
     if (argc > 2 || (argc == 2 && strcmp(argv[1], "-v") != 0)) {
-        shell_printf("pci: unknown argument '%s'\n", argv[argc - 1]);
+        shell_error("pci: unknown argument '%s'", argv[argc - 1]);
         return SHELL_USAGE;
     }
     verbose = argc == 2;
