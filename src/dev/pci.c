@@ -523,9 +523,11 @@ void pci_enable_device(struct pci_dev *dev)
     uint16_t cmd = pci_cfg_read16(dev, PCI_COMMAND);
 
     /*
-     * Bus mastering is set whatever the firmware left: OVMF clears it on
-     * every device at ExitBootServices, and without it neither DMA nor an
-     * MSI write (a memory write to 0xFEExxxxx) leaves the device.
+     * Bus mastering is set whatever the firmware left: SeaBIOS and OVMF
+     * each leave it on for some devices and off for others, and not the
+     * same ones (the e1000e has it under OVMF, not under SeaBIOS). Without
+     * it neither DMA nor an MSI write (a memory write to 0xFEExxxxx)
+     * leaves the device.
      */
     cmd |= PCI_CMD_MEMORY | PCI_CMD_IO | PCI_CMD_BUS_MASTER;
     pci_cfg_write16(dev, PCI_COMMAND, cmd);
