@@ -39,7 +39,6 @@ CMDLINE_PARAM(virtio_intx, "virtio.intx", CMDLINE_FLAG, 0, 0,
 #define VIRTIO_NOTIFY_CAP_MULT      16      /* notify_off_multiplier after the cap */
 #define VIRTIO_TRANSITIONAL_LAST    0x103f
 
-#define compiler_barrier()  __asm__ volatile("" ::: "memory")
 
 /* ---- transport -------------------------------------------------------------- */
 
@@ -545,7 +544,7 @@ int virtq_add(struct virtq *vq, const struct virtq_seg *segs, unsigned n_out, un
     vq->token[head] = token;
     vq->chain_len[head] = (uint16_t)n;
     vq->avail->ring[vq->avail_shadow % vq->size] = head;
-    compiler_barrier();     /* the entry before the index (x86 keeps stores in order) */
+    barrier();     /* the entry before the index (x86 keeps stores in order) */
     vq->avail_shadow++;
     *(volatile uint16_t *)&vq->avail->idx = vq->avail_shadow;
     atomic_inc(&vq->added);
@@ -633,7 +632,7 @@ static void *pop_used(struct virtq *vq, uint32_t *len)
             }
             break;
         }
-        compiler_barrier();     /* the entry after the index (x86 keeps loads in order) */
+        barrier();     /* the entry after the index (x86 keeps loads in order) */
         e.id = used->ring[vq->last_used % vq->size].id;
         e.len = used->ring[vq->last_used % vq->size].len;
         vq->last_used++;
