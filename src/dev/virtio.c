@@ -211,16 +211,35 @@ int virtio_negotiate(struct virtio_dev *vd, uint64_t wanted)
     return 0;
 }
 
+#define VIRTIO_CFG_RETRIES  64
+
+/*
+ * After a configuration read begun at generation gen: should it be read
+ * again (the device changed the configuration meanwhile)? A device whose
+ * generation never settles is reported and its last value used.
+ */
+static bool cfg_retry(struct virtio_dev *vd, uint8_t gen, unsigned *tries)
+{
+    if (gen == vd->common->config_generation)
+        return false;
+    if (++*tries < VIRTIO_CFG_RETRIES)
+        return true;
+    pr_warn("%s: configuration generation still changing after %u reads; using the last",
+            vd->name, VIRTIO_CFG_RETRIES);
+    return false;
+}
+
 /* Reads the device configuration until the generation counter is stable. */
 #define CFG_READ(vd, off, type, bits)                                           \
     ({                                                                          \
         type v_;                                                                \
         uint8_t gen_;                                                           \
+        unsigned tries_ = 0;                                                    \
         do {                                                                    \
             gen_ = (vd)->common->config_generation;                             \
             v_ = (off) + sizeof(type) <= (vd)->device_cfg_len                   \
                      ? mmio_read##bits((vd)->device_cfg, (off)) : (type)0;       \
-        } while (gen_ != (vd)->common->config_generation);                      \
+        } while (cfg_retry((vd), gen_, &tries_));                               \
         v_;                                                                     \
     })
 
@@ -241,6 +260,7 @@ uint32_t virtio_cfg_read32(struct virtio_dev *vd, uint32_t off)
 
 uint64_t virtio_cfg_read64(struct virtio_dev *vd, uint32_t off)
 {
+    unsigned tries = 0;
     uint64_t v;
     uint8_t gen;
 
@@ -248,7 +268,7 @@ uint64_t virtio_cfg_read64(struct virtio_dev *vd, uint32_t off)
     do {
         gen = vd->common->config_generation;
         v = virtio_cfg_read32(vd, off) | ((uint64_t)virtio_cfg_read32(vd, off + 4) << 32);
-    } while (gen != vd->common->config_generation);
+    } while (cfg_retry(vd, gen, &tries));
     return v;
 }
 
