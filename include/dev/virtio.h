@@ -178,6 +178,12 @@ struct virtq {
     uint16_t last_used;             /* [l] next used entry to read */
     struct wait_queue space_wq;     /* [l] threads waiting for descriptors */
     uint64_t added, kicks, kicks_suppressed, completions, interrupts;  /* [a] */
+    /* virtq_watchdog's previous look */
+    uint16_t wd_last_used;          /* [l] last_used then */
+    bool wd_pending;                /* [l] the used ring held chains not taken yet */
+    unsigned wd_idle;               /* [l] looks in a row: chains out, none finished */
+    uint64_t lost_interrupts;       /* [a] finished chains the watchdog had to take */
+    uint64_t renotifies;            /* [a] notifications the watchdog sent again */
     uint16_t msix_vector;           /* [c] MSI-X table index, or VIRTIO_MSI_NO_VECTOR */
 };
 
@@ -291,5 +297,23 @@ void virtq_kick(struct virtq *vq);
  * many finished.
  */
 unsigned virtq_drain(struct virtq *vq);
+
+/*
+ * The watchdog's look at vq (the watchdog thread calls it every
+ * VIRTQ_WATCHDOG_NS for every published device; tests may call it too).
+ * Notifications can be lost: QEMU before 8.1 under TCG with one vCPU drops
+ * the guest's memory barriers, so the used_event / avail_event handshakes
+ * can miss (QEMU commit c914d46d0a). When the used ring held finished
+ * chains at the previous look and still holds them, unread, their
+ * interrupt was lost: takes them (vq->done with interrupts off, as from
+ * the handler), counts them in lost_interrupts and reports the queue's
+ * indexes. When chains are out and none finished since the previous look,
+ * notifies the device again (a lost notification, or a slow device: a
+ * second one is harmless) and reports a queue that stays so for
+ * VIRTQ_STALL_REPORT_NS. Returns the chains it took. Thread context.
+ */
+#define VIRTQ_WATCHDOG_NS       250000000ull
+#define VIRTQ_STALL_REPORT_NS   5000000000ull
+unsigned virtq_watchdog(struct virtq *vq);
 
 #endif

@@ -12,7 +12,13 @@
 
 #include <core/compiler.h>
 
+struct blk_dev;
+struct virtq;
+
 /* Registers the PCI driver. Returns the number of disks bound, or a negative errno. */
 int virtio_blk_init(void);
+
+/* The request queue of a virtio-blk disk (for tests), or NULL for another driver's disk. */
+struct virtq *virtio_blk_queue(struct blk_dev *disk);
 
 #endif

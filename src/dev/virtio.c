@@ -11,6 +11,8 @@
  *                  used_event or flags to ask for the next interrupt)
  *   interrupts     per-queue MSI-X handlers, one shared MSI-X vector, or
  *                  INTx that reads (and so clears) the ISR register
+ *   watchdog       a thread that looks at every published queue and takes
+ *                  finished chains whose interrupt was lost (virtq_watchdog)
  *
  * Ordering: x86 keeps stores in order and loads in order, so publishing a
  * chain needs only compiler barriers; the two store-then-load points
@@ -29,6 +31,8 @@
 #include <dev/dma.h>
 #include <dev/virtio.h>
 #include <mm/kmalloc.h>
+#include <sched/sched.h>
+#include <sched/thread.h>
 
 CMDLINE_PARAM(virtio_noeventidx, "virtio.noeventidx", CMDLINE_FLAG, 0, 0,
               "VirtIO: do not negotiate EVENT_IDX (use the ring flags to suppress notifications)");
@@ -489,14 +493,22 @@ static spinlock_t virtio_list_lock = SPINLOCK_INIT("virtio_list_lock");
 static struct virtio_dev *virtio_list;     /* [virtio_list_lock] in bring-up order */
 static struct virtio_dev **virtio_list_tail = &virtio_list;    /* [virtio_list_lock] */
 
+static bool watchdog_started;                  /* [virtio_list_lock] */
+
+static void *watchdog_main(void *arg);
+
 void virtio_dev_publish(struct virtio_dev *vd)
 {
     uint64_t flags = spin_lock_irqsave(&virtio_list_lock);
+    bool start = !watchdog_started;
 
+    watchdog_started = true;
     vd->next = NULL;
     *virtio_list_tail = vd;
     virtio_list_tail = &vd->next;
     spin_unlock_irqrestore(&virtio_list_lock, flags);
+    if (start && !thread_create("virtio-wd", watchdog_main, NULL, THREAD_DETACHED))
+        pr_warn("virtio: no memory for the watchdog thread; lost interrupts will hang queues");
 }
 
 void virtio_driver_ok(struct virtio_dev *vd)
@@ -686,6 +698,83 @@ unsigned virtq_drain(struct virtq *vq)
     return n;
 }
 
+/* ---- watchdog ---------------------------------------------------------------------- */
+
+/* Indexes of a queue for a report, taken under vq->lock. */
+struct virtq_snapshot {
+    uint16_t out, avail_idx, kicked_idx, used_idx, last_used, used_event, avail_event;
+};
+
+static void snapshot(struct virtq *vq, struct virtq_snapshot *s)
+{
+    volatile struct virtq_used *used = vq->used;
+
+    s->out = (uint16_t)(vq->size - vq->num_free);
+    s->avail_idx = vq->avail_shadow;
+    s->kicked_idx = vq->kicked_idx;
+    s->used_idx = used->idx;
+    s->last_used = vq->last_used;
+    s->used_event = *(volatile uint16_t *)&vq->avail->ring[vq->size];
+    s->avail_event = *(volatile uint16_t *)&used->ring[vq->size];
+}
+
+unsigned virtq_watchdog(struct virtq *vq)
+{
+    uint64_t flags = spin_lock_irqsave(&vq->lock);
+    struct virtq_snapshot s;
+    bool lost, idle;
+    unsigned n = 0;
+
+    snapshot(vq, &s);
+    lost = !vq->broken && vq->wd_pending && s.used_idx != s.last_used &&
+           s.last_used == vq->wd_last_used;
+    idle = !vq->broken && s.out && s.used_idx == s.last_used && s.last_used == vq->wd_last_used;
+    vq->wd_pending = s.used_idx != s.last_used;
+    vq->wd_last_used = s.last_used;
+    vq->wd_idle = idle ? vq->wd_idle + 1 : 0;
+    spin_unlock_irqrestore(&vq->lock, flags);
+
+    if (lost) {
+        flags = irq_save();     /* done runs as it would in the interrupt handler */
+        n = virtq_drain(vq);
+        irq_restore(flags);
+    }
+    if (n) {
+        atomic_fetch_add(&vq->lost_interrupts, n);
+        pr_warn("%s: queue %u: took %u finished chain(s) whose interrupt never came "
+                "(avail idx %u, used idx %u, last used %u, used_event %u, avail_event %u, "
+                "%u descriptors out)", vq->vd->name, vq->index, n, s.avail_idx, s.used_idx,
+                s.last_used, s.used_event, s.avail_event, s.out);
+    } else if (idle) {
+        *vq->notify = vq->index;
+        atomic_inc(&vq->renotifies);
+        if ((uint64_t)vq->wd_idle * VIRTQ_WATCHDOG_NS == VIRTQ_STALL_REPORT_NS)
+            pr_warn("%s: queue %u: %u descriptors out and nothing finished for %llu ms "
+                    "(avail idx %u, kicked %u, used idx %u, used_event %u, avail_event %u); "
+                    "notifying it again", vq->vd->name, vq->index, s.out,
+                    (unsigned long long)(VIRTQ_STALL_REPORT_NS / 1000000), s.avail_idx,
+                    s.kicked_idx, s.used_idx, s.used_event, s.avail_event);
+    }
+    return n;
+}
+
+static void *watchdog_main(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        uint64_t flags = spin_lock_irqsave(&virtio_list_lock);
+        struct virtio_dev *list = virtio_list;
+
+        spin_unlock_irqrestore(&virtio_list_lock, flags);
+        /* devices are never removed, and the list only grows at its tail */
+        for (struct virtio_dev *vd = list; vd; vd = vd->next)
+            for (unsigned i = 0; i < vd->nvqs; i++)
+                virtq_watchdog(vd->vq[i]);
+        sched_sleep_ns(VIRTQ_WATCHDOG_NS);
+    }
+    return NULL;
+}
+
 /* ---- shell ---------------------------------------------------------------------------- */
 
 static int cmd_virtio(int argc, char **argv)
@@ -719,6 +808,11 @@ static int cmd_virtio(int argc, char **argv)
                          (unsigned long long)atomic_load(&vq->kicks_suppressed),
                          (unsigned long long)atomic_load(&vq->interrupts),
                          (unsigned long long)atomic_load(&vq->completions));
+            if (atomic_load(&vq->lost_interrupts) || atomic_load(&vq->renotifies))
+                shell_printf("    queue %u watchdog: %llu chains without an interrupt, "
+                             "%llu notifications sent again\n", i,
+                             (unsigned long long)atomic_load(&vq->lost_interrupts),
+                             (unsigned long long)atomic_load(&vq->renotifies));
         }
     }
     return 0;

@@ -219,6 +219,16 @@ static const struct blk_dev_ops vblk_ops = {
     .submit = vblk_submit,
 };
 
+struct virtq *virtio_blk_queue(struct blk_dev *disk)
+{
+    struct vblk *b;
+
+    if (!disk || disk->ops != &vblk_ops)
+        return NULL;
+    b = disk->priv;
+    return b->vd.vq[0];
+}
+
 static void probe_done(struct blk_request *rq)
 {
     complete(rq->ctx);
