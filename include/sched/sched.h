@@ -11,8 +11,12 @@
  * irq_dispatch, when need_resched is set and the preempt count is 0, or
  * when a spin_unlock / sched_preempt_enable brings the count back to 0.
  *
- * Lock order: a thread's join_lock / any wait-queue guard -> rq lock (of
- * any CPU, one at a time) -> threads_lock. The mm locks (vmalloc_lock ->
+ * Timeouts (struct sched_timeout) are one list for all CPUs, sorted by
+ * deadline, under timeouts_lock; any CPU's tick fires the due ones by
+ * sched_wake, so a thread that migrates needs nothing moved.
+ *
+ * Lock order: a thread's join_lock / any wait-queue guard -> timeouts_lock
+ * -> rq lock (of any CPU, one at a time) -> threads_lock. The mm locks (vmalloc_lock ->
  * kheap_lock -> pmm_lock) are never taken under an rq lock.
  */
 #ifndef BASALT_SCHED_SCHED_H
@@ -52,6 +56,34 @@ bool sched_wake(struct thread *t);
 
 /* Blocks the caller if its state is BLOCKED (set under a guard); no-op if already woken. */
 void sched_block(void);
+
+/*
+ * A deadline for a thread about to block (wq_sleep_locked_timeout): when
+ * time_ns() reaches it, a tick calls sched_wake(t). The record lives on the
+ * caller's stack; fields [tl] are under timeouts_lock.
+ */
+struct sched_timeout {
+    struct thread *t;
+    uint64_t deadline;              /* time_ns */
+    struct sched_timeout *next;     /* [tl] */
+    bool armed;                     /* [tl] on the list */
+    bool fired;                     /* [tl] a tick took it off and called sched_wake */
+};
+
+/*
+ * Puts to on the list for t. Arm only after t's state is BLOCKED (a tick on
+ * another CPU may fire at once). Any context; no rq lock held.
+ */
+void sched_timeout_arm(struct sched_timeout *to, struct thread *t, uint64_t deadline_ns);
+
+/*
+ * Takes to off the list if it is still there. On return no tick touches to
+ * any more (it may go out of scope). Returns true if it had fired.
+ */
+bool sched_timeout_disarm(struct sched_timeout *to);
+
+/* Timeouts armed now, on every CPU (tests). */
+unsigned sched_timeout_count(void);
 
 /* Tick handler (core/time), interrupts off. */
 void sched_tick(void);

@@ -76,6 +76,13 @@ struct completion {
 void completion_init(struct completion *c, const char *name);
 /* 0, or -EDEADLK (atomic context, debug builds). */
 int completion_wait(struct completion *c);
+/*
+ * Waits at most timeout_ns (tick resolution) for the completion. Returns 0
+ * (one done count taken, at once if already done), -ETIMEDOUT (nothing
+ * taken, the caller is off the queue: a later complete() goes to another
+ * waiter or stays counted), or -EDEADLK (atomic context, debug builds).
+ */
+int completion_wait_timeout(struct completion *c, uint64_t timeout_ns);
 void complete(struct completion *c);            /* wakes one waiter */
 void complete_all(struct completion *c);
 bool completion_done(struct completion *c);

@@ -44,6 +44,17 @@ void wq_init(struct wait_queue *wq, const char *name);
  */
 void wq_sleep_locked(struct wait_queue *wq, spinlock_t *guard, uint64_t *flags);
 
+/*
+ * Like wq_sleep_locked, but also wakes when time_ns() reaches deadline_ns
+ * (tick resolution). Exactly one of a waker and the deadline wakes the
+ * thread; on return it is on neither the queue nor the timeout list.
+ * Returns true if it timed out (no waker chose it and the deadline has
+ * passed; at once, without sleeping, if it had passed on entry), false
+ * otherwise (woken, possibly spuriously: re-check the condition either way).
+ */
+bool wq_sleep_locked_timeout(struct wait_queue *wq, spinlock_t *guard, uint64_t *flags,
+                             uint64_t deadline_ns);
+
 /* Wakes the oldest / every sleeper. Guard held. Return how many woke. */
 unsigned wq_wake_one_locked(struct wait_queue *wq, spinlock_t *guard);
 unsigned wq_wake_all_locked(struct wait_queue *wq, spinlock_t *guard);

@@ -55,16 +55,27 @@ static int rdrand_fill(uint8_t *buf, size_t n)
 
 int random_get_bytes(void *buf, size_t n, const char **source)
 {
+    struct random_source *src;
     int err = -ENODEV;
     const char *name = NULL;
 
     if (n == 0)
         return 0;
     mutex_lock(&random_lock);
-    if (random_sources) {
-        name = random_sources->name;
-        err = random_sources->read(random_sources, buf, n);
-    } else if (cpu_has_rdrand()) {
+    for (src = random_sources; src; src = src->next) {
+        if (src->retired)
+            continue;
+        name = src->name;
+        err = src->read(src, buf, n);
+        if (err != -ETIMEDOUT && err != -ENODEV)
+            break;
+        src->retired = true;
+        pr_err("random: entropy source %s failed (%s); no longer used", src->name,
+               errno_name(err));
+        name = NULL;
+        err = -ENODEV;
+    }
+    if (!src && cpu_has_rdrand()) {
         name = "rdrand";
         err = rdrand_fill(buf, n);
     }

@@ -19,7 +19,6 @@
 #include <core/format.h>
 #include <core/printk.h>
 #include <core/string.h>
-#include <core/time.h>
 #include <dev/blk.h>
 #include <dev/dma.h>
 #include <dev/virtio.h>
@@ -245,7 +244,6 @@ static int read_id(struct vblk *b)
     /* queued directly, not by blk_submit: the disk is not registered yet, and
      * blk_register resets the counters blk_complete touches */
     struct blk_request rq = { .done = probe_done, .ctx = &done, .dev = &b->disk };
-    uint64_t start;
     char *id;
     uint64_t bus;
     int err;
@@ -257,10 +255,7 @@ static int read_id(struct vblk *b)
     err = queue_request(b, &rq, VIRTIO_BLK_T_GET_ID, id, VIRTIO_BLK_ID_BYTES, true);
     if (err)
         goto out;
-    start = time_ns();
-    while (!completion_done(&done) && time_ns() - start < VBLK_PROBE_TIMEOUT_NS)
-        time_sleep_ns(1000000);
-    if (!completion_done(&done)) {
+    if (completion_wait_timeout(&done, VBLK_PROBE_TIMEOUT_NS) != 0) {
         /* the request may have finished without its interrupt: look */
         virtq_drain(b->vd.vq[0]);
         pr_err("%s: no %s interrupt within 2 s (the request %s); device not used", b->vname,

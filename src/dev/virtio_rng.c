@@ -1,7 +1,9 @@
 /*
  * src/dev/virtio_rng.c - VirtIO entropy device (VirtIO 1.2, 5.4): one
  * request queue whose device-writable buffers come back filled with random
- * bytes; each device is a dev/random source.
+ * bytes; each device is a dev/random source. A request unanswered for 1 s
+ * is abandoned (its buffer stays the device's) and the device is not used
+ * again: reads return -ETIMEDOUT, then -ENODEV, and dev/random moves on.
  *
  * Part of dev; sits on dev/virtio (transport, virtqueue) and dev/pci.
  */
@@ -20,6 +22,7 @@
 #define VIRTIO_PCI_LEGACY_RNG   0x1005
 #define VRNG_CHUNK              256     /* bytes asked for per request */
 #define VRNG_EMPTY_RETRIES      64      /* requests that may return nothing in a row */
+#define VRNG_TIMEOUT_NS         1000000000ull   /* a request unanswered this long is lost */
 
 struct vrng {
     struct virtio_dev vd;
@@ -30,7 +33,7 @@ struct vrng {
     /* one request at a time (dev/random's lock); the interrupt fills these */
     struct completion done;
     uint32_t got;
-    bool broken;                    /* a request was abandoned in flight: stop */
+    bool broken;                    /* a request was abandoned in flight: stop (-ENODEV) */
 };
 
 /* probes so far: every device gets its own number, taken or refused */
@@ -52,7 +55,7 @@ static int vrng_read(struct random_source *src, void *out, size_t n)
     unsigned empty = 0;
 
     if (r->broken)
-        return -EIO;
+        return -ENODEV;
     while (n) {
         struct virtq_seg seg = { .addr = r->bus, .len = n < VRNG_CHUNK ? (uint32_t)n : VRNG_CHUNK };
         int err;
@@ -62,10 +65,13 @@ static int vrng_read(struct random_source *src, void *out, size_t n)
         if (err)
             return err;
         virtq_kick(r->vd.vq[0]);
-        err = completion_wait(&r->done);
+        err = completion_wait_timeout(&r->done, VRNG_TIMEOUT_NS);
         if (err) {
             /* the request is still queued: this buffer is the device's from now on */
             r->broken = true;
+            pr_err("%s: no answer to a %u-byte request within %llu ms (%s); device not used "
+                   "again", r->name, seg.len, (unsigned long long)(VRNG_TIMEOUT_NS / 1000000),
+                   errno_name(err));
             return err;
         }
         if (r->got > seg.len) {

@@ -51,6 +51,9 @@ static spinlock_t threads_lock = SPINLOCK_INIT("threads_lock");
 static struct thread *all_threads;          /* [threads_lock] */
 static unsigned nr_threads;                 /* [threads_lock] */
 static uint64_t switches;                   /* [a] */
+static spinlock_t timeouts_lock = SPINLOCK_INIT("timeouts_lock");
+static struct sched_timeout *timeouts;      /* [timeouts_lock] sorted by deadline */
+static uint64_t timeouts_next = UINT64_MAX; /* [timeouts_lock] written, [a] read: first deadline */
 static bool use_xsave;
 static size_t fpu_size = 512;
 static bool started;
@@ -352,6 +355,76 @@ int sched_sleep_ns(uint64_t ns)
     return 0;
 }
 
+/* ---- timeouts ------------------------------------------------------------------ */
+
+void sched_timeout_arm(struct sched_timeout *to, struct thread *t, uint64_t deadline_ns)
+{
+    uint64_t f = spin_lock_irqsave(&timeouts_lock);
+    struct sched_timeout **pp = &timeouts;
+
+    to->t = t;
+    to->deadline = deadline_ns;
+    to->fired = false;
+    while (*pp && (*pp)->deadline <= deadline_ns)
+        pp = &(*pp)->next;
+    to->next = *pp;
+    *pp = to;
+    to->armed = true;
+    atomic_store(&timeouts_next, timeouts->deadline);
+    spin_unlock_irqrestore(&timeouts_lock, f);
+}
+
+bool sched_timeout_disarm(struct sched_timeout *to)
+{
+    uint64_t f = spin_lock_irqsave(&timeouts_lock);
+    bool fired;
+
+    if (to->armed) {
+        for (struct sched_timeout **pp = &timeouts; *pp; pp = &(*pp)->next)
+            if (*pp == to) {
+                *pp = to->next;
+                break;
+            }
+        to->armed = false;
+        atomic_store(&timeouts_next, timeouts ? timeouts->deadline : UINT64_MAX);
+    }
+    fired = to->fired;
+    spin_unlock_irqrestore(&timeouts_lock, f);
+    return fired;
+}
+
+unsigned sched_timeout_count(void)
+{
+    uint64_t f = spin_lock_irqsave(&timeouts_lock);
+    unsigned n = 0;
+
+    for (struct sched_timeout *to = timeouts; to; to = to->next)
+        n++;
+    spin_unlock_irqrestore(&timeouts_lock, f);
+    return n;
+}
+
+/*
+ * Fires the due timeouts. Interrupts off, no lock held. A trylock: when
+ * another CPU's tick (or an arm) holds the list, this tick leaves it.
+ */
+static void timeouts_tick(uint64_t now)
+{
+    if (atomic_load(&timeouts_next) > now || !spin_trylock(&timeouts_lock))
+        return;
+    while (timeouts && timeouts->deadline <= now) {
+        struct sched_timeout *to = timeouts;
+
+        timeouts = to->next;
+        to->armed = false;
+        to->fired = true;
+        /* to's owner waits in sched_timeout_disarm for this lock: to stays valid */
+        sched_wake(to->t);
+    }
+    atomic_store(&timeouts_next, timeouts ? timeouts->deadline : UINT64_MAX);
+    spin_unlock(&timeouts_lock);
+}
+
 void sched_tick(void)
 {
     struct cpu *c = this_cpu();
@@ -376,6 +449,7 @@ void sched_tick(void)
     if (rq->nr && (c->current == c->idle || now >= c->current->slice_end))
         c->need_resched = 1;
     spin_unlock(&rq->lock);
+    timeouts_tick(now);
 }
 
 static bool on_resched_ipi(void *ctx)

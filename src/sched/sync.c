@@ -13,6 +13,7 @@
 #include <core/backtrace.h>
 #include <core/errno.h>
 #include <core/printk.h>
+#include <core/time.h>
 #include <mm/kmalloc.h>
 
 static uint64_t mutex_errors;
@@ -184,6 +185,28 @@ int completion_wait(struct completion *c)
         c->done--;
     spin_unlock_irqrestore(&c->guard, f);
     return 0;
+}
+
+int completion_wait_timeout(struct completion *c, uint64_t timeout_ns)
+{
+    uint64_t f, now, deadline;
+    bool timed_out = false;
+    int err = 0;
+
+    if (BASALT_DEBUG && lockdep_might_sleep("completion_wait_timeout"))
+        return -EDEADLK;
+    now = time_ns();
+    deadline = timeout_ns > UINT64_MAX - now ? UINT64_MAX : now + timeout_ns;
+    f = spin_lock_irqsave(&c->guard);
+
+    while (!c->done && !timed_out)
+        timed_out = wq_sleep_locked_timeout(&c->wq, &c->guard, &f, deadline);
+    if (!c->done)
+        err = -ETIMEDOUT;
+    else if (c->done != UINT32_MAX)
+        c->done--;
+    spin_unlock_irqrestore(&c->guard, f);
+    return err;
 }
 
 void complete(struct completion *c)

@@ -1,13 +1,15 @@
 /*
  * src/sched/wait.c - wait queues (see include/sched/wait.h).
  *
- * Part of sched, above sched.c (sched_wake, sched_block). The waiter
- * record lives on the sleeping thread's stack.
+ * Part of sched, above sched.c (sched_wake, sched_block, the timeouts).
+ * The waiter record and the timeout record live on the sleeping thread's
+ * stack.
  */
 #include <sched/wait.h>
 #include <sched/sched.h>
 #include <sched/thread.h>
 #include <core/atomic.h>
+#include <core/time.h>
 
 void wq_init(struct wait_queue *wq, const char *name)
 {
@@ -36,10 +38,18 @@ static void unlink(struct wait_queue *wq, struct waiter *w)
     w->queued = false;
 }
 
-void wq_sleep_locked(struct wait_queue *wq, spinlock_t *guard, uint64_t *flags)
+/*
+ * Queues the caller, blocks until woken (or until to's deadline, when to is
+ * not NULL), and leaves the queue if no waker took it off. Entry and exit:
+ * guard held (irqsave state in *flags). Returns true if the caller was
+ * still queued when it ran again, i.e. no waker chose it.
+ */
+static bool sleep_on(struct wait_queue *wq, spinlock_t *guard, uint64_t *flags,
+                     struct sched_timeout *to, uint64_t deadline_ns)
 {
     struct thread *me = thread_self();
     struct waiter w = { .t = me, .next = NULL, .queued = true };
+    bool unchosen;
 
     spin_assert_held(guard);
     if (wq->tail)
@@ -49,12 +59,40 @@ void wq_sleep_locked(struct wait_queue *wq, spinlock_t *guard, uint64_t *flags)
     wq->tail = &w;
     me->wait_reason = wq->name;
     atomic_store(&me->state, THREAD_BLOCKED);
+    if (to)     /* after BLOCKED: a tick elsewhere may fire it at once */
+        sched_timeout_arm(to, me, deadline_ns);
     spin_unlock_irqrestore(guard, *flags);
     sched_block();
     *flags = spin_lock_irqsave(guard);
+    unchosen = w.queued;
     if (w.queued)
         unlink(wq, &w);     /* woken by something else: leave the queue */
     me->wait_reason = NULL;
+    return unchosen;
+}
+
+void wq_sleep_locked(struct wait_queue *wq, spinlock_t *guard, uint64_t *flags)
+{
+    sleep_on(wq, guard, flags, NULL, 0);
+}
+
+bool wq_sleep_locked_timeout(struct wait_queue *wq, spinlock_t *guard, uint64_t *flags,
+                             uint64_t deadline_ns)
+{
+    struct sched_timeout to;
+    bool unchosen, fired;
+
+    if (time_ns() >= deadline_ns)
+        return true;
+    unchosen = sleep_on(wq, guard, flags, &to, deadline_ns);
+    /*
+     * Guard held. Whoever lost sched_wake's BLOCKED->WAKING race did nothing
+     * to this thread; after the disarm no tick can reach it. A waker that
+     * took us off the queue counts as the wake-up even when the tick ran us
+     * first: its event is in the condition, which the caller re-checks.
+     */
+    fired = sched_timeout_disarm(&to);
+    return unchosen && (fired || time_ns() >= deadline_ns);
 }
 
 static bool wake_first(struct wait_queue *wq)

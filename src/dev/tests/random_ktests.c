@@ -1,0 +1,47 @@
+/*
+ * src/dev/tests/random_ktests.c - ktests of dev/random: a source that
+ * reports itself gone is retired (once) and the next one, or RDRAND, or
+ * -ENODEV, answers instead of a hang or a repeated failure.
+ *
+ * Part of dev's ktests. The fake source stays registered (there is no
+ * unregister), retired, so later readers skip it.
+ */
+#include <core/errno.h>
+#include <core/ktest.h>
+#include <core/string.h>
+#include <dev/random.h>
+
+static unsigned dead_reads;
+
+static int dead_read(struct random_source *src, void *buf, size_t n)
+{
+    (void)src;
+    (void)buf;
+    (void)n;
+    dead_reads++;
+    return -ETIMEDOUT;      /* as virtio-rng does when a request is lost */
+}
+
+static struct random_source dead_source = { .name = "ktest-dead", .read = dead_read };
+
+KTEST(random, timed_out_source_is_retired)
+{
+    uint8_t buf[16];
+    const char *src = NULL;
+    int err;
+
+    if (!dead_source.retired)   /* the shell's `test` may run this again */
+        KT_ASSERT_EQ(random_register_source(&dead_source), 0);
+    for (int i = 0; i < 2; i++) {
+        err = random_get_bytes(buf, sizeof(buf), &src);
+        KT_EXPECT_EQ(dead_reads, 1u);          /* asked once, then skipped */
+        KT_EXPECT_TRUE(dead_source.retired);
+        if (err == 0) {
+            KT_ASSERT_NOT_NULL(src);
+            KT_EXPECT_NE(strcmp(src, "ktest-dead"), 0);
+        } else {
+            KT_EXPECT_EQ(err, -ENODEV);        /* no device left and no RDRAND */
+            KT_EXPECT_TRUE(src == NULL);
+        }
+    }
+}
