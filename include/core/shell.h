@@ -85,6 +85,15 @@ void shell_printf(const char *fmt, ...) __printf_like(1, 2);
 void shell_error(const char *fmt, ...) __printf_like(1, 2);
 
 /*
+ * A command's numeric argument s (decimal or 0x hex) into *out. When it does
+ * not parse or lies outside min..max, says so through shell_error ("cmd: 's'
+ * is not a what (min..max)"; the range is left out when it is everything)
+ * and returns SHELL_USAGE; else 0.
+ */
+int shell_parse_u64(const char *cmd, const char *what, const char *s, uint64_t min,
+                    uint64_t max, uint64_t *out);
+
+/*
  * For ktests: shell_capture(buf, size) sends shell output into buf[0..size)
  * (always NUL-terminated, cut when full) instead of the consoles, and
  * returns 0; shell_capture(NULL, 0) ends that and returns how many bytes

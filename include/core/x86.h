@@ -152,6 +152,10 @@ static inline uint64_t rdtsc(void)
 
 /* RDRAND (CPUID.1:ECX bit 30): true with a random value, false when the CPU had none ready. */
 #define CPUID_1_ECX_RDRAND  (1u << 30)
+static inline bool x86_has_rdrand(void)
+{
+    return cpuid(1, 0).ecx & CPUID_1_ECX_RDRAND;
+}
 static inline bool x86_rdrand64(uint64_t *v)
 {
     bool ok;

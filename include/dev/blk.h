@@ -80,7 +80,6 @@ struct blk_request {
     int status;                     /* set before done: 0 or a negative errno */
     struct blk_dev *dev;            /* set by blk_submit */
     void *driver_data;              /* for the driver while in flight */
-    uint64_t submit_ns;             /* set by blk_submit (time_ns) */
 };
 
 struct blk_dev_ops {
@@ -143,7 +142,7 @@ size_t blk_count(void);
 struct blk_dev *blk_get(size_t i);
 
 /*
- * Checks rq against dev (the errors above), fills rq->dev and submit_ns and
+ * Checks rq against dev (the errors above), fills rq->dev and
  * hands it to the driver. On 0, rq->done runs exactly once with rq->status
  * set (possibly before blk_submit returns, possibly on another CPU in an
  * interrupt handler); on error it does not run. A flush on a disk without a

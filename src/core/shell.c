@@ -99,6 +99,19 @@ size_t shell_capture(char *buf, size_t size)
     return 0;
 }
 
+int shell_parse_u64(const char *cmd, const char *what, const char *s, uint64_t min,
+                    uint64_t max, uint64_t *out)
+{
+    if (str_to_u64(s, strlen(s), 0, out) == 0 && *out >= min && *out <= max)
+        return 0;
+    if (min == 0 && max == UINT64_MAX)
+        shell_error("%s: '%s' is not a %s", cmd, s, what);
+    else
+        shell_error("%s: '%s' is not a %s (%llu..%llu)", cmd, s, what, (unsigned long long)min,
+                    (unsigned long long)max);
+    return SHELL_USAGE;
+}
+
 int shell_execute_captured(const char *line, char *buf, size_t size)
 {
     int rc;

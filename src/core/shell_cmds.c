@@ -28,17 +28,6 @@
 #define HEAD    ANSI_BOLD
 #define OFF     ANSI_RESET
 
-/* Parses a decimal or 0x number; says what is wrong otherwise. */
-static int parse_number(const char *cmd, const char *what, const char *s, uint64_t max,
-                        uint64_t *out)
-{
-    if (str_to_u64(s, strlen(s), 0, out) != 0 || *out > max) {
-        shell_error("%s: '%s' is not a %s (0..%llu)", cmd, s, what, (unsigned long long)max);
-        return SHELL_USAGE;
-    }
-    return 0;
-}
-
 /* Writes argv[first..argc) joined by single spaces. */
 static void write_words(int first, int argc, char **argv, void (*write)(const char *, size_t))
 {
@@ -296,7 +285,7 @@ static int cmd_sleep(int argc, char **argv)
 
     if (argc != 2)
         return SHELL_USAGE;
-    if ((err = parse_number("sleep", "number of milliseconds", argv[1], SLEEP_MAX_MS, &ms)))
+    if ((err = shell_parse_u64("sleep", "number of milliseconds", argv[1], 0, SLEEP_MAX_MS, &ms)))
         return err;
     start = time_ns();
     time_sleep_ns(ms * 1000000ull);

@@ -18,7 +18,6 @@
 #include <core/panic.h>
 #include <core/printk.h>
 #include <core/string.h>
-#include <core/time.h>
 #include <mm/kmalloc.h>
 #include <sched/lockdep.h>
 #include <sched/spinlock.h>
@@ -147,7 +146,6 @@ int blk_submit(struct blk_dev *dev, struct blk_request *rq)
     rq->dev = dev;
     rq->status = 0;
     rq->driver_data = NULL;
-    rq->submit_ns = time_ns();
     atomic_inc(&dev->inflight);
     if (rq->op == BLK_OP_FLUSH && !dev->write_cache) {
         blk_complete(rq, 0);        /* nothing cached: done at once */

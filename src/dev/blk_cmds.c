@@ -112,10 +112,8 @@ static int blk_cmd_read(int argc, char **argv)
         shell_error("blkread: no disk named %s", argv[1]);
         return -ENODEV;
     }
-    if (str_to_u64(argv[2], strlen(argv[2]), 0, &lba) != 0) {
-        shell_error("blkread: '%s' is not a sector number", argv[2]);
-        return SHELL_USAGE;
-    }
+    if ((err = shell_parse_u64("blkread", "sector number", argv[2], 0, UINT64_MAX, &lba)))
+        return err;
     if (lba >= dev->sectors) {
         shell_error("blkread: sector %llu is past the end of %s (%llu sectors)",
                     (unsigned long long)lba, dev->name, (unsigned long long)dev->sectors);

@@ -31,11 +31,6 @@ int random_register_source(struct random_source *src)
     return 0;
 }
 
-static bool cpu_has_rdrand(void)
-{
-    return cpuid(1, 0).ecx & CPUID_1_ECX_RDRAND;
-}
-
 static int rdrand_fill(uint8_t *buf, size_t n)
 {
     while (n) {
@@ -75,7 +70,7 @@ int random_get_bytes(void *buf, size_t n, const char **source)
         name = NULL;
         err = -ENODEV;
     }
-    if (!src && cpu_has_rdrand()) {
+    if (!src && x86_has_rdrand()) {
         name = "rdrand";
         err = rdrand_fill(buf, n);
     }
@@ -94,10 +89,8 @@ static int cmd_random(int argc, char **argv)
 
     if (argc != 2)
         return SHELL_USAGE;
-    if (str_to_u64(argv[1], strlen(argv[1]), 0, &n) != 0 || n == 0 || n > RANDOM_SHELL_MAX) {
-        shell_error("random: '%s' is not a byte count (1..%u)", argv[1], RANDOM_SHELL_MAX);
-        return SHELL_USAGE;
-    }
+    if ((err = shell_parse_u64("random", "byte count", argv[1], 1, RANDOM_SHELL_MAX, &n)))
+        return err;
     buf = kmalloc(n);
     if (!buf) {
         shell_error("random: no memory for %llu bytes", (unsigned long long)n);

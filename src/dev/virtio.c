@@ -793,11 +793,13 @@ static int cmd_virtio(int argc, char **argv)
         return 0;
     }
     for (struct virtio_dev *vd = list; vd; vd = vd->next) {
-        shell_printf("%s at %02x:%02x.%u: type %u, %s, features %#llx (offered %#llx)%s\n",
+        shell_printf("%s at %02x:%02x.%u: type %u, %s, features %#llx (offered %#llx)%s, "
+                     "%llu configuration changes\n",
                      vd->name, vd->pci->bus, vd->pci->slot, vd->pci->func, vd->type,
                      virtio_irq_mode(vd), (unsigned long long)vd->features,
                      (unsigned long long)vd->device_features,
-                     virtio_has(vd, VIRTIO_F_EVENT_IDX) ? ", event index" : "");
+                     virtio_has(vd, VIRTIO_F_EVENT_IDX) ? ", event index" : "",
+                     (unsigned long long)atomic_load(&vd->config_changes));
         for (unsigned i = 0; i < vd->nvqs; i++) {
             struct virtq *vq = vd->vq[i];
 
