@@ -23,8 +23,8 @@
  *
  * The tests scribble on the screen and leave it cleared, in the default
  * colours, with the cursor at the top left. They call the console's write
- * directly: tests run on the boot CPU with interrupts off, and printk
- * writes nothing while a test runs unless the test prints.
+ * directly, as printk does. They run in kmain's thread with interrupts on,
+ * so a line another thread prints meanwhile would reach the screen as well.
  */
 #include <core/console.h>
 #include <core/format.h>
