@@ -108,4 +108,15 @@ const char *cmdline_value(const struct cmdline *cl, const char *key);
 /* The accepted value of key as a number; returns 0, or -ENOENT when absent. */
 int cmdline_uint(const struct cmdline *cl, const char *key, uint64_t *out);
 
+/*
+ * The kernel's own command line, parsed and checked, for every subsystem to
+ * read (cmdline_has(cmdline_boot(), "pci.noecam")). kmain hands it over
+ * once with cmdline_set_boot, right after checking it, before any other
+ * subsystem starts; cl must stay valid for good. Until then cmdline_boot
+ * returns an empty command line (never NULL). Context: any; the pointer is
+ * written once on the boot CPU before other CPUs run, so no lock.
+ */
+void cmdline_set_boot(const struct cmdline *cl);
+const struct cmdline *cmdline_boot(void);
+
 #endif

@@ -1,24 +1,16 @@
 /*
- * include/core/main.h - the kernel's C entry and what boot leaves behind.
+ * include/core/main.h - the kernel's C entry.
  *
  * Part of core. boot/entry64.asm calls kmain with the multiboot2 magic and
- * the physical address of the boot information. After boot, other
- * subsystems read the parsed boot information and command line here.
+ * the physical address of the boot information. What boot leaves behind is
+ * read through core: the parsed boot information with mb2_boot_info
+ * (core/multiboot2), the command line with cmdline_boot (core/cmdline).
  */
 #ifndef BASALT_CORE_MAIN_H
 #define BASALT_CORE_MAIN_H
 
 #include <core/compiler.h>
 
-struct boot_info;
-struct cmdline;
-
 __noreturn void kmain(uint32_t magic, uint32_t mbi_phys);
-
-/* The parsed multiboot2 information (valid after the boot step that parses it). */
-const struct boot_info *kmain_boot_info(void);
-
-/* The parsed and checked kernel command line. */
-const struct cmdline *kmain_cmdline(void);
 
 #endif

@@ -208,4 +208,14 @@ struct boot_info {
 int mb2_parse(const void *mbi, size_t max_size, uint64_t mbi_phys,
               struct boot_info *out, const char **why);
 
+/*
+ * The kernel's parsed boot information, for every subsystem to read. kmain
+ * hands it over once with mb2_set_boot_info, right after mb2_parse
+ * succeeded; bi must stay valid for good. Until then mb2_boot_info returns
+ * an empty boot_info (never NULL). Context: any; written once on the boot
+ * CPU before other CPUs run, so no lock.
+ */
+void mb2_set_boot_info(const struct boot_info *bi);
+const struct boot_info *mb2_boot_info(void);
+
 #endif

@@ -223,3 +223,18 @@ int cmdline_uint(const struct cmdline *cl, const char *key, uint64_t *out)
         return -ENOENT;
     return str_to_u64(v, strlen(v), 0, out);
 }
+
+/* ---- the kernel's own command line --------------------------------------------- */
+
+static const struct cmdline empty_cmdline;
+static const struct cmdline *boot_cmdline = &empty_cmdline;
+
+void cmdline_set_boot(const struct cmdline *cl)
+{
+    boot_cmdline = cl ? cl : &empty_cmdline;
+}
+
+const struct cmdline *cmdline_boot(void)
+{
+    return boot_cmdline;
+}

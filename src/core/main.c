@@ -67,16 +67,6 @@ static struct boot_info boot;
 static struct cmdline cmdline;
 static const char *cmdline_text = "";      /* what the parser read */
 
-const struct boot_info *kmain_boot_info(void)
-{
-    return &boot;
-}
-
-const struct cmdline *kmain_cmdline(void)
-{
-    return &cmdline;
-}
-
 static __noreturn void boot_halt(const char *why)
 {
     printk(LOG_EMERG, "basalt: boot failed: %s", why);
@@ -119,6 +109,7 @@ static void step_boot_info(uint32_t magic, uint32_t mbi_phys)
                why);
         boot_halt("cannot go on without valid boot information");
     }
+    mb2_set_boot_info(&boot);
 }
 
 static void step_memory(void)
@@ -213,6 +204,7 @@ static void step_cmdline(void)
     cmdline_check(&cmdline, __start_cmdline_params,
                   (size_t)(__stop_cmdline_params - __start_cmdline_params),
                   report_cmdline_problem, NULL);
+    cmdline_set_boot(&cmdline);
     if (cmdline_uint(&cmdline, "loglevel", &level) == 0)
         printk_set_level((int)level);
 }

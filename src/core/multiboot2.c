@@ -233,3 +233,18 @@ int mb2_parse(const void *mbi, size_t max_size, uint64_t mbi_phys,
         *why = NULL;
     return 0;
 }
+
+/* ---- the kernel's own boot information -------------------------------------------- */
+
+static const struct boot_info empty_boot_info;
+static const struct boot_info *kernel_boot_info = &empty_boot_info;
+
+void mb2_set_boot_info(const struct boot_info *bi)
+{
+    kernel_boot_info = bi ? bi : &empty_boot_info;
+}
+
+const struct boot_info *mb2_boot_info(void)
+{
+    return kernel_boot_info;
+}

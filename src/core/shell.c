@@ -14,7 +14,6 @@
 #include <core/console.h>
 #include <core/format.h>
 #include <core/lineedit.h>
-#include <core/main.h>
 #include <core/printk.h>
 #include <core/serial.h>
 #include <core/shell_parse.h>
@@ -308,7 +307,7 @@ static void check_commands(void)
 
 void shell_run(void *arg)
 {
-    const char *boot_list = cmdline_value(kmain_cmdline(), "cmd");
+    const char *boot_list = cmdline_value(cmdline_boot(), "cmd");
     char *copy;
     size_t count;
 

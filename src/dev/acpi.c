@@ -17,7 +17,6 @@
 #include <dev/acpi.h>
 #include <core/cmdline.h>
 #include <core/errno.h>
-#include <core/main.h>
 #include <core/multiboot2.h>
 #include <core/printk.h>
 #include <core/string.h>
@@ -328,7 +327,7 @@ int acpi_init(const struct boot_info *bi)
             ready = true;
             log_summary(source);
         }
-        if (cmdline_has(kmain_cmdline(), "acpi.dump"))
+        if (cmdline_has(cmdline_boot(), "acpi.dump"))
             dump_all(&rsdp, rsdp_bytes);
     }
     unmap_all();
@@ -542,7 +541,7 @@ int acpi_reboot(void)
 
 void acpi_boot_actions(void)
 {
-    const struct cmdline *cl = kmain_cmdline();
+    const struct cmdline *cl = cmdline_boot();
     int err;
 
     if (cmdline_has(cl, "acpi.poweroff_at_boot")) {

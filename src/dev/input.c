@@ -9,7 +9,6 @@
 #include <dev/input.h>
 #include <core/cmdline.h>
 #include <core/errno.h>
-#include <core/main.h>
 #include <core/printk.h>
 #include <core/x86.h>
 #include <dev/kbd.h>
@@ -32,7 +31,7 @@ int input_init(void)
 
 void input_echo_loop(void)
 {
-    const struct cmdline *cl = kmain_cmdline();
+    const struct cmdline *cl = cmdline_boot();
     bool keys = cmdline_has(cl, "kbd.echo"), moves = cmdline_has(cl, "mouse.echo");
     struct kbd_event kev;
     struct mouse_event mev;

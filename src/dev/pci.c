@@ -18,7 +18,6 @@
 #include <core/cpu.h>
 #include <core/errno.h>
 #include <core/irq.h>
-#include <core/main.h>
 #include <core/mmio.h>
 #include <core/printk.h>
 #include <core/shell.h>
@@ -418,7 +417,7 @@ static void choose_config_mechanism(void)
 {
     const struct acpi_info *a = acpi_get();
 
-    if (cmdline_has(kmain_cmdline(), "pci.noecam")) {
+    if (cmdline_has(cmdline_boot(), "pci.noecam")) {
         pr_info("pci: ECAM off (pci.noecam); using the 0xCF8 ports");
         return;
     }

@@ -22,7 +22,6 @@
 #include <core/atomic.h>
 #include <core/cmdline.h>
 #include <core/errno.h>
-#include <core/main.h>
 #include <core/mmio.h>
 #include <core/printk.h>
 #include <core/shell.h>
@@ -195,7 +194,7 @@ int virtio_negotiate(struct virtio_dev *vd, uint64_t wanted)
     dev |= (uint64_t)c->device_feature << 32;
     vd->device_features = dev;
     vd->features = dev & (wanted | (1ull << VIRTIO_F_VERSION_1));
-    if (cmdline_has(kmain_cmdline(), "virtio.noeventidx"))
+    if (cmdline_has(cmdline_boot(), "virtio.noeventidx"))
         vd->features &= ~(1ull << VIRTIO_F_EVENT_IDX);
     if (!virtio_has(vd, VIRTIO_F_VERSION_1)) {
         pr_warn("%s: the device does not offer VirtIO 1.0 (VERSION_1); legacy devices "
@@ -454,7 +453,7 @@ int virtio_setup_queues(struct virtio_dev *vd, unsigned n, const virtq_done_fn *
     }
     if (max_size == 0 || max_size > VIRTQ_MAX_SIZE)
         max_size = VIRTQ_MAX_SIZE;
-    if (cmdline_has(kmain_cmdline(), "virtio.intx"))
+    if (cmdline_has(cmdline_boot(), "virtio.intx"))
         flags = PCI_IRQ_ALLOW_INTX;
     /* MSI is not part of the VirtIO PCI transport: MSI-X or INTx */
     got = pci_irq_alloc(vd->pci, 1, n + 1, flags);

@@ -15,7 +15,6 @@
 #include <core/kjmp.h>
 #include <core/ksym.h>
 #include <core/ktest.h>
-#include <core/main.h>
 #include <core/multiboot2.h>
 #include <core/panic.h>
 #include <core/printk.h>
@@ -227,8 +226,8 @@ KTEST(ksym, lookup_known_functions)
     const char *name;
 
     KT_ASSERT_GT(ksym_count(), 50u);
-    name = ksym_lookup((uintptr_t)kmain, &off);
-    KT_EXPECT_STREQ(name, "kmain");
+    name = ksym_lookup((uintptr_t)mb2_parse, &off);
+    KT_EXPECT_STREQ(name, "mb2_parse");
     KT_EXPECT_EQ(off, 0ul);
     name = ksym_lookup((uintptr_t)printk + 5, &off);
     KT_EXPECT_STREQ(name, "printk");
@@ -303,7 +302,7 @@ KTEST(tsc, calibrated_and_monotonic)
 
 KTEST(boot, information_parsed)
 {
-    const struct boot_info *bi = kmain_boot_info();
+    const struct boot_info *bi = mb2_boot_info();
     uint64_t usable = 0;
 
     KT_EXPECT_EQ(strncmp(bi->loader_name, "GRUB", 4), 0);
@@ -321,7 +320,7 @@ KTEST(cmdline, kernel_command_line_has_ktest)
     /* booted to run the tests: the command line reached the kernel; the shell's
        `test` runs them after a boot whose command line may hold anything */
     if (ktest_at_boot())
-        KT_EXPECT_TRUE(cmdline_has(kmain_cmdline(), "ktest"));
+        KT_EXPECT_TRUE(cmdline_has(cmdline_boot(), "ktest"));
 }
 
 KTEST(format, kernel_snprintf)

@@ -29,7 +29,6 @@
 #include <core/console.h>
 #include <core/format.h>
 #include <core/ktest.h>
-#include <core/main.h>
 #include <core/multiboot2.h>
 #include <core/errno.h>
 #include <core/printk.h>
@@ -74,7 +73,7 @@ static int vga_cell(char ch, uint8_t fg, uint8_t bg)
 /* The screen console boot must have registered for this firmware. */
 static void get_screen(struct screen *s)
 {
-    const struct boot_info *bi = kmain_boot_info();
+    const struct boot_info *bi = mb2_boot_info();
 
     s->is_fb = bi->has_framebuffer && bi->fb.type == BOOT_FB_RGB;
     s->con = console_find(s->is_fb ? "fb" : "vga");
@@ -225,7 +224,7 @@ static bool fb_test_setup(struct fb_test *t)
     get_screen(&t->s);
     if (!t->s.is_fb)
         return false;
-    t->fb = &kmain_boot_info()->fb;
+    t->fb = &mb2_boot_info()->fb;
     t->bytespp = (t->fb->bpp + 7u) / 8u;
     t->line_bytes = (size_t)t->fb->width * t->bytespp;
     return true;

@@ -34,7 +34,6 @@
 #include <core/format.h>
 #include <core/irq.h>
 #include <core/ktest.h>
-#include <core/main.h>
 #include <core/printk.h>
 #include <core/shell.h>
 #include <core/tsc.h>
@@ -224,7 +223,7 @@ KTEST(pci, ecam_chosen_from_mcfg)
     for (size_t i = 0; a && a->has_mcfg && i < a->mcfg_count; i++)
         if (a->mcfg[i].segment == 0)
             mcfg0 = true;
-    KT_EXPECT_EQ(pci_using_ecam(), mcfg0 && !cmdline_has(kmain_cmdline(), "pci.noecam"));
+    KT_EXPECT_EQ(pci_using_ecam(), mcfg0 && !cmdline_has(cmdline_boot(), "pci.noecam"));
     /* QEMU: q35 has an MCFG, pc does not */
     if (on_machine(DEVICE_Q35_HOST))
         KT_EXPECT_TRUE(mcfg0);
@@ -861,7 +860,7 @@ KTEST_F(pci, topology_q35, KTEST_MANUAL)
         { 0x1f, 3, VENDOR_INTEL, 0x2930, 0x0c0500, 0x80 },     /* ICH9 SMBus */
     };
     struct pci_dev *ahci = pci_find(0, 0x1f, 2), *smbus = pci_find(0, 0x1f, 3);
-    bool noecam = cmdline_has(kmain_cmdline(), "pci.noecam");
+    bool noecam = cmdline_has(cmdline_boot(), "pci.noecam");
 
     KT_ASSERT_TRUE(on_machine(DEVICE_Q35_HOST));
     expect_functions(q35, ARRAY_SIZE(q35));
