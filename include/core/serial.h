@@ -8,7 +8,9 @@
  * a 256-byte ring that serial_getc_nonblock then reads. A full ring turns
  * the receive interrupt off and leaves the bytes in the UART, so the
  * sender is flow-controlled (QEMU waits) and nothing is lost; reading
- * turns it back on.
+ * turns it back on. A higher layer that waits for input (dev/coninput)
+ * registers a receive hook, which the interrupt handler calls after it
+ * filled the ring: core never calls up.
  *
  * Locking: output is serialised by printk's lock (core/console). Input has
  * one consumer (the shell), which reads with interrupts off on the CPU the
@@ -43,6 +45,25 @@ int serial_getc_nonblock(void);
  * a second call; or the error of irq_request_legacy (input stays polled).
  */
 int serial_enable_rx_irq(void);
+
+/*
+ * Called by the receive interrupt handler after it moved count (>= 1) bytes
+ * into the ring, so that a reader sleeping for input can be woken; the
+ * bytes are read as always with serial_getc_nonblock. Context: interrupt,
+ * interrupts off, on the CPU the interrupt is routed to; must not call
+ * serial_getc_nonblock nor take a lock that is held around it with
+ * interrupts on.
+ */
+typedef void (*serial_rx_hook_fn)(unsigned count);
+
+/*
+ * Registers the receive hook (NULL: none), replacing any earlier one.
+ * Returns 0 when the receive interrupt is on (the hook will be called), or
+ * -ENODEV when input is polled (no UART, or serial_enable_rx_irq did not
+ * succeed): the hook is registered but never called, so the reader must
+ * poll. Context: thread; the pointer is swapped atomically.
+ */
+int serial_set_rx_hook(serial_rx_hook_fn fn);
 
 /* Bytes the receive interrupt has taken from the UART so far. */
 uint64_t serial_rx_count(void);

@@ -1,31 +1,33 @@
 /*
- * include/core/shell.h - the kernel shell: a command prompt on every console.
+ * include/core/shell.h - the kernel shell's commands: declaring, finding,
+ * running them, and their output.
  *
- * Part of core. shell_run reads keys from the serial port (core/serial,
- * terminal escape sequences decoded by core/lineedit) and from the PS/2
- * keyboard (dev/kbd) at once, edits the line (core/lineedit: cursor keys,
- * history), splits it (core/shell_parse: ';'-separated commands, quoted
- * words) and runs the commands. Output goes to every console (serial and
- * screen) through printk_write, coloured with ANSI SGR sequences.
- *
- * Commands are descriptors gathered by the linker: any module adds its own
- * with SHELL_COMMAND, next to the code it drives:
+ * Part of core, so that every subsystem can add commands next to the code
+ * they drive without depending on the interactive shell. Commands are
+ * descriptors gathered by the linker:
  *
  *     static int cmd_frob(int argc, char **argv) { ... }
  *     SHELL_COMMAND("frob", "[-v] DEVICE", "frobnicate DEVICE", cmd_frob);
  *
- * The built-in ones (help, echo, mem, heap, ps, cpus, irqs, test, ...) are
- * in src/core/shell_cmds.c. `help` lists them all, sorted by name.
+ * Where they live: core's (help, echo, clear, cpus, irqs, uptime, log,
+ * dmesg, test, write-framebuffer) in src/core/shell_cmds.c; mm's (mem,
+ * heap) in src/mm/mm_cmds.c; sched's (ps, tasks, sleep) in
+ * src/sched/sched_cmds.c; dev's (reboot, poweroff in src/dev/acpi_cmds.c;
+ * blk, blkread, pci, virtio, random beside their drivers). `help` lists
+ * them all, sorted by name.
  *
- * Kernel parameters:
- *   cmd=LIST    commands run once boot is complete, before the prompt,
- *               separated by ';' (quote the list: cmd='mem; test irq.*')
- *   shell.off   no shell: the boot CPU idles after boot
+ * shell_execute splits a line (core/shell_parse: ';'-separated commands,
+ * quoted words) and runs the commands. Output goes to every console
+ * (serial and screen) through printk_write, coloured with ANSI SGR
+ * sequences, or into a caller's buffer (shell_capture) for ktests.
  *
- * Context: shell_run is the body of the shell's thread; until the scheduler
- * exists it runs on the boot CPU at the end of kmain. It waits for input
- * with interrupts on, halting between keys. Commands run in that thread.
- * Output functions may be called from any thread context.
+ * The interactive shell (prompt, line editing, history, input from serial
+ * and the PS/2 keyboard, the cmd= and shell.off kernel parameters) belongs
+ * to the kernel executable: include/kernel/kshell.h.
+ *
+ * Context: commands run in the calling thread (the shell's, or a ktest's)
+ * and may sleep. The capture state is global: one capturing caller at a
+ * time. Output functions may be called from any thread context.
  */
 #ifndef BASALT_CORE_SHELL_H
 #define BASALT_CORE_SHELL_H
@@ -55,21 +57,29 @@ struct shell_command {
         __section(".shell_commands") __used __aligned(8) = {                   \
             .name = (name_), .usage = (usage_), .help = (help_), .fn = (fn_) }
 
-/*
- * The shell: runs the commands of cmd= (if any), then prompts and runs what
- * is typed, forever. arg is unused (a thread entry's argument). Before the
- * scheduler exists kmain calls it at the end of boot unless shell.off was
- * given; afterwards it is the body of the shell's kernel thread.
- */
-__noreturn void shell_run(void *arg);
+/* The longest line shell_execute takes, in bytes (more than a typed line holds). */
+#define SHELL_EXECUTE_MAX   511
 
 /*
  * Runs a line: each ';'-separated command in turn (quotes and errors as at
  * the prompt). Returns the result of the last command that ran (0, or its
  * negative errno; -ENOENT for an unknown command, -EINVAL for a line that
- * does not split, 0 for a blank line).
+ * does not split, 0 for a blank line), or -E2BIG (reported, nothing run)
+ * for a line longer than SHELL_EXECUTE_MAX. Works on a copy on the stack,
+ * so a command may call it again (`test` runs ktests that do).
  */
 int shell_execute(const char *line);
+
+/*
+ * Runs one command (no ';' in it: see shell_next_command in
+ * core/shell_parse.h), splitting text into words in place. Reports an
+ * unknown command or a line that does not split, and prints the usage line
+ * when the command returns SHELL_USAGE. Returns as shell_execute does.
+ */
+int shell_run_command(char *text);
+
+/* Warns (log) about every command name that is defined twice: the second could never run. */
+void shell_check_commands(void);
 
 /* The command named name, or NULL. */
 const struct shell_command *shell_find(const char *name);

@@ -21,7 +21,8 @@
  * Brings up the input devices, logging what it finds and what is missing
  * ("ps2: no controller ..."); never fails the boot. Returns 0 when some
  * input device works, -ENODEV when there is none. Context: boot thread,
- * once, after the interrupt controllers are up (it requests IRQs 1 and 12).
+ * once, after the interrupt controllers are up (it requests IRQs 1 and 12)
+ * and after serial_enable_rx_irq (it sets up console input, dev/coninput).
  */
 int input_init(void);
 

@@ -11,8 +11,9 @@
  * (counted, see kbd_dropped).
  *
  * kbd_read_event and kbd_getc consume the same ring: kbd_getc skips the
- * events that type no character. Nothing blocks yet (there is no scheduler);
- * callers poll, or idle with interrupts on until the next interrupt.
+ * events that type no character. Neither blocks: each queued event wakes
+ * the console reader (dev/coninput, coninput_kick), which is how a thread
+ * sleeps until a key comes; other callers poll.
  *
  * Locking: one consumer at a time (callers serialise); any context with or
  * without interrupts, the interrupt handler excepted.

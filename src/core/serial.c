@@ -5,7 +5,8 @@
  * step can report. Polled output; the UART is probed through its scratch
  * register and loopback mode so a machine without COM1 does not hang.
  * Input: polled, or (serial_enable_rx_irq) through the received-data
- * interrupt into a lock-free ring (dev/input_ring) with flow control.
+ * interrupt into a lock-free ring (dev/input_ring) with flow control,
+ * then the registered receive hook.
  */
 #include <core/serial.h>
 #include <core/console.h>
@@ -48,6 +49,7 @@ static bool rx_irq_on;              /* input comes through the ring */
 static volatile bool rx_paused;     /* the ring was full: the receive interrupt is off */
 static bool rx_stale_edge;          /* the handler read a byte that raised an interrupt of its own */
 static uint64_t rx_count;
+static serial_rx_hook_fn rx_hook;   /* written by serial_set_rx_hook, read by the handler */
 
 static void serial_console_write(struct console *con, const char *s, size_t n)
 {
@@ -143,6 +145,11 @@ static bool serial_rx_irq(void *ctx)
     if (!mine && got == 0 && rx_stale_edge)
         mine = true;
     rx_stale_edge = got > 1 || (got > 0 && !mine);
+    if (got > 0) {
+        serial_rx_hook_fn hook = READ_ONCE(rx_hook);
+        if (hook)
+            hook(got);
+    }
     return mine || got > 0;
 }
 
@@ -165,6 +172,12 @@ int serial_enable_rx_irq(void)
     outb(serial_port + UART_IER, IER_RX_DATA);
     irq_restore(flags);
     return 0;
+}
+
+int serial_set_rx_hook(serial_rx_hook_fn fn)
+{
+    WRITE_ONCE(rx_hook, fn);
+    return rx_irq_on ? 0 : -ENODEV;
 }
 
 uint64_t serial_rx_count(void)

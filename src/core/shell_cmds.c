@@ -1,17 +1,17 @@
 /*
- * src/core/shell_cmds.c - the kernel shell's built-in commands.
+ * src/core/shell_cmds.c - core's shell commands.
  *
  * Part of core. Each command is a function plus a SHELL_COMMAND descriptor
  * (include/core/shell.h); the shell finds them in the .shell_commands
- * section, so commands of other subsystems live next to their code instead
- * of here. These are the ones that look at core, mm and dev state: memory,
- * heap, CPUs, interrupts, time, the log level, the ktest runner, the
- * screens, and power.
+ * section, so commands of other subsystems live next to their code (mm's
+ * in src/mm/mm_cmds.c, sched's in src/sched/sched_cmds.c, dev's beside its
+ * drivers). These need core only: help, echo and clear, the CPUs,
+ * interrupts, time, the log (level and contents), the ktest runner, and
+ * the screens.
  */
 #include <core/shell.h>
 #include <core/console.h>
 #include <core/cpu.h>
-#include <sched/sched.h>
 #include <core/format.h>
 #include <core/irq.h>
 #include <core/ktest.h>
@@ -20,9 +20,6 @@
 #include <core/smp.h>
 #include <core/string.h>
 #include <core/time.h>
-#include <dev/acpi.h>
-#include <mm/kmalloc.h>
-#include <mm/pmm.h>
 
 #define NAME    ANSI_CYAN
 #define HEAD    ANSI_BOLD
@@ -110,103 +107,7 @@ static int cmd_clear(int argc, char **argv)
 }
 SHELL_COMMAND("clear", "", "clear the screen and the terminal", cmd_clear);
 
-/* ---- memory ------------------------------------------------------------------------ */
-
-/* "123.4 MiB" for a number of 4 KiB frames. */
-static void frames_mib(char *buf, size_t size, uint64_t frames)
-{
-    uint64_t tenths = frames * 4096 * 10 / (1024 * 1024);
-
-    snprintf(buf, size, "%llu.%llu MiB", (unsigned long long)(tenths / 10),
-             (unsigned long long)(tenths % 10));
-}
-
-static int cmd_mem(int argc, char **argv)
-{
-    struct pmm_stats st = pmm_stats();
-    uint64_t used = st.managed_frames - st.free_frames;
-    char total[32], freeb[32], usedb[32];
-
-    (void)argv;
-    if (argc != 1)
-        return SHELL_USAGE;
-    frames_mib(total, sizeof(total), st.managed_frames);
-    frames_mib(freeb, sizeof(freeb), st.free_frames);
-    frames_mib(usedb, sizeof(usedb), used);
-    shell_printf(HEAD "physical memory" OFF " (4 KiB frames)\n");
-    shell_printf("  total %10llu frames  %12s\n", (unsigned long long)st.managed_frames, total);
-    shell_printf("  free  %10llu frames  %12s\n", (unsigned long long)st.free_frames, freeb);
-    shell_printf("  used  %10llu frames  %12s\n", (unsigned long long)used, usedb);
-    shell_printf("usable RAM %llu MiB, %llu KiB of it held for kernel and boot data; "
-                 "RAM ends at %#llx\n", (unsigned long long)(st.usable_bytes >> 20),
-                 (unsigned long long)(st.reserved_bytes >> 10),
-                 (unsigned long long)st.highest_ram);
-    if (st.bad_frees)
-        shell_error("mem: %llu bad frees refused so far", (unsigned long long)st.bad_frees);
-    return 0;
-}
-SHELL_COMMAND("mem", "", "physical memory: total, free and used frames and MiB", cmd_mem);
-
-#define HEAP_MAX_CACHES 64
-
-static int cmd_heap(int argc, char **argv)
-{
-    static struct kheap_stats st[HEAP_MAX_CACHES];
-    size_t n = kheap_stats(st, HEAP_MAX_CACHES);
-    uint64_t objects = 0, requested = 0, slabs = 0, large = kheap_large_pages();
-
-    (void)argv;
-    if (argc != 1)
-        return SHELL_USAGE;
-    shell_printf(HEAD "%-20s %8s %10s %12s %6s" OFF "\n", "cache", "slot", "in use",
-                 "bytes asked", "slabs");
-    for (size_t i = 0; i < n; i++) {
-        shell_printf("%-20s %8zu %10llu %12llu %6llu\n", st[i].name, st[i].object_size,
-                     (unsigned long long)st[i].objects_in_use,
-                     (unsigned long long)st[i].bytes_requested,
-                     (unsigned long long)st[i].slabs);
-        objects += st[i].objects_in_use;
-        requested += st[i].bytes_requested;
-        slabs += st[i].slabs;
-    }
-    shell_printf("%-20s %8s %10llu %12llu %6llu\n", "total", "",
-                 (unsigned long long)objects, (unsigned long long)requested,
-                 (unsigned long long)slabs);
-    shell_printf("large blocks: %llu pages (%llu KiB); heap errors reported: %llu\n",
-                 (unsigned long long)large, (unsigned long long)(large * 4),
-                 (unsigned long long)kheap_error_count());
-    return 0;
-}
-SHELL_COMMAND("heap", "", "kernel heap: objects, bytes and slabs per size class", cmd_heap);
-
 /* ---- CPUs and what they run ------------------------------------------------------------- */
-
-static int cmd_ps(int argc, char **argv)
-{
-    static struct sched_thread_info threads[128];
-    size_t n;
-
-    (void)argv;
-    if (argc != 1)
-        return SHELL_USAGE;
-    n = sched_list_threads(threads, ARRAY_SIZE(threads));
-    shell_printf(HEAD "%-20s %-9s %-4s %s" OFF "\n", "THREAD", "STATE", "CPU", "WAITING FOR");
-    for (size_t i = 0; i < n; i++)
-        shell_printf("%-20s %-9s %-4d %s\n", threads[i].name, threads[i].state, threads[i].cpu,
-                     threads[i].wait_reason ? threads[i].wait_reason : "-");
-    return 0;
-}
-SHELL_COMMAND("ps", "", "list the threads: name, state, CPU, what each waits for", cmd_ps);
-
-static int cmd_tasks(int argc, char **argv)
-{
-    (void)argv;
-    if (argc != 1)
-        return SHELL_USAGE;
-    sched_dump_tasks();         /* to the log: every thread, with a backtrace when off-CPU */
-    return 0;
-}
-SHELL_COMMAND("tasks", "", "dump every thread with its state, CPU, wait reason and backtrace", cmd_tasks);
 
 static int cmd_cpus(int argc, char **argv)
 {
@@ -276,26 +177,6 @@ static int cmd_uptime(int argc, char **argv)
 }
 SHELL_COMMAND("uptime", "", "time since boot", cmd_uptime);
 
-#define SLEEP_MAX_MS    3600000ull      /* an hour */
-
-static int cmd_sleep(int argc, char **argv)
-{
-    uint64_t ms, start, took;
-    int err;
-
-    if (argc != 2)
-        return SHELL_USAGE;
-    if ((err = shell_parse_u64("sleep", "number of milliseconds", argv[1], 0, SLEEP_MAX_MS, &ms)))
-        return err;
-    start = time_ns();
-    time_sleep_ns(ms * 1000000ull);
-    took = (time_ns() - start) / 1000;
-    shell_printf("slept %llu ms (measured %llu.%03llu ms)\n", (unsigned long long)ms,
-                 (unsigned long long)(took / 1000), (unsigned long long)(took % 1000));
-    return 0;
-}
-SHELL_COMMAND("sleep", "MS", "wait MS milliseconds", cmd_sleep);
-
 /* ---- the log ------------------------------------------------------------------------- */
 
 static int cmd_log(int argc, char **argv)
@@ -324,19 +205,15 @@ SHELL_COMMAND("log", "[LEVEL]", "show or set the console log level: 0-7 or a nam
 
 static int cmd_dmesg(int argc, char **argv)
 {
-    char *buf;
+    /* static, as core allocates nothing; commands run one at a time (the shell's thread) */
+    static char buf[DMESG_MAX];
     size_t n;
 
     (void)argv;
     if (argc != 1)
         return SHELL_USAGE;
-    if (!(buf = kmalloc(DMESG_MAX))) {
-        shell_error("dmesg: out of memory");
-        return -ENOMEM;
-    }
     n = printk_ring_read(buf, DMESG_MAX);
     shell_write(buf, n);
-    kfree(buf);
     return 0;
 }
 SHELL_COMMAND("dmesg", "", "print the kernel log kept in memory", cmd_dmesg);
@@ -391,31 +268,3 @@ static int cmd_write_framebuffer(int argc, char **argv)
 }
 SHELL_COMMAND("write-framebuffer", "TEXT...", "draw TEXT on the screen only (not on serial)",
               cmd_write_framebuffer);
-
-/* ---- power ------------------------------------------------------------------------------ */
-
-static int cmd_reboot(int argc, char **argv)
-{
-    int err;
-
-    (void)argv;
-    if (argc != 1)
-        return SHELL_USAGE;
-    err = acpi_reboot();
-    shell_error("reboot: the machine did not reset (%s)", errno_name(err));
-    return err;
-}
-SHELL_COMMAND("reboot", "", "reset the machine", cmd_reboot);
-
-static int cmd_poweroff(int argc, char **argv)
-{
-    int err;
-
-    (void)argv;
-    if (argc != 1)
-        return SHELL_USAGE;
-    err = acpi_poweroff();
-    shell_error("poweroff: the machine is still on (%s)", errno_name(err));
-    return err;
-}
-SHELL_COMMAND("poweroff", "", "switch the machine off (ACPI S5)", cmd_poweroff);

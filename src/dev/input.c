@@ -11,6 +11,7 @@
 #include <core/errno.h>
 #include <core/printk.h>
 #include <core/x86.h>
+#include <dev/coninput.h>
 #include <dev/kbd.h>
 #include <dev/mouse.h>
 #include <dev/ps2.h>
@@ -22,7 +23,10 @@ CMDLINE_PARAM(mouse_echo, "mouse.echo", CMDLINE_FLAG, 0, 0,
 
 int input_init(void)
 {
-    int err = ps2_init();
+    int err;
+
+    coninput_init();            /* serial's receive interrupt is on by now */
+    err = ps2_init();
 
     if (err)
         return err;

@@ -4,7 +4,8 @@
  * Part of dev. Probing is polled (dev/ps2's ps2_command); afterwards
  * everything happens in kbd_byte, called from the controller's interrupt
  * handler with interrupts off: protocol bytes are filtered out, the rest go
- * through the set-1 decoder, and events go into the ring.
+ * through the set-1 decoder, and events go into the ring, which wakes the
+ * console reader (dev/coninput).
  *
  * LEDs: when a lock key toggles, the handler sends 0xED and, on the
  * keyboard's 0xFA, the LED mask; the answers come back through kbd_byte, so
@@ -17,6 +18,7 @@
 #include <core/format.h>
 #include <core/printk.h>
 #include <core/tsc.h>
+#include <dev/coninput.h>
 #include <dev/input_ring.h>
 #include <dev/ps2.h>
 
@@ -112,6 +114,7 @@ static void kbd_byte(uint8_t b, void *unused)
     if (!kbd_scan_feed(&scan, b, &ev))
         return;
     input_ring_put(&ring, &ev);
+    coninput_kick();
     if ((scan.mods & KBD_MOD_LOCKS) != locks)
         led_update();
 }

@@ -1,5 +1,5 @@
 /*
- * test/unit/test_lineedit.c - host tests for src/core/lineedit.c (the
+ * test/unit/test_lineedit.c - host tests for src/kernel/lineedit.c (the
  * shell's line editor).
  *
  * The editor's echo goes to a model terminal that understands exactly what

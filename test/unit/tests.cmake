@@ -46,7 +46,7 @@ set(BASALT_UNIT_KERNEL_SOURCES
     src/dev/kbd_scan.c
     src/dev/mouse_packet.c
     src/dev/acpi_parse.c
-    src/core/lineedit.c
+    src/kernel/lineedit.c
     src/core/shell_parse.c
     src/dev/blk_check.c
 )

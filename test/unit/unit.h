@@ -44,7 +44,7 @@
 #include <core/errno.h>
 #include <core/cmdline.h>
 #include <core/multiboot2.h>
-#include <core/lineedit.h>
+#include <kernel/lineedit.h>
 #include <core/shell_parse.h>
 #include <dev/ansi.h>
 #include <dev/input_ring.h>

@@ -1,7 +1,7 @@
 /*
- * include/core/lineedit.h - a line editor with history, for the kernel shell.
+ * include/kernel/lineedit.h - a line editor with history, for the kernel shell.
  *
- * Part of core; pure (host-tested by test/unit/test_lineedit.c). Three
+ * Part of the kernel executable; pure (host-tested by test/unit/test_lineedit.c). Three
  * pieces, each a small state machine the caller owns:
  *
  *  1. struct lineedit_decoder turns the bytes a terminal sends over serial
@@ -29,8 +29,8 @@
  *
  * Locking: none; one editor per console session, used by one thread.
  */
-#ifndef BASALT_CORE_LINEEDIT_H
-#define BASALT_CORE_LINEEDIT_H
+#ifndef BASALT_KERNEL_LINEEDIT_H
+#define BASALT_KERNEL_LINEEDIT_H
 
 #include <core/compiler.h>
 

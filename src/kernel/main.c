@@ -1,7 +1,7 @@
 /*
- * src/core/main.c - kmain: the kernel's boot sequence in named steps.
+ * src/kernel/main.c - kmain: the kernel's boot sequence in named steps.
  *
- * Part of core; reached from boot/entry64.asm on the boot stack with
+ * Part of the kernel executable; reached from boot/entry64.asm on the boot stack with
  * interrupts off. Each step either succeeds, or reports what went wrong
  * and either carries on without the feature (no screen, no symbols) or
  * halts with a message when the kernel cannot go on (no boot information).
@@ -11,9 +11,9 @@
  *   vmalloc) -> screen console -> ACPI tables -> boot summary -> symbols
  *   -> interrupts (PIC off, local APIC, I/O APIC) -> input (serial receive
  *   interrupt, PS/2) -> ktest -> (acpi.poweroff_at_boot / acpi.reboot_at_boot)
- *   -> the shell (core/shell), or idle with shell.off
+ *   -> the shell (kernel/kshell), or idle with shell.off
  */
-#include <core/main.h>
+#include <kernel/main.h>
 #include <core/backtrace.h>
 #include <core/cmdline.h>
 #include <core/console.h>
@@ -27,7 +27,6 @@
 #include <core/panic.h>
 #include <core/printk.h>
 #include <core/serial.h>
-#include <core/shell.h>
 #include <core/smp.h>
 #include <core/string.h>
 #include <core/time.h>
@@ -42,6 +41,7 @@
 #include <dev/virtio_rng.h>
 #include <dev/vgatext.h>
 #include <generated/version.h>
+#include <kernel/kshell.h>
 #include <mm/kmalloc.h>
 #include <mm/layout.h>
 #include <sched/thread.h>
@@ -329,7 +329,7 @@ static void step_debug_panic(void)
 
 static void *shell_thread(void *arg)
 {
-    shell_run(arg);
+    kshell_run(arg);
     return NULL;
 }
 

@@ -1,13 +1,13 @@
 /*
- * src/core/lineedit.c - the shell's line editor (see include/core/lineedit.h).
+ * src/kernel/lineedit.c - the shell's line editor (see include/kernel/lineedit.h).
  *
- * Part of core; pure (host-tested by test/unit/test_lineedit.c): no
+ * Part of the kernel executable; pure (host-tested by test/unit/test_lineedit.c): no
  * hardware, no globals. The editor never redraws the whole line for a
  * change in the middle: it rewrites from the change to the end and walks
  * back with '\b', which is what a serial terminal and the screen consoles
  * both understand.
  */
-#include <core/lineedit.h>
+#include <kernel/lineedit.h>
 #include <core/errno.h>
 #include <core/string.h>
 #include <dev/kbd_scan.h>

@@ -1,13 +1,13 @@
 /*
- * include/core/main.h - the kernel's C entry.
+ * include/kernel/main.h - the kernel's C entry.
  *
- * Part of core. boot/entry64.asm calls kmain with the multiboot2 magic and
+ * Part of the kernel executable. boot/entry64.asm calls kmain with the multiboot2 magic and
  * the physical address of the boot information. What boot leaves behind is
  * read through core: the parsed boot information with mb2_boot_info
  * (core/multiboot2), the command line with cmdline_boot (core/cmdline).
  */
-#ifndef BASALT_CORE_MAIN_H
-#define BASALT_CORE_MAIN_H
+#ifndef BASALT_KERNEL_MAIN_H
+#define BASALT_KERNEL_MAIN_H
 
 #include <core/compiler.h>
 

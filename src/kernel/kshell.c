@@ -1,0 +1,179 @@
+/*
+ * src/kernel/kshell.c - the interactive kernel shell: prompt, input, the
+ * cmd= boot list (see include/kernel/kshell.h).
+ *
+ * Part of the kernel executable. The text work is pure and lives
+ * elsewhere: kernel/lineedit (keys, editing, history) and core/shell_parse
+ * (command lists, words); running a command is core/shell's. What is here
+ * is the glue to the machine: waiting for console input (dev/coninput),
+ * redrawing the prompt when a log line pushed it up, Tab completion, and
+ * the commands given on the kernel command line.
+ */
+#include <kernel/kshell.h>
+#include <core/cmdline.h>
+#include <core/console.h>
+#include <core/printk.h>
+#include <core/shell.h>
+#include <core/shell_parse.h>
+#include <core/string.h>
+#include <core/time.h>
+#include <dev/coninput.h>
+#include <kernel/lineedit.h>
+#include <mm/kmalloc.h>
+
+CMDLINE_PARAM(shell_cmd, "cmd", CMDLINE_STRING, 0, 0,
+              "shell commands to run after boot, ';'-separated: cmd='mem; test irq.*; poweroff'");
+CMDLINE_PARAM(shell_off, "shell.off", CMDLINE_FLAG, 0, 0,
+              "no shell after boot: the boot CPU idles");
+
+#define SHELL_PROMPT        ANSI_BOLD ANSI_GREEN "basalt>" ANSI_RESET " "
+#define SHELL_MAX_COMMANDS  128     /* for completion */
+#define CLEAR_SCREEN        "\033[2J\033[H"
+/* How long the shell sleeps before it looks whether a log line pushed the prompt up. */
+#define REDRAW_CHECK_NS     (50ull * 1000 * 1000)
+
+static struct lineedit editor;
+static struct lineedit_decoder serial_decoder;
+static uint64_t cuts_seen;          /* printk_lines_cut() when the prompt was last intact */
+
+/* Runs a ';'-separated list; echo: print each command after a prompt first. */
+static int run_list(const char *line, bool echo)
+{
+    size_t len = strlen(line);
+    char *copy = kmalloc(len + 1), *cursor, *cmd;
+    int rc = 0;
+
+    if (!copy) {
+        shell_error("shell: out of memory for a %zu-byte line", len);
+        return -ENOMEM;
+    }
+    memcpy(copy, line, len + 1);
+    cursor = copy;
+    while ((cmd = shell_next_command(&cursor)) != NULL) {
+        if (echo)
+            shell_printf("%s%s\n", SHELL_PROMPT, cmd);
+        rc = shell_run_command(cmd);
+    }
+    kfree(copy);
+    return rc;
+}
+
+static void editor_write(void *ctx, const char *s, size_t n)
+{
+    (void)ctx;
+    shell_write(s, n);
+}
+
+/*
+ * The next key from the serial port or the keyboard, whichever has one.
+ * Sleeps on the console wait queue (dev/coninput), which the serial
+ * receive and keyboard interrupts wake; every REDRAW_CHECK_NS it wakes by
+ * itself to draw the prompt again if a log line pushed it up meanwhile.
+ */
+static int next_key(void)
+{
+    struct coninput_event ev;
+    int key;
+
+    for (;;) {
+        /* a log line pushed the prompt up: draw it again below */
+        if (printk_lines_cut() != cuts_seen) {
+            cuts_seen = printk_lines_cut();
+            lineedit_redraw(&editor);
+        }
+        if (coninput_wait(&ev, time_ns() + REDRAW_CHECK_NS) != 0)
+            continue;
+        if (ev.source == CONINPUT_SERIAL)
+            key = lineedit_decode(&serial_decoder, ev.byte);
+        else
+            key = lineedit_key_from_kbd(&ev.key);
+        if (key != LINEEDIT_KEY_NONE)
+            return key;
+    }
+}
+
+/* Tab: completes the command name under the cursor (the first word only). */
+static void complete(void)
+{
+    static const char *names[SHELL_MAX_COMMANDS];
+    const char *line = lineedit_line(&editor);
+    size_t cursor = lineedit_cursor(&editor), n = 0, matches, count;
+    const struct shell_command *all = shell_commands(&count);
+    char prefix[LINEEDIT_MAX + 1], ext[LINEEDIT_MAX + 1];
+
+    for (size_t i = 0; i < cursor; i++)
+        if (line[i] == ' ' || line[i] == '\t')
+            return;                     /* arguments: nothing to complete yet */
+    memcpy(prefix, line, cursor);
+    prefix[cursor] = '\0';
+    for (size_t i = 0; i < count && n < SHELL_MAX_COMMANDS; i++)
+        names[n++] = all[i].name;
+    matches = shell_complete(prefix, names, n, ext, sizeof(ext));
+    if (matches == 1) {
+        lineedit_insert(&editor, ext);
+        if (line[lineedit_cursor(&editor)] != ' ')
+            lineedit_insert(&editor, " ");
+    } else if (matches > 1 && ext[0]) {
+        lineedit_insert(&editor, ext);
+    } else if (matches > 1) {
+        shell_write("\n", 1);
+        for (size_t i = 0; i < n; i++)
+            if (strncmp(names[i], prefix, cursor) == 0)
+                shell_printf("%s  ", names[i]);
+        shell_write("\n", 1);
+        lineedit_redraw(&editor);
+    }
+}
+
+/* Reads and runs one line from the keyboard or serial. */
+static void read_and_run(void)
+{
+    lineedit_start(&editor, SHELL_PROMPT);
+    cuts_seen = printk_lines_cut();
+    for (;;) {
+        switch (lineedit_key(&editor, next_key())) {
+        case LINEEDIT_DONE:
+            run_list(lineedit_line(&editor), false);
+            return;
+        case LINEEDIT_CANCELLED:
+            return;
+        case LINEEDIT_COMPLETE:
+            complete();
+            break;
+        case LINEEDIT_CLEAR:
+            shell_write(CLEAR_SCREEN, sizeof(CLEAR_SCREEN) - 1);
+            lineedit_redraw(&editor);
+            break;
+        case LINEEDIT_CONTINUE:
+            break;
+        }
+    }
+}
+
+void kshell_run(void *arg)
+{
+    const char *boot_list = cmdline_value(cmdline_boot(), "cmd");
+    char *copy;
+    size_t count;
+
+    (void)arg;
+    shell_check_commands();
+    lineedit_init(&editor, editor_write, NULL);
+    lineedit_decoder_init(&serial_decoder);
+    if (boot_list) {
+        /* remembered, so the up arrow brings the boot commands back */
+        if ((copy = kmalloc(strlen(boot_list) + 1)) != NULL) {
+            char *cursor = copy, *cmd;
+            strlcpy(copy, boot_list, strlen(boot_list) + 1);
+            while ((cmd = shell_next_command(&cursor)) != NULL)
+                lineedit_history_add(&editor, cmd);
+            kfree(copy);
+        }
+        run_list(boot_list, true);
+    }
+    shell_commands(&count);
+    shell_printf("%sbasalt shell:%s %zu commands; 'help' lists them\n", ANSI_BOLD, ANSI_RESET,
+                 count);
+    for (;;)
+        read_and_run();
+}
