@@ -3,7 +3,8 @@
  * lists, arguments, log-level names, completion.
  *
  * Part of core; pure (host-tested by test/unit/test_shell_parse.c). Used by
- * core/shell for typed lines and for the boot-time list in `cmd=...`.
+ * core/shell (shell_execute) and kernel/kshell for typed lines and for the
+ * boot-time list in `cmd=...`.
  *
  * Syntax of a line:
  *   - commands are separated by ';' (outside quotes, not after a backslash);

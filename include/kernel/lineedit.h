@@ -1,8 +1,9 @@
 /*
  * include/kernel/lineedit.h - a line editor with history, for the kernel shell.
  *
- * Part of the kernel executable; pure (host-tested by test/unit/test_lineedit.c). Three
- * pieces, each a small state machine the caller owns:
+ * Part of the kernel executable (used by kernel/kshell); pure
+ * (host-tested by test/unit/test_lineedit.c). Three pieces, each a small
+ * state machine the caller owns:
  *
  *  1. struct lineedit_decoder turns the bytes a terminal sends over serial
  *     into keys: printable ASCII as itself, CR or LF (a CR LF pair counts

@@ -1,11 +1,11 @@
 /*
  * src/kernel/lineedit.c - the shell's line editor (see include/kernel/lineedit.h).
  *
- * Part of the kernel executable; pure (host-tested by test/unit/test_lineedit.c): no
- * hardware, no globals. The editor never redraws the whole line for a
- * change in the middle: it rewrites from the change to the end and walks
- * back with '\b', which is what a serial terminal and the screen consoles
- * both understand.
+ * Part of the kernel executable; pure (host-tested by
+ * test/unit/test_lineedit.c): no hardware, no globals. The editor never
+ * redraws the whole line for a change in the middle: it rewrites from the
+ * change to the end and walks back with '\b', which is what a serial
+ * terminal and the screen consoles both understand.
  */
 #include <kernel/lineedit.h>
 #include <core/errno.h>

@@ -3,9 +3,9 @@
  *
  * Part of the kernel executable's ktests: the commands come from every
  * subsystem (core, mm, sched, dev) and the screen is read back through
- * dev's consoles, so these test the whole system. Lines go through shell_execute with the shell's
- * output captured (shell_execute_captured), so the tests see exactly what a user
- * would and the consoles stay quiet. Parsing and line editing are tested
+ * dev's consoles, so these test the whole system. Lines go through
+ * shell_execute with the shell's output captured (shell_execute_captured),
+ * so the tests see exactly what a user would and the consoles stay quiet. Parsing and line editing are tested
  * on the host (test/unit/test_shell_parse.c, test_lineedit.c); typing at
  * the prompt over serial and PS/2 is tested end to end by the shell.*
  * ctest tests.
