@@ -1,8 +1,8 @@
 /*
- * src/core/tests/smp_ktests.c - in-kernel tests of SMP bring-up and per-CPU data.
+ * src/sched/tests/smp_ktests.c - in-kernel tests of SMP bring-up and per-CPU data.
  *
- * Part of core's ktests: every CPU the firmware listed is online and
- * answers a cross-CPU call; per-CPU variables are distinct per CPU; a
+ * Part of sched's ktests (they need mm and sched/smpboot): every CPU the
+ * firmware listed is online and answers a cross-CPU call; per-CPU variables are distinct per CPU; a
  * kernel mapping removed on one CPU faults on every other CPU at once (TLB
  * shootdown). Plus bench.smp_call_round_trip.
  */
