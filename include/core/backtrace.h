@@ -35,4 +35,12 @@ void backtrace_print(void);
  */
 void backtrace_add_stack(uintptr_t lo, uintptr_t hi);
 
+/*
+ * Registers the lookup of dynamically allocated stacks: fn(addr, len) is
+ * true when [addr, addr + len) lies inside one (mm's vmalloc_in_stack,
+ * set by vmalloc_init: core cannot call mm). It runs in the walker, in any
+ * context including traps and panics, and must not take a lock.
+ */
+void backtrace_set_stack_lookup(bool (*fn)(uintptr_t addr, size_t len));
+
 #endif

@@ -72,13 +72,18 @@ unsigned cpu_count(void);
 /* Sets up the boot CPU: struct, GS base, descriptor tables. */
 void cpu_init_bsp(void);
 
+/* Bytes cpu_create needs for one CPU: its struct and its .percpu copy. */
+size_t cpu_create_size(void);
+
 /*
  * Creates the struct for a new CPU (the next index, apic_id) with its own
- * copy of the .percpu image. Returns it, or NULL when out of memory or
- * CPU_MAX is reached. It is not visible to cpu_get/cpu_count until
- * cpu_publish, which core/smp calls once the CPU is online.
+ * copy of the .percpu image, in mem: cpu_create_size() zeroed bytes the
+ * caller allocated (core has no allocator; the CPU keeps them forever).
+ * Returns it, or NULL when CPU_MAX is reached. It is not visible to
+ * cpu_get/cpu_count until cpu_publish, which the AP bring-up calls once
+ * the CPU is online. Boot CPU, during AP bring-up (not reentrant).
  */
-struct cpu *cpu_create(uint32_t apic_id);
+struct cpu *cpu_create(uint32_t apic_id, void *mem);
 void cpu_publish(struct cpu *c);
 
 /* Called first thing on an application processor: GS base, tables, IDT. */

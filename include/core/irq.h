@@ -96,6 +96,13 @@ struct trap_frame;
 void irq_dispatch(struct trap_frame *f);
 
 /*
+ * Registers the preemption point run at the end of every irq_dispatch,
+ * after the EOI, interrupts still off (the scheduler's, once, at its init:
+ * core cannot call sched). Before it is set an interrupt just returns.
+ */
+void irq_set_exit_hook(void (*fn)(void));
+
+/*
  * The interrupt controller underneath (dev/apic + dev/ioapic), set by
  * platform setup: route/mask a GSI, and send EOI.
  */

@@ -14,11 +14,13 @@
 struct boot_info;
 
 /*
- * Finds the symbol table through bi's ELF section headers. Returns 0, or
- * -ENOENT when the loader gave no symbol table (backtraces then show bare
- * addresses), -EINVAL when the headers are inconsistent or point outside RAM.
+ * Finds the symbol table through bi's ELF section headers. is_ram(pa, len)
+ * says whether a range is RAM the direct map covers (mm's pmm_is_ram: core
+ * cannot call mm, so the boot code passes it). Returns 0, or -ENOENT when
+ * the loader gave no symbol table (backtraces then show bare addresses),
+ * -EINVAL when the headers are inconsistent or point outside RAM.
  */
-int ksym_init(const struct boot_info *bi);
+int ksym_init(const struct boot_info *bi, bool (*is_ram)(uint64_t pa, uint64_t len));
 
 /* Number of function symbols known (0 before ksym_init). */
 size_t ksym_count(void);

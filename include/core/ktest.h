@@ -59,6 +59,12 @@ __noreturn void ktest_abort(void);
 /* Fails and ends the running test: used by panic and by the trap handler. */
 __noreturn void ktest_abort_current(const char *fmt, ...) __printf_like(1, 2);
 
+/*
+ * Registers how a worker thread that fails an assertion ends itself (the
+ * scheduler's thread exit; sched_init sets it: core cannot call sched).
+ */
+void ktest_set_thread_exit_hook(__noreturn void (*fn)(void));
+
 /* True while a test function is running. */
 bool ktest_running(void);
 

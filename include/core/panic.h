@@ -22,6 +22,14 @@ __noreturn void panic_at(uintptr_t rip, uintptr_t rbp, const char *fmt, ...)
 /* True once a panic has started (and not been absorbed by a ktest). */
 bool panic_in_progress(void);
 
+/*
+ * Registers what a fatal panic prints after its backtrace once threads
+ * exist (the scheduler's dump of every thread, set at its init: core
+ * cannot call sched). Runs on the panicking CPU, interrupts off, other
+ * CPUs stopped; it must not take locks it could wait on forever.
+ */
+void panic_set_dump_hook(void (*fn)(void));
+
 /* Checks an invariant: panics naming the expression, file and line. */
 #define BUG_ON(cond)                                                            \
     do {                                                                        \

@@ -1,11 +1,8 @@
 /*
- * include/core/smp.h - starting the other CPUs, and talking to them.
+ * include/core/smp.h - talking to the other CPUs.
  *
- * Part of core. smp_init starts every application processor the firmware
- * lists (INIT, then STARTUP IPIs into boot/ap_trampoline.asm), one at a
- * time; each sets up its own descriptor tables, IST stacks, IDT, local
- * APIC and per-CPU area, says it is online, and waits in hlt with
- * interrupts on until there is work (the scheduler takes them later).
+ * Part of core. Starting them is sched/smpboot's job (it needs memory and
+ * the scheduler); it calls smp_init first.
  *
  * Cross-CPU calls: smp_call runs a function on another CPU (IPI on
  * IRQ_VEC_CALL) and waits for it. TLB shootdown: after a change to a kernel
@@ -25,12 +22,11 @@
 #include <core/compiler.h>
 
 /*
- * Starts the CPUs whose local APIC IDs are apic_ids[0..n) (the boot CPU's
- * own ID is skipped). Returns how many came online (the boot CPU
- * included); a CPU that does not answer within a second is reported and
- * left out.
+ * Records the boot CPU's APIC ID and claims the call and stop vectors.
+ * Boot CPU, once, before any other CPU starts; panics if the vectors are
+ * taken (a broken boot order).
  */
-unsigned smp_init(const uint32_t *apic_ids, size_t n);
+void smp_init(void);
 
 /* Runs fn(arg) on CPU index cpu and waits. Returns 0, -EINVAL, -ENODEV (offline) or -ETIMEDOUT. */
 int smp_call(unsigned cpu, void (*fn)(void *), void *arg);
@@ -40,11 +36,5 @@ void smp_tlb_shootdown(uintptr_t va);
 
 /* NMI to every other CPU; each halts for good (used by panic). */
 void smp_stop_others(void);
-
-/* Microseconds the last smp_init took to bring every CPU up. */
-uint64_t smp_bringup_us(void);
-
-/* How many CPUs the firmware listed (1 before smp_init). */
-unsigned smp_expected_cpus(void);
 
 #endif

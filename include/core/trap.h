@@ -46,6 +46,20 @@ _Static_assert(offsetof(struct trap_frame, vector) == 15 * 8, "trap frame matche
 /* Called by isr.asm for every vector, interrupts disabled. */
 void trap_dispatch(struct trap_frame *f);
 
+/*
+ * What memory management makes of a fault (mm registers them once at boot,
+ * pagefault_init: core cannot call mm). page_fault handles vector 14 and
+ * returns true if the faulting code may resume (false: fatal, after saying
+ * what it knows). double_fault_addr gets CR2 on a double fault, so a kernel
+ * stack overflow (which ends in #DF) is named. Both run in the trap path,
+ * interrupts off. Until they are set every #PF is reported and fatal.
+ */
+struct trap_fault_hooks {
+    bool (*page_fault)(struct trap_frame *f);
+    void (*double_fault_addr)(uintptr_t cr2);
+};
+void trap_set_fault_hooks(const struct trap_fault_hooks *hooks);
+
 /* "page fault", "general protection fault", ...; "vector N" beyond 31. */
 const char *trap_name(uint64_t vector);
 

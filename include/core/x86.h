@@ -131,6 +131,20 @@ static inline void invlpg(uintptr_t va)
     __asm__ __volatile__("invlpg (%0)" : : "r"(va) : "memory");
 }
 
+/* Drops every TLB entry of this CPU, global ones included. */
+static inline void flush_tlb_all(void)
+{
+    uint64_t cr4 = read_cr4();
+
+    if (cr4 & CR4_PGE) {
+        /* global entries survive a CR3 reload: toggling PGE drops them too */
+        write_cr4(cr4 & ~CR4_PGE);
+        write_cr4(cr4);
+    } else {
+        write_cr3(read_cr3());
+    }
+}
+
 /* ---- CPUID and TSC ------------------------------------------------------ */
 struct cpuid_regs {
     uint32_t eax, ebx, ecx, edx;

@@ -40,7 +40,7 @@
 
 #include <core/compiler.h>
 #include <dev/pci.h>
-#include <sched/spinlock.h>
+#include <core/spinlock.h>
 #include <sched/wait.h>
 
 #define VIRTIO_PCI_VENDOR       0x1af4

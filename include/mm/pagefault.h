@@ -1,7 +1,7 @@
 /*
  * include/mm/pagefault.h - what a page fault (or a double fault) means.
  *
- * Part of mm; called by core/trap. A fault raised in user mode goes to the
+ * Part of mm; core/trap calls it through the hooks pagefault_init registers. A fault raised in user mode goes to the
  * hook the process code installs (to deliver SIGSEGV); a kernel fault, on
  * any address, is a bug and is reported in full. A fault in the
  * guard page below a kernel stack is reported as "kernel stack overflow"
@@ -15,6 +15,12 @@
 #include <core/compiler.h>
 
 struct trap_frame;
+
+/*
+ * Registers pagefault_handle and the double-fault guard-page check with
+ * core/trap (trap_set_fault_hooks). Boot, once, right after the IDT.
+ */
+void pagefault_init(void);
 
 /* Returns true when it resolved the fault (the faulting code may resume). */
 typedef bool (*pagefault_user_fn)(struct trap_frame *f, uintptr_t addr);

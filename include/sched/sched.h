@@ -9,7 +9,7 @@
  * The 1 kHz tick on every CPU ends time slices (SCHED_SLICE_NS) and wakes
  * sleepers; the switch happens at the preemption point at the end of
  * irq_dispatch, when need_resched is set and the preempt count is 0, or
- * when a spin_unlock / sched_preempt_enable brings the count back to 0.
+ * when a spin_unlock / preempt_enable brings the count back to 0.
  *
  * Timeouts (struct sched_timeout) are one list for all CPUs, sorted by
  * deadline, under timeouts_lock; any CPU's tick fires the due ones by
@@ -23,7 +23,7 @@
 #define BASALT_SCHED_SCHED_H
 
 #include <core/compiler.h>
-#include <sched/preempt.h>
+#include <core/preempt.h>
 
 #define SCHED_SLICE_NS      10000000ull     /* 10 ms */
 
@@ -88,8 +88,17 @@ unsigned sched_timeout_count(void);
 /* Tick handler (core/time), interrupts off. */
 void sched_tick(void);
 
-/* Preemption point at the end of irq_dispatch, interrupts off. */
+/*
+ * Preemption point at the end of irq_dispatch, interrupts off (core/irq
+ * calls it through irq_set_exit_hook, registered by sched_init).
+ */
 void sched_irq_exit(void);
+
+/*
+ * Runs a pending reschedule if preemption and interrupts allow (core's
+ * preempt_enable and spin_unlock call it through preempt_set_resched_hook).
+ */
+void sched_preempt_check(void);
 
 /* Frees exited detached threads. Context: thread, no spinlock held. */
 void sched_reap(void);

@@ -9,7 +9,7 @@
  *
  * Debug builds: a blocking call made with a spinlock held, preemption off
  * or in an interrupt handler is reported and refused with -EDEADLK
- * (include/sched/lockdep.h); mutexes are lock-order checked.
+ * (include/core/lockdep.h); mutexes are lock-order checked.
  *
  * Lock order: a guard is taken after any mutex the caller holds and before
  * the rq locks (sched_wake). A mutex may be held while sleeping.

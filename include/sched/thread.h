@@ -23,7 +23,8 @@
 #define BASALT_SCHED_THREAD_H
 
 #include <core/compiler.h>
-#include <sched/spinlock.h>
+#include <core/lockdep.h>
+#include <core/spinlock.h>
 #include <sched/wait.h>
 
 #define THREAD_NAME_LEN     32
@@ -67,8 +68,7 @@ struct thread {
     struct wait_queue join_wq;      /* [j] threads in thread_join */
     void *stack;                    /* [c] lowest address, or NULL (boot stack) */
     uint64_t switches;              /* [rq] times switched to */
-    struct mutex *ld_held[8];       /* [own] lockdep: mutexes held, in order (debug) */
-    unsigned ld_nheld;              /* [own] entries used (may exceed 8: not tracked) */
+    struct lockdep_held ld_held;    /* [own] lockdep: mutexes held, in order (debug) */
     char name[THREAD_NAME_LEN];     /* [c] */
 };
 

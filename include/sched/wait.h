@@ -16,8 +16,8 @@
 #define BASALT_SCHED_WAIT_H
 
 #include <core/compiler.h>
-#include <sched/spinlock.h>
-#include <sched/lockdep.h>
+#include <core/spinlock.h>
+#include <core/lockdep.h>
 
 struct thread;
 

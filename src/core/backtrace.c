@@ -9,8 +9,7 @@
 #include <core/ksym.h>
 #include <core/printk.h>
 #include <core/x86.h>
-#include <mm/layout.h>
-#include <mm/vmalloc.h>
+#include <core/layout.h>
 
 #define MAX_EXTRA_STACKS (4 + 3 * 64)     /* boot stack + every CPU's IST stacks */
 
@@ -26,6 +25,13 @@ void backtrace_add_stack(uintptr_t lo, uintptr_t hi)
         extra_stacks[extra_count++] = (typeof(extra_stacks[0])){ lo, hi };
 }
 
+static bool (*stack_lookup)(uintptr_t addr, size_t len);  /* set once at boot */
+
+void backtrace_set_stack_lookup(bool (*fn)(uintptr_t addr, size_t len))
+{
+    stack_lookup = fn;
+}
+
 static bool frame_readable(uintptr_t fp)
 {
     uintptr_t end = fp + 16;
@@ -34,7 +40,7 @@ static bool frame_readable(uintptr_t fp)
         return false;
     if (fp >= (uintptr_t)__data_start && end <= (uintptr_t)__kernel_end)
         return true;
-    if (vmalloc_in_stack(fp, 16))
+    if (stack_lookup && stack_lookup(fp, 16))
         return true;
     for (size_t i = 0; i < extra_count; i++)
         if (fp >= extra_stacks[i].lo && end <= extra_stacks[i].hi)

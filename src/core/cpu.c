@@ -2,15 +2,14 @@
  * src/core/cpu.c - per-CPU structs and variables (see include/core/cpu.h).
  *
  * Part of core. The boot CPU's struct is static and uses the .percpu
- * template itself (offset 0); every other CPU gets a kmalloc'd struct and
- * a copy of the template.
+ * template itself (offset 0); every other CPU gets a struct and a copy of
+ * the template in memory the AP bring-up allocates for it.
  */
 #include <core/cpu.h>
 #include <core/idt.h>
 #include <core/compiler.h>
 #include <core/string.h>
 #include <core/x86.h>
-#include <mm/kmalloc.h>
 
 #define PERCPU_ALIGN 64
 
@@ -49,23 +48,20 @@ void cpu_init_bsp(void)
     bsp.online = true;
 }
 
-struct cpu *cpu_create(uint32_t apic_id)
+size_t cpu_create_size(void)
+{
+    /* the image is 64-byte aligned: keep each copy so (allocators give 16) */
+    return sizeof(struct cpu) + PERCPU_ALIGN + (size_t)(__percpu_end - __percpu_start);
+}
+
+struct cpu *cpu_create(uint32_t apic_id, void *mem)
 {
     size_t size = (size_t)(__percpu_end - __percpu_start);
-    struct cpu *c;
-    char *copy = NULL;
+    struct cpu *c = mem;
 
     if (ncpus >= CPU_MAX)
         return NULL;
-    c = kzalloc(sizeof(*c));
-    /* the image is 64-byte aligned: keep each copy so (kmalloc gives 16) */
-    copy = kmalloc(size + PERCPU_ALIGN);
-    if (!c || !copy) {
-        kfree(c);
-        kfree(copy);
-        return NULL;
-    }
-    char *aligned = (char *)ALIGN_UP((uintptr_t)copy, PERCPU_ALIGN);
+    char *aligned = (char *)ALIGN_UP((uintptr_t)(c + 1), PERCPU_ALIGN);
     memcpy(aligned, __percpu_start, size);      /* the pristine image, never a live copy */
     c->self = c;
     c->index = ncpus;

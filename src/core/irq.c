@@ -16,7 +16,6 @@
 #include <core/printk.h>
 #include <core/trap.h>
 #include <core/x86.h>
-#include <sched/sched.h>
 
 #define MAX_ACTIONS     256
 #define NO_GSI          UINT32_MAX
@@ -238,6 +237,13 @@ int irq_free(int handle)
     return 0;
 }
 
+static void (*exit_hook)(void);         /* written once by sched_init, before SMP */
+
+void irq_set_exit_hook(void (*fn)(void))
+{
+    exit_hook = fn;
+}
+
 void irq_dispatch(struct trap_frame *f)
 {
     uint8_t vector = (uint8_t)f->vector;
@@ -266,7 +272,8 @@ void irq_dispatch(struct trap_frame *f)
         __atomic_fetch_add(&v->unhandled, 1, __ATOMIC_RELAXED);
     if (chip)
         chip->eoi();
-    sched_irq_exit();           /* the preemption point: may switch threads */
+    if (exit_hook)
+        exit_hook();            /* the preemption point: may switch threads */
 }
 
 size_t irq_stats(struct irq_vector_stats *out, size_t max)

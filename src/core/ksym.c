@@ -11,8 +11,7 @@
 #include <core/format.h>
 #include <core/multiboot2.h>
 #include <core/string.h>
-#include <mm/layout.h>
-#include <mm/pmm.h>
+#include <core/layout.h>
 
 static const Elf64_Sym *symtab;
 static size_t sym_count;
@@ -24,10 +23,12 @@ static size_t func_count;
  * Where GRUB put a non-allocated section: the physical address it loaded
  * it at, which must lie inside RAM the direct map covers. NULL otherwise.
  */
+static bool (*ram_check)(uint64_t pa, uint64_t len);   /* ksym_init's is_ram */
+
 static const void *section_data(const Elf64_Shdr *sh)
 {
     if (sh->sh_addr == 0 || sh->sh_size == 0 || sh->sh_addr >= PHYS_ADDR_LIMIT ||
-        sh->sh_size > PHYS_ADDR_LIMIT - sh->sh_addr || !pmm_is_ram(sh->sh_addr, sh->sh_size))
+        sh->sh_size > PHYS_ADDR_LIMIT - sh->sh_addr || !ram_check(sh->sh_addr, sh->sh_size))
         return NULL;
     return phys_to_virt(sh->sh_addr);
 }
@@ -38,10 +39,11 @@ static void read_shdr(const struct boot_info *bi, uint32_t i, Elf64_Shdr *out)
     memcpy(out, (const uint8_t *)bi->elf_shdrs + (size_t)i * bi->elf_shentsize, sizeof(*out));
 }
 
-int ksym_init(const struct boot_info *bi)
+int ksym_init(const struct boot_info *bi, bool (*is_ram)(uint64_t pa, uint64_t len))
 {
     Elf64_Shdr sh, str;
 
+    ram_check = is_ram;
     if (!bi->elf_shdrs || bi->elf_shentsize < sizeof(Elf64_Shdr))
         return -ENOENT;
     for (uint32_t i = 0; i < bi->elf_shnum; i++) {

@@ -18,10 +18,9 @@
 #include <core/trap.h>
 #include <core/tsc.h>
 #include <core/x86.h>
-#include <sched/thread.h>
 #include <core/errno.h>
 #include <core/cpu.h>
-#include <sched/preempt.h>
+#include <core/preempt.h>
 
 #define DEBUG_EXIT_PORT     0xF4
 #define DEBUG_EXIT_PASS     0x10        /* QEMU exits (0x10 << 1) | 1 = 33 */
@@ -42,6 +41,13 @@ static bool fault_armed;
 static int fault_vector;
 static struct ktest_fault fault_seen;
 
+static void (*thread_exit_hook)(void);  /* written once by sched_init */
+
+void ktest_set_thread_exit_hook(__noreturn void (*fn)(void))
+{
+    thread_exit_hook = fn;
+}
+
 bool ktest_running(void)
 {
     return current != NULL;
@@ -49,7 +55,7 @@ bool ktest_running(void)
 
 bool ktest_on_runner_cpu(void)
 {
-    return current != NULL && this_cpu()->index == runner_cpu && thread_self() == runner_thread;
+    return current != NULL && this_cpu()->index == runner_cpu && this_cpu_current() == runner_thread;
 }
 
 static void vrecord(const char *file, int line, const char *fmt, va_list ap)
@@ -87,8 +93,8 @@ void ktest_abort(void)
          */
         printk(LOG_ERR, "ktest: assertion failed outside the test's own thread (CPU %u); "
                "it stops here", this_cpu()->index);
-        if (thread_self() && thread_self() != runner_thread)
-            thread_exit(NULL);
+        if (this_cpu_current() && this_cpu_current() != runner_thread && thread_exit_hook)
+            thread_exit_hook();
         cpu_halt_forever();
     }
     fault_armed = false;
@@ -152,12 +158,12 @@ static bool selected(const struct ktest *t, const char *filter)
 static bool run_one(const struct ktest *t)
 {
     uint64_t flags = read_rflags();
-    uint32_t preempt = sched_preempt_count();
+    uint32_t preempt = preempt_count();
     uint64_t start;
 
     current = t;
     runner_cpu = this_cpu()->index;
-    runner_thread = thread_self();
+    runner_thread = this_cpu_current();
     current_failures = 0;
     first_msg[0] = '\0';
     start = tsc_ns_since_boot();
@@ -165,11 +171,11 @@ static bool run_one(const struct ktest *t)
         t->fn();
     /* back here normally or through kjmp_jump: restore the interrupt state */
     trap_reset_depth();
-    if (sched_preempt_count() != preempt) {
+    if (preempt_count() != preempt) {
         /* a test left through kjmp with a spinlock held (or leaked one) */
         if (current_failures == 0)
             printk(LOG_WARNING, "ktest: %s.%s changed the preempt count %u -> %u; reset",
-                   t->suite, t->name, preempt, sched_preempt_count());
+                   t->suite, t->name, preempt, preempt_count());
         this_cpu()->preempt_count = preempt;
     }
     irq_restore(flags);

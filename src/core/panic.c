@@ -5,7 +5,7 @@
  * printing (a fault in the report itself) prints one short line and halts,
  * so the output appears once. Other CPUs are stopped by the SMP layer.
  * A panic that stops the machine after the scheduler started also dumps
- * every thread with its backtrace (sched_dump_tasks).
+ * every thread with its backtrace (the dump hook the scheduler registers).
  */
 #include <core/panic.h>
 #include <core/backtrace.h>
@@ -16,7 +16,13 @@
 #include <core/serial.h>
 #include <core/smp.h>
 #include <core/x86.h>
-#include <sched/sched.h>
+
+static void (*dump_hook)(void);         /* written once by sched_init */
+
+void panic_set_dump_hook(void (*fn)(void))
+{
+    dump_hook = fn;
+}
 
 /* 0, or 1 + the index of the CPU that claimed the panic (atomically) */
 static int panicking;
@@ -49,8 +55,8 @@ static __noreturn void vpanic_at(uintptr_t rip, uintptr_t rbp, const char *fmt, 
     printk(LOG_EMERG, "PANIC: %s", msg);
     backtrace_print_from(rip, rbp);
     /* every thread and where it sleeps: the scheduler runs, the machine stops */
-    if (!recover && this_cpu()->current)
-        sched_dump_tasks();
+    if (!recover && this_cpu()->current && dump_hook)
+        dump_hook();
 
     if (recover) {
         __atomic_store_n(&panicking, 0, __ATOMIC_RELEASE);

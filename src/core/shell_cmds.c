@@ -18,6 +18,7 @@
 #include <core/printk.h>
 #include <core/shell_parse.h>
 #include <core/smp.h>
+#include <sched/smpboot.h>
 #include <core/string.h>
 #include <core/time.h>
 
@@ -120,7 +121,7 @@ static int cmd_cpus(int argc, char **argv)
         if (cpu_get(i) && cpu_get(i)->online)
             online++;
     shell_printf("%u of %u CPUs online (the firmware lists %u)\n", online, n,
-                 smp_expected_cpus());
+                 smpboot_expected_cpus());
     shell_printf(HEAD "%-4s %-8s %-7s %12s" OFF "\n", "CPU", "APIC ID", "ONLINE", "INTERRUPTS");
     for (unsigned i = 0; i < n; i++) {
         struct cpu *c = cpu_get(i);

@@ -19,7 +19,6 @@
 #include <core/serial.h>
 #include <core/string.h>
 #include <core/x86.h>
-#include <mm/pagefault.h>
 
 static const char *const exception_names[32] = {
     [VEC_DIVIDE] = "#DE divide error",
@@ -137,6 +136,13 @@ static bool trap_fixup(struct trap_frame *f)
     return false;
 }
 
+static const struct trap_fault_hooks *fault_hooks;    /* written once at boot */
+
+void trap_set_fault_hooks(const struct trap_fault_hooks *hooks)
+{
+    fault_hooks = hooks;
+}
+
 void trap_dispatch(struct trap_frame *f)
 {
     if (f->vector >= VEC_FIRST_IRQ) {
@@ -151,11 +157,11 @@ void trap_dispatch(struct trap_frame *f)
     if ((*depth)++ > 0 && !ktest_running())
         nested_fault(f);
     /* a double fault after a stack overflow: CR2 still names the guard page */
-    if (f->vector == VEC_DOUBLE_FAULT)
-        pagefault_check_stack_overflow(read_cr2());
+    if (f->vector == VEC_DOUBLE_FAULT && fault_hooks)
+        fault_hooks->double_fault_addr(read_cr2());
     if (ktest_running())
         ktest_trap_hook(f);         /* returns only if the test did not expect it */
-    if (f->vector == VEC_PAGE_FAULT && pagefault_handle(f)) {
+    if (f->vector == VEC_PAGE_FAULT && fault_hooks && fault_hooks->page_fault(f)) {
         (*depth)--;
         return;
     }

@@ -22,7 +22,7 @@
 #include <core/string.h>
 #include <core/tsc.h>
 #include <core/x86.h>
-#include <mm/layout.h>
+#include <core/layout.h>
 #include <mm/pmm.h>
 #include <mm/vmm.h>
 

@@ -19,8 +19,8 @@
 #include <core/printk.h>
 #include <core/string.h>
 #include <mm/kmalloc.h>
-#include <sched/lockdep.h>
-#include <sched/spinlock.h>
+#include <core/lockdep.h>
+#include <core/spinlock.h>
 #include <sched/sync.h>
 
 /* Registry: disks in registration order, blk_devs[0..blk_ndevs). Never taken in interrupts. */

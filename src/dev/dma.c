@@ -11,7 +11,7 @@
 #include <core/string.h>
 #include <dev/dma.h>
 #include <mm/kmalloc.h>
-#include <mm/layout.h>
+#include <core/layout.h>
 #include <mm/pmm.h>
 
 #define DMA_CLASSES     8       /* 16, 32, ..., 2048 */

@@ -42,7 +42,7 @@
 #include <core/errno.h>
 #include <core/printk.h>
 #include <core/string.h>
-#include <mm/layout.h>
+#include <core/layout.h>
 #include <mm/vmalloc.h>
 #include <mm/vmm.h>
 

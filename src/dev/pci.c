@@ -27,7 +27,7 @@
 #include <dev/pci.h>
 #include <mm/kmalloc.h>
 #include <mm/vmm.h>
-#include <sched/spinlock.h>
+#include <core/spinlock.h>
 #include <sched/sync.h>
 
 CMDLINE_PARAM(pci_noecam, "pci.noecam", CMDLINE_FLAG, 0, 0,

@@ -16,7 +16,7 @@
 #include <core/errno.h>
 #include <core/string.h>
 #include <core/x86.h>
-#include <mm/layout.h>
+#include <core/layout.h>
 #include <mm/vmm.h>
 
 #define VGA_DEFAULT_PHYS    0xB8000u

@@ -24,7 +24,7 @@
 #include <dev/virtio.h>
 #include <dev/virtio_blk.h>
 #include <mm/kmalloc.h>
-#include <mm/layout.h>
+#include <core/layout.h>
 #include <mm/vmm.h>
 #include <sched/sync.h>
 

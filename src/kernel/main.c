@@ -28,6 +28,7 @@
 #include <core/printk.h>
 #include <core/serial.h>
 #include <core/smp.h>
+#include <sched/smpboot.h>
 #include <core/string.h>
 #include <core/time.h>
 #include <core/tsc.h>
@@ -43,9 +44,10 @@
 #include <generated/version.h>
 #include <kernel/kshell.h>
 #include <mm/kmalloc.h>
-#include <mm/layout.h>
+#include <core/layout.h>
 #include <sched/thread.h>
 #include <mm/memmap.h>
+#include <mm/pagefault.h>
 #include <mm/pmm.h>
 #include <mm/vmalloc.h>
 #include <mm/vmm.h>
@@ -86,6 +88,7 @@ static void step_descriptor_tables(void)
 
     cpu_init_bsp();
     idt_init();
+    pagefault_init();           /* mm's #PF and #DF classification behind core/trap */
     backtrace_add_stack((uintptr_t)boot_stack_bottom, (uintptr_t)boot_stack_top);
     for (int ist = 1; ist <= IST_COUNT; ist++) {
         gdt_ist_range(&this_cpu()->tables, ist, &lo, &hi);
@@ -273,7 +276,7 @@ static void step_interrupts(void)
         printk(LOG_WARNING, "time: no periodic tick; sleeps busy-wait");
     sched_init();               /* this code path becomes thread "kmain" on CPU 0 */
     irq_enable();
-    smp_init(apic_ids, platform_cpu_apic_ids(apic_ids, CPU_MAX));
+    smpboot_start(apic_ids, platform_cpu_apic_ids(apic_ids, CPU_MAX));
 }
 
 static void step_input(void)
@@ -298,7 +301,7 @@ static void step_devices(void)
 
 static void step_symbols(void)
 {
-    int err = ksym_init(&boot);
+    int err = ksym_init(&boot, pmm_is_ram);
 
     if (err)
         printk(LOG_WARNING, "ksym: no kernel symbol table (%s); backtraces show addresses only",

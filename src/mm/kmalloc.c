@@ -28,8 +28,8 @@
 #include <core/printk.h>
 #include <core/string.h>
 #include <core/x86.h>
-#include <sched/spinlock.h>
-#include <mm/layout.h>
+#include <core/spinlock.h>
+#include <core/layout.h>
 #include <mm/pmm.h>
 #include <mm/slab_class.h>
 

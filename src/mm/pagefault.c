@@ -9,7 +9,7 @@
 #include <core/printk.h>
 #include <core/trap.h>
 #include <core/x86.h>
-#include <mm/layout.h>
+#include <core/layout.h>
 #include <mm/vmalloc.h>
 
 extern char __boot_stack_guard[], boot_stack_bottom[];     /* src/kernel.ld, boot/entry64.asm */
@@ -78,4 +78,19 @@ bool pagefault_handle(struct trap_frame *f)
     if (addr < PAGE_SIZE)
         printk(LOG_EMERG, "page fault: looks like a NULL pointer dereference");
     return false;
+}
+
+static void note_double_fault(uintptr_t cr2)
+{
+    (void)pagefault_check_stack_overflow(cr2);
+}
+
+static const struct trap_fault_hooks fault_hooks = {
+    .page_fault = pagefault_handle,
+    .double_fault_addr = note_double_fault,
+};
+
+void pagefault_init(void)
+{
+    trap_set_fault_hooks(&fault_hooks);
 }

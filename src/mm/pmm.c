@@ -18,10 +18,10 @@
 #include <core/printk.h>
 #include <core/string.h>
 #include <core/x86.h>
-#include <sched/spinlock.h>
+#include <core/spinlock.h>
 #include <core/format.h>
 #include <mm/frame_bitmap.h>
-#include <mm/layout.h>
+#include <core/layout.h>
 #include <mm/memmap.h>
 
 #define LOW_MEMORY_END  0x100000ull

@@ -13,11 +13,12 @@
  * fault handlers and backtraces read the list with interrupts off only.
  */
 #include <mm/vmalloc.h>
+#include <core/backtrace.h>
 #include <core/errno.h>
 #include <core/x86.h>
-#include <sched/spinlock.h>
+#include <core/spinlock.h>
 #include <mm/kmalloc.h>
-#include <mm/layout.h>
+#include <core/layout.h>
 #include <mm/pmm.h>
 #include <mm/vmm.h>
 #include <mm/vrange.h>
@@ -43,7 +44,11 @@ static spinlock_t vmalloc_lock = SPINLOCK_INIT("vmalloc_lock");  /* areas, space
 
 int vmalloc_init(void)
 {
-    return vrange_init(&space, extents, VRANGE_EXTENTS, VMALLOC_BASE, VMALLOC_SIZE);
+    int err = vrange_init(&space, extents, VRANGE_EXTENTS, VMALLOC_BASE, VMALLOC_SIZE);
+
+    if (!err)
+        backtrace_set_stack_lookup(vmalloc_in_stack);
+    return err;
 }
 
 static struct vm_area *area_new(size_t size, enum area_kind kind, const char *name)

@@ -13,7 +13,7 @@
 #include <core/string.h>
 #include <core/x86.h>
 #include <mm/kmalloc.h>
-#include <mm/layout.h>
+#include <core/layout.h>
 #include <mm/memmap.h>
 #include <mm/pmm.h>
 #include <mm/vmalloc.h>
@@ -626,15 +626,7 @@ void vmm_init_cpu(void)
 
 void vmm_flush_tlb_all(void)
 {
-    uint64_t cr4 = read_cr4();
-
-    if (cr4 & CR4_PGE) {
-        /* global entries survive a CR3 reload: toggling PGE drops them too */
-        write_cr4(cr4 & ~CR4_PGE);
-        write_cr4(cr4);
-    } else {
-        write_cr3(read_cr3());
-    }
+    flush_tlb_all();
 }
 
 int vmm_init(void)

@@ -31,7 +31,8 @@
 #include <core/errno.h>
 #include <core/ksym.h>
 #include <core/panic.h>
-#include <sched/lockdep.h>
+#include <core/ktest.h>
+#include <core/lockdep.h>
 #include "sched_internal.h"
 
 extern char boot_stack_bottom[], boot_stack_top[];
@@ -280,7 +281,7 @@ void sched_irq_exit(void)
 
 bool sched_can_sleep(void)
 {
-    return started && thread_self() && irq_enabled() && sched_preempt_count() == 0;
+    return started && thread_self() && irq_enabled() && preempt_count() == 0;
 }
 
 void sched_yield(void)
@@ -298,7 +299,7 @@ void sched_block(void)
     struct thread *me = this_cpu()->current;
     uint32_t s = atomic_load(&me->state);
 
-    if (sched_preempt_count() != 0)
+    if (preempt_count() != 0)
         panic("sched_block: '%s' would sleep with a spinlock held", me->name);
     if (s == THREAD_BLOCKED || s == THREAD_WAKING)
         schedule();
@@ -341,7 +342,7 @@ int sched_sleep_ns(uint64_t ns)
     rq = &rqs[c->index];
     me = c->current;
 
-    if (sched_preempt_count() != 0)
+    if (preempt_count() != 0)
         panic("sched_sleep_ns: '%s' would sleep with a spinlock held", me->name);
     spin_lock(&rq->lock);
     me->wake_at = time_ns() + ns;
@@ -660,6 +661,40 @@ static void cpu_start(struct cpu *c, struct thread *first)
     rqs[c->index].running = true;
 }
 
+static const char *lockdep_thread_name(void)
+{
+    struct thread *t = this_cpu_current();
+
+    return t ? t->name : NULL;
+}
+
+static struct lockdep_held *lockdep_thread_held(void)
+{
+    struct thread *t = this_cpu_current();
+
+    return t ? &t->ld_held : NULL;
+}
+
+static const struct lockdep_thread_ops lockdep_ops = {
+    .name = lockdep_thread_name,
+    .held = lockdep_thread_held,
+};
+
+static __noreturn void ktest_thread_exit(void)
+{
+    thread_exit(NULL);
+}
+
+/* What core calls back into the scheduler for (core cannot include sched). */
+static void register_core_hooks(void)
+{
+    ktest_set_thread_exit_hook(ktest_thread_exit);
+    preempt_set_resched_hook(sched_preempt_check);
+    irq_set_exit_hook(sched_irq_exit);
+    panic_set_dump_hook(sched_dump_tasks);
+    lockdep_set_thread_ops(&lockdep_ops);
+}
+
 void sched_init(void)
 {
     struct cpu *c = this_cpu();
@@ -678,6 +713,7 @@ void sched_init(void)
     sched_thread_register(t);
     if (irq_request_fixed(IRQ_VEC_RESCHEDULE, on_resched_ipi, NULL, "resched") < 0)
         panic("sched_init: the reschedule vector is taken");
+    register_core_hooks();
     cpu_start(c, t);
     started = true;
     printk(LOG_INFO, "sched: %s FPU state (%zu bytes), %llu ms time slices",

@@ -7,7 +7,7 @@
  * wq_sleep_locked, and releases the guard.
  */
 #include <sched/sync.h>
-#include <sched/lockdep.h>
+#include <core/lockdep.h>
 #include <sched/thread.h>
 #include <core/atomic.h>
 #include <core/backtrace.h>
@@ -31,7 +31,7 @@ int mutex_lock(struct mutex *m)
     if (BASALT_DEBUG) {
         if (lockdep_might_sleep("mutex_lock"))
             return -EDEADLK;
-        lockdep_mutex_acquire(m, (uintptr_t)__builtin_return_address(0), true);
+        lockdep_sleeping_acquire(m, &m->ld_class, m->name, (uintptr_t)__builtin_return_address(0), true);
     }
     f = spin_lock_irqsave(&m->guard);
     while (m->owner)
@@ -50,7 +50,7 @@ bool mutex_trylock(struct mutex *m)
         m->owner = thread_self();
     spin_unlock_irqrestore(&m->guard, f);
     if (BASALT_DEBUG && got)
-        lockdep_mutex_acquire(m, (uintptr_t)__builtin_return_address(0), false);
+        lockdep_sleeping_acquire(m, &m->ld_class, m->name, (uintptr_t)__builtin_return_address(0), false);
     return got;
 }
 
@@ -70,7 +70,7 @@ int mutex_unlock(struct mutex *m)
     }
     m->owner = NULL;
     if (BASALT_DEBUG)
-        lockdep_mutex_release(m);
+        lockdep_sleeping_release(m);
     wq_wake_one_locked(&m->wq, &m->guard);
     spin_unlock_irqrestore(&m->guard, f);
     return 0;

@@ -9,7 +9,7 @@
  * other sched lock held.
  */
 #include <sched/thread.h>
-#include <sched/lockdep.h>
+#include <core/lockdep.h>
 #include <sched/sched.h>
 #include <core/atomic.h>
 #include <core/cpu.h>

@@ -22,7 +22,7 @@
 #include <core/trap.h>
 #include <core/tsc.h>
 #include <core/x86.h>
-#include <mm/layout.h>
+#include <core/layout.h>
 
 #define NON_CANONICAL   0x8000000000000000ul
 #define UNMAPPED_LOW    0x0000100000000000ul

@@ -13,7 +13,7 @@
 #include <core/ktest.h>
 #include <core/x86.h>
 #include <dev/acpi.h>
-#include <mm/layout.h>
+#include <core/layout.h>
 #include <mm/pmm.h>
 #include <mm/vmm.h>
 

@@ -32,8 +32,8 @@
 #include <core/time.h>
 #include <mm/kmalloc.h>
 #include <mm/vmalloc.h>
-#include <sched/lockdep.h>
-#include <sched/spinlock.h>
+#include <core/lockdep.h>
+#include <core/spinlock.h>
 #include <sched/sync.h>
 #include <sched/thread.h>
 

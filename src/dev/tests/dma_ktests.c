@@ -8,7 +8,7 @@
 #include <core/ktest.h>
 #include <core/string.h>
 #include <dev/dma.h>
-#include <mm/layout.h>
+#include <core/layout.h>
 #include <mm/pmm.h>
 
 #define DMA_TEST_SMALL      128

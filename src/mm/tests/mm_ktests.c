@@ -15,7 +15,7 @@
 #include <core/trap.h>
 #include <core/x86.h>
 #include <mm/kmalloc.h>
-#include <mm/layout.h>
+#include <core/layout.h>
 #include <mm/memmap.h>
 #include <mm/pagefault.h>
 #include <mm/pmm.h>

@@ -1,6 +1,6 @@
 /*
  * src/sched/tests/lockdep_ktests.c - ktests of the lock debugging reports
- * (include/sched/lockdep.h): sleeping while atomic and lock order inversion.
+ * (include/core/lockdep.h): sleeping while atomic and lock order inversion.
  *
  * Part of sched's ktests. The reports are provoked on purpose and checked
  * through the report counters and the last report's text (debug builds
@@ -13,7 +13,7 @@
 #include <core/x86.h>
 #include <core/irq.h>
 #include <dev/apic.h>
-#include <sched/lockdep.h>
+#include <core/lockdep.h>
 #include <sched/sched.h>
 #include <sched/sync.h>
 #include <sched/thread.h>
@@ -25,7 +25,7 @@ KTEST(lockdep, sleep_under_spinlock_refused)
     struct semaphore s;
     struct completion c;
     uint64_t before = lockdep_atomic_sleep_count();
-    uint32_t count = sched_preempt_count();
+    uint32_t count = preempt_count();
 
     if (!BASALT_DEBUG)
         return;
@@ -42,7 +42,7 @@ KTEST(lockdep, sleep_under_spinlock_refused)
     KT_EXPECT_EQ(sched_sleep_ns(1000), -EDEADLK);
     KT_EXPECT_EQ(lockdep_atomic_sleep_count(), before + 4);
     spin_unlock(&l);
-    KT_EXPECT_EQ(sched_preempt_count(), count);
+    KT_EXPECT_EQ(preempt_count(), count);
     KT_EXPECT_FALSE(mutex_held_by_me(&m));
     /* not atomic any more: these work */
     KT_EXPECT_EQ(mutex_lock(&m), 0);
@@ -58,9 +58,9 @@ KTEST(lockdep, sleep_with_preemption_off_refused)
 
     if (!BASALT_DEBUG)
         return;
-    sched_preempt_disable();
+    preempt_disable();
     KT_EXPECT_EQ(mutex_lock(&m), -EDEADLK);
-    sched_preempt_enable();
+    preempt_enable();
     KT_EXPECT_EQ(lockdep_atomic_sleep_count(), before + 1);
     KT_EXPECT_TRUE(strstr(lockdep_last_report(), "preempt count 1") != NULL);
 }

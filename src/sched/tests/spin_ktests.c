@@ -11,23 +11,23 @@
 #include <core/cpu.h>
 #include <core/time.h>
 #include <sched/sched.h>
-#include <sched/spinlock.h>
+#include <core/spinlock.h>
 #include <sched/thread.h>
 
 KTEST(spin, lock_unlock_preempt_count)
 {
     spinlock_t l = SPINLOCK_INIT("test");
-    uint32_t before = sched_preempt_count();
+    uint32_t before = preempt_count();
 
     KT_EXPECT_FALSE(spin_is_locked(&l));
     spin_lock(&l);
     KT_EXPECT_TRUE(spin_is_locked(&l));
     KT_EXPECT_TRUE(spin_held_here(&l));
-    KT_EXPECT_EQ(sched_preempt_count(), before + 1);
+    KT_EXPECT_EQ(preempt_count(), before + 1);
     KT_EXPECT_FALSE(spin_trylock(&l));
     spin_unlock(&l);
     KT_EXPECT_FALSE(spin_is_locked(&l));
-    KT_EXPECT_EQ(sched_preempt_count(), before);
+    KT_EXPECT_EQ(preempt_count(), before);
     KT_EXPECT_TRUE(spin_trylock(&l));
     spin_unlock(&l);
 }
@@ -53,7 +53,7 @@ KTEST(spin, debug_reports_recursion_and_bad_unlock)
 {
     spinlock_t l = SPINLOCK_INIT("provoked");
     uint64_t errors = spin_debug_error_count();
-    uint32_t before = sched_preempt_count();
+    uint32_t before = preempt_count();
 
     if (!BASALT_DEBUG)
         return;
@@ -68,7 +68,7 @@ KTEST(spin, debug_reports_recursion_and_bad_unlock)
     KT_EXPECT_EQ(spin_debug_error_count(), errors + 2);
     KT_EXPECT_TRUE(strstr(spin_debug_last_error(), "not held") != NULL);
     KT_EXPECT_FALSE(spin_is_locked(&l));
-    KT_EXPECT_EQ(sched_preempt_count(), before);
+    KT_EXPECT_EQ(preempt_count(), before);
 }
 
 /* ---- a spinlock held past the debug timeout ---------------------------------- */

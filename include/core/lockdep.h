@@ -1,8 +1,8 @@
 /*
- * include/sched/lockdep.h - lock debugging: sleeping while atomic and
+ * include/core/lockdep.h - lock debugging: sleeping while atomic and
  * lock-order checking ("lockdep-lite").
  *
- * Part of sched, used by the spinlocks and the sleeping primitives. Every
+ * Part of core, used by the spinlocks and by sched's sleeping primitives. Every
  * check runs in Debug builds only (BASALT_DEBUG); Release builds call
  * nothing here from the lock fast paths.
  *
@@ -23,8 +23,8 @@
  * LOCKDEP_MAX_HELD per CPU / thread); an overflow is reported once and the
  * order checking stops (never a panic). trylocks are tracked, not checked.
  */
-#ifndef BASALT_SCHED_LOCKDEP_H
-#define BASALT_SCHED_LOCKDEP_H
+#ifndef BASALT_CORE_LOCKDEP_H
+#define BASALT_CORE_LOCKDEP_H
 
 #include <core/compiler.h>
 
@@ -32,8 +32,35 @@
 #define LOCKDEP_MAX_EDGES   512
 #define LOCKDEP_MAX_HELD    16
 
+#define LOCKDEP_MAX_HELD_SLEEPING 8
+
 struct spinlock;
-struct mutex;
+
+/*
+ * The sleeping locks (mutexes) one thread holds, in acquisition order:
+ * lives in the thread (sched) and is only touched by that thread. n may
+ * exceed LOCKDEP_MAX_HELD_SLEEPING: the excess is counted, not tracked.
+ */
+struct lockdep_held {
+    const void *lock[LOCKDEP_MAX_HELD_SLEEPING];    /* [own] the locks */
+    uint16_t *cls[LOCKDEP_MAX_HELD_SLEEPING];       /* [own] each lock's class cache */
+    unsigned n;                                     /* [own] entries used */
+};
+
+/*
+ * What lockdep needs of the running thread. Threads are sched's (above
+ * core), so sched registers these once at init; before that, and whenever
+ * a function returns NULL (no thread runs on this CPU), lockdep treats the
+ * caller as boot code that cannot sleep-check or hold sleeping locks.
+ * Both are called with preemption or interrupts off, on the CPU asking.
+ */
+struct lockdep_thread_ops {
+    const char *(*name)(void);              /* the running thread's name, or NULL */
+    struct lockdep_held *(*held)(void);     /* its held sleeping locks, or NULL */
+};
+
+/* Registers the thread accessors (sched_init, once, before other CPUs run). */
+void lockdep_set_thread_ops(const struct lockdep_thread_ops *ops);
 
 /*
  * 0 if the caller may sleep; -EDEADLK (reported) when it holds a spinlock,
@@ -46,9 +73,14 @@ int lockdep_might_sleep(const char *what);
 void lockdep_spin_acquire(struct spinlock *l, uintptr_t site, bool check);
 void lockdep_spin_release(struct spinlock *l);
 
-/* sync.c: before sleeping for m (check = false for trylock), at release. */
-void lockdep_mutex_acquire(struct mutex *m, uintptr_t site, bool check);
-void lockdep_mutex_release(struct mutex *m);
+/*
+ * A sleeping lock (sched's mutexes): before sleeping for lock (check =
+ * false for trylock), and at release. cls is the lock's class cache (0 =
+ * not looked up yet), name its class name. Thread context.
+ */
+void lockdep_sleeping_acquire(const void *lock, uint16_t *cls, const char *name,
+                              uintptr_t site, bool check);
+void lockdep_sleeping_release(const void *lock);
 
 /* The most recent spinlock this CPU holds (Debug builds), or NULL. */
 const struct spinlock *lockdep_last_spinlock(void);

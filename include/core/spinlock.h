@@ -1,7 +1,7 @@
 /*
- * include/sched/spinlock.h - ticket spinlocks.
+ * include/core/spinlock.h - ticket spinlocks.
  *
- * Part of sched, the lowest lock: everything else (run queues, wait
+ * Part of core, the lowest lock: everything else (run queues, wait
  * queues, mutexes, the heap) is built on it. A spinlock is a ticket lock
  * (FIFO: waiters are served in arrival order) with a name for reports.
  * spin_lock disables preemption for as long as the lock is held;
@@ -16,13 +16,13 @@
  *     then the wait goes on).
  * Every report counts in spin_debug_error_count.
  */
-#ifndef BASALT_SCHED_SPINLOCK_H
-#define BASALT_SCHED_SPINLOCK_H
+#ifndef BASALT_CORE_SPINLOCK_H
+#define BASALT_CORE_SPINLOCK_H
 
 #include <core/compiler.h>
 #include <core/x86.h>
 #include <core/panic.h>
-#include <sched/preempt.h>
+#include <core/preempt.h>
 
 #define SPIN_TIMEOUT_NS     1000000000ull   /* 1 s */
 #define SPIN_NO_HOLDER      (-1)

@@ -1,12 +1,13 @@
 /*
- * src/sched/spinlock.c - ticket spinlocks (see include/sched/spinlock.h).
+ * src/core/spinlock.c - ticket spinlocks (see include/core/spinlock.h).
  *
- * Part of sched, the bottom layer: it uses only core (atomics, per-CPU
- * data, the TSC for the debug timeout, printk and backtraces for reports).
+ * Part of core: it uses atomics, per-CPU data and the preemption count,
+ * the TSC for the debug timeout, printk and backtraces for reports, and
+ * core/lockdep for order checks.
  * The ticket counters wrap harmlessly (32 bits, compared for equality).
  */
-#include <sched/spinlock.h>
-#include <sched/lockdep.h>
+#include <core/spinlock.h>
+#include <core/lockdep.h>
 #include <core/atomic.h>
 #include <core/backtrace.h>
 #include <core/cpu.h>
@@ -81,10 +82,10 @@ void spin_lock(spinlock_t *l)
     uint64_t start = 0, limit = 0;
     bool reported = false;
 
-    sched_preempt_disable();
+    preempt_disable();
     if (BASALT_DEBUG && l->holder == my_cpu() && spin_is_locked(l)) {
         report(l, "spin_lock: recursion on");
-        sched_preempt_enable_no_resched();
+        preempt_enable_no_resched();
         return;
     }
     if (BASALT_DEBUG)
@@ -108,7 +109,7 @@ bool spin_trylock(spinlock_t *l)
 {
     uint32_t serving;
 
-    sched_preempt_disable();
+    preempt_disable();
     serving = atomic_load_acquire(&l->serving);
     uint32_t expected = serving;
     if (atomic_load(&l->next) == serving &&
@@ -118,7 +119,7 @@ bool spin_trylock(spinlock_t *l)
             lockdep_spin_acquire(l, l->holder_pc, false);
         return true;
     }
-    sched_preempt_enable();
+    preempt_enable();
     return false;
 }
 
@@ -134,14 +135,14 @@ static bool unlock_no_resched(spinlock_t *l)
         lockdep_spin_release(l);
     }
     atomic_store_release(&l->serving, l->serving + 1);
-    sched_preempt_enable_no_resched();
+    preempt_enable_no_resched();
     return true;
 }
 
 void spin_unlock(spinlock_t *l)
 {
     if (unlock_no_resched(l) && unlikely(this_cpu()->need_resched))
-        sched_preempt_check();
+        preempt_resched();
 }
 
 uint64_t spin_lock_irqsave(spinlock_t *l)
@@ -158,5 +159,5 @@ void spin_unlock_irqrestore(spinlock_t *l, uint64_t flags)
 
     irq_restore(flags);
     if (released && unlikely(this_cpu()->need_resched))
-        sched_preempt_check();
+        preempt_resched();
 }

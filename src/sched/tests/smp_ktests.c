@@ -1,8 +1,8 @@
 /*
- * src/core/tests/smp_ktests.c - in-kernel tests of SMP bring-up and per-CPU data.
+ * src/sched/tests/smp_ktests.c - in-kernel tests of SMP bring-up and per-CPU data.
  *
- * Part of core's ktests: every CPU the firmware listed is online and
- * answers a cross-CPU call; per-CPU variables are distinct per CPU; a
+ * Part of sched's ktests (they need mm and sched/smpboot): every CPU the
+ * firmware listed is online and answers a cross-CPU call; per-CPU variables are distinct per CPU; a
  * kernel mapping removed on one CPU faults on every other CPU at once (TLB
  * shootdown). Plus bench.smp_call_round_trip.
  */
@@ -12,10 +12,11 @@
 #include <core/ktest.h>
 #include <core/printk.h>
 #include <core/smp.h>
+#include <sched/smpboot.h>
 #include <core/tsc.h>
 #include <core/x86.h>
 #include <dev/apic.h>
-#include <mm/layout.h>
+#include <core/layout.h>
 #include <mm/pmm.h>
 #include <mm/vmalloc.h>
 #include <mm/vmm.h>
@@ -62,7 +63,7 @@ KTEST(smp, every_listed_cpu_is_online_and_answers)
 {
     static unsigned seen[CPU_MAX];
 
-    KT_EXPECT_EQ(cpu_count(), smp_expected_cpus());
+    KT_EXPECT_EQ(cpu_count(), smpboot_expected_cpus());
     for (unsigned i = 0; i < cpu_count(); i++) {
         struct cpu *c = cpu_get(i);
         KT_ASSERT_NOT_NULL(c);
@@ -229,6 +230,6 @@ KTEST_F(bench, smp_call_round_trip, KTEST_MANUAL)
     printk(LOG_INFO, "bench: cross-CPU call round trip (IPI + ack): %llu ns/op (%d ops)",
            (unsigned long long)(t / ROUNDS), ROUNDS);
     printk(LOG_INFO, "bench: AP bring-up for %u CPUs: %llu.%03llu ms", cpu_count(),
-           (unsigned long long)(smp_bringup_us() / 1000),
-           (unsigned long long)(smp_bringup_us() % 1000));
+           (unsigned long long)(smpboot_us() / 1000),
+           (unsigned long long)(smpboot_us() % 1000));
 }

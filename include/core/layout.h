@@ -1,7 +1,8 @@
 /*
- * include/mm/layout.h - the kernel's virtual memory layout.
+ * include/core/layout.h - the kernel's virtual memory layout.
  *
- * Part of mm; header only. See docs/architecture.md for the map:
+ * Part of core (every layer needs the map; mm builds it). See
+ * docs/architecture.md for the map:
  *   0x0000000000001000 .. 0x00007fffffffffff  user space (page 0 unmapped)
  *   0xffff800000000000 ..                     direct map of all RAM
  *   0xffffc00000000000 ..                     vmalloc and kernel stacks
@@ -9,8 +10,8 @@
  * Until src/mm builds the full direct map, the boot tables
  * (boot/boot32.asm) map only the first BOOT_DIRECT_MAP_LIMIT bytes there.
  */
-#ifndef BASALT_MM_LAYOUT_H
-#define BASALT_MM_LAYOUT_H
+#ifndef BASALT_CORE_LAYOUT_H
+#define BASALT_CORE_LAYOUT_H
 
 #include <core/compiler.h>
 

@@ -1,6 +1,6 @@
 /*
  * src/sched/lockdep.c - sleeping-while-atomic reports and the lock-order
- * checker (see include/sched/lockdep.h).
+ * checker (see include/core/lockdep.h).
  *
  * Part of sched, called by spinlock.c and sync.c in Debug builds. Its own
  * state is under ld_lock, a bare test-and-set lock taken with interrupts
@@ -9,10 +9,9 @@
  * per-CPU busy flag keeps the locks taken while reporting (printk's) from
  * being checked again, so lockdep never recurses into itself.
  */
-#include <sched/lockdep.h>
-#include <sched/spinlock.h>
-#include <sched/sync.h>
-#include <sched/thread.h>
+#include <core/lockdep.h>
+#include <core/preempt.h>
+#include <core/spinlock.h>
 #include <core/atomic.h>
 #include <core/backtrace.h>
 #include <core/cpu.h>
@@ -52,6 +51,25 @@ uint64_t lockdep_atomic_sleep_count(void) { return atomic_load(&sleep_reports); 
 uint64_t lockdep_inversion_count(void) { return atomic_load(&inversion_reports); }
 const char *lockdep_last_report(void) { return last_report; }
 bool lockdep_enabled(void) { return !atomic_load(&ld_disabled); }
+
+static const struct lockdep_thread_ops *thread_ops;  /* written once by sched_init */
+
+void lockdep_set_thread_ops(const struct lockdep_thread_ops *ops)
+{
+    thread_ops = ops;
+}
+
+/* The running thread's name, or NULL before the scheduler runs a thread here. */
+static const char *thread_name(void)
+{
+    return thread_ops ? thread_ops->name() : NULL;
+}
+
+/* The running thread's held sleeping locks, or NULL when no thread runs here. */
+static struct lockdep_held *thread_held(void)
+{
+    return thread_ops ? thread_ops->held() : NULL;
+}
 
 static struct ld_cpu *my_ld(void)
 {
@@ -95,7 +113,7 @@ const struct spinlock *lockdep_last_spinlock(void)
 
 int lockdep_might_sleep(const char *what)
 {
-    struct thread *me = thread_self();
+    const char *me = thread_name();
     uint32_t count;
     bool in_irq;
     const struct spinlock *l;
@@ -103,14 +121,14 @@ int lockdep_might_sleep(const char *what)
 
     if (!BASALT_DEBUG || !me || panic_in_progress())
         return 0;
-    count = sched_preempt_count();
+    count = preempt_count();
     in_irq = cpu_in_irq();
     if (count == 0 && !in_irq)
         return 0;
     l = lockdep_last_spinlock();
     snprintf(msg, sizeof(msg),
              "sleeping while atomic: %s by '%s' on CPU %u (preempt count %u%s%s%s%s)", what,
-             me->name, this_cpu()->index, count, in_irq ? ", in interrupt" : "",
+             me, this_cpu()->index, count, in_irq ? ", in interrupt" : "",
              l ? ", holding spinlock '" : "", l ? (l->name ? l->name : "?") : "", l ? "'" : "");
     my_ld()->busy = true;
     emit(&sleep_reports, msg);
@@ -233,15 +251,15 @@ static void check_pair(int a, int b, uintptr_t site, char *msg)
 static void check_held(int b, uintptr_t site, char *msg)
 {
     struct ld_cpu *c = my_ld();
-    struct thread *me = thread_self();
+    struct lockdep_held *me = thread_held();
     unsigned n = c->depth < LOCKDEP_MAX_HELD ? c->depth : LOCKDEP_MAX_HELD;
 
     for (unsigned i = 0; i < n && !msg[0]; i++)
         check_pair(c->held[i]->ld_class - 1, b, site, msg);
     if (me && !cpu_in_irq()) {
-        unsigned m = me->ld_nheld < 8 ? me->ld_nheld : 8;
+        unsigned m = me->n < LOCKDEP_MAX_HELD_SLEEPING ? me->n : LOCKDEP_MAX_HELD_SLEEPING;
         for (unsigned i = 0; i < m && !msg[0]; i++)
-            check_pair(me->ld_held[i]->ld_class - 1, b, site, msg);
+            check_pair(*me->cls[i] - 1, b, site, msg);
     }
 }
 
@@ -294,36 +312,39 @@ void lockdep_spin_release(struct spinlock *l)
         }
 }
 
-void lockdep_mutex_acquire(struct mutex *m, uintptr_t site, bool check)
+void lockdep_sleeping_acquire(const void *lock, uint16_t *cls, const char *name,
+                              uintptr_t site, bool check)
 {
-    struct thread *me = thread_self();
+    struct lockdep_held *me = thread_held();
 
     if (!me)
         return;
     if (check)
-        check_and_report(&m->ld_class, m->name, KIND_MUTEX, site);
+        check_and_report(cls, name, KIND_MUTEX, site);
     else if (!my_ld()->busy && !atomic_load(&ld_disabled))
-        (void)lock_class(&m->ld_class, m->name, KIND_MUTEX, (char[REPORT_LEN]){ 0 });
-    if (me->ld_nheld < 8)
-        me->ld_held[me->ld_nheld] = m;
-    me->ld_nheld++;
+        (void)lock_class(cls, name, KIND_MUTEX, (char[REPORT_LEN]){ 0 });
+    if (me->n < LOCKDEP_MAX_HELD_SLEEPING) {
+        me->lock[me->n] = lock;
+        me->cls[me->n] = cls;
+    }
+    me->n++;
 }
 
-void lockdep_mutex_release(struct mutex *m)
+void lockdep_sleeping_release(const void *lock)
 {
-    struct thread *me = thread_self();
+    struct lockdep_held *me = thread_held();
 
-    if (!me || me->ld_nheld == 0)
+    if (!me || me->n == 0)
         return;
-    if (me->ld_nheld > 8) {
-        me->ld_nheld--;
+    if (me->n > LOCKDEP_MAX_HELD_SLEEPING) {
+        me->n--;
         return;
     }
-    for (unsigned i = me->ld_nheld; i-- > 0;)
-        if (me->ld_held[i] == m) {
-            memmove(&me->ld_held[i], &me->ld_held[i + 1],
-                    (me->ld_nheld - 1 - i) * sizeof(me->ld_held[0]));
-            me->ld_nheld--;
+    for (unsigned i = me->n; i-- > 0;)
+        if (me->lock[i] == lock) {
+            memmove(&me->lock[i], &me->lock[i + 1], (me->n - 1 - i) * sizeof(me->lock[0]));
+            memmove(&me->cls[i], &me->cls[i + 1], (me->n - 1 - i) * sizeof(me->cls[0]));
+            me->n--;
             return;
         }
 }

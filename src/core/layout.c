@@ -1,10 +1,10 @@
 /*
- * src/mm/layout.c - compile-time checks of the virtual layout (include/mm/layout.h).
+ * src/core/layout.c - compile-time checks of the virtual layout (include/core/layout.h).
  *
- * Part of mm. The physical and virtual memory managers will live beside
- * this file; for now it pins down the constants the boot code assumes.
+ * Part of core. It pins down the constants the boot code (boot/x86.inc)
+ * and mm's page tables assume.
  */
-#include <mm/layout.h>
+#include <core/layout.h>
 
 _Static_assert(KERNEL_VMA == 0xffffffff80000000ul, "boot/x86.inc KERNEL_VMA must match");
 _Static_assert(DIRECT_MAP_BASE == 0xffff800000000000ul, "PML4 slot 256 (boot/x86.inc)");
