@@ -9,9 +9,9 @@
  *     static int cmd_frob(int argc, char **argv) { ... }
  *     SHELL_COMMAND("frob", "[-v] DEVICE", "frobnicate DEVICE", cmd_frob);
  *
- * Where they live: core's (help, echo, clear, cpus, irqs, uptime, log,
- * dmesg, test, write-framebuffer) in src/core/shell_cmds.c; mm's (mem,
- * heap) in src/mm/mm_cmds.c; sched's (ps, tasks, sleep) in
+ * Where they live: core's (help, echo, clear, irqs, uptime, log, dmesg,
+ * test, write-framebuffer) in src/core/shell_cmds.c; mm's (mem, heap) in
+ * src/mm/mm_cmds.c; sched's (ps, tasks, cpus, sleep) in
  * src/sched/sched_cmds.c; dev's (reboot, poweroff in src/dev/acpi_cmds.c;
  * blk, blkread, pci, virtio, random beside their drivers). `help` lists
  * them all, sorted by name.

@@ -6,7 +6,7 @@
  * then routes its bytes here in interrupt context. The interrupt handler
  * decodes them (dev/kbd_scan: key codes, modifiers, US layout characters),
  * keeps the Caps/Num/Scroll Lock LEDs in step, and puts each key event in
- * a 128-event lock-free ring (dev/input_ring): the handler is the only
+ * a 128-event lock-free ring (core/input_ring): the handler is the only
  * producer, the reader the only consumer. A full ring drops new events
  * (counted, see kbd_dropped).
  *

@@ -6,7 +6,7 @@
  * its bytes here in interrupt context. The handler decodes the 3-byte
  * packets (dev/mouse_packet: sync-bit checks and resynchronisation, 9-bit
  * deltas, overflow, buttons; dy > 0 is down) and puts one event per packet
- * in a 128-event lock-free ring (dev/input_ring), of which the handler is
+ * in a 128-event lock-free ring (core/input_ring), of which the handler is
  * the only producer and the reader the only consumer. A full ring drops new
  * events (counted, see mouse_dropped).
  *

@@ -5,7 +5,7 @@
  * step can report. Polled output; the UART is probed through its scratch
  * register and loopback mode so a machine without COM1 does not hang.
  * Input: polled, or (serial_enable_rx_irq) through the received-data
- * interrupt into a lock-free ring (dev/input_ring) with flow control,
+ * interrupt into a lock-free ring (core/input_ring) with flow control,
  * then the registered receive hook.
  */
 #include <core/serial.h>
@@ -13,7 +13,7 @@
 #include <core/errno.h>
 #include <core/irq.h>
 #include <core/x86.h>
-#include <dev/input_ring.h>
+#include <core/input_ring.h>
 
 /* Register offsets from the base port. */
 #define UART_THR    0   /* transmit holding (write), receive buffer (read) */

@@ -5,20 +5,16 @@
  * (include/core/shell.h); the shell finds them in the .shell_commands
  * section, so commands of other subsystems live next to their code (mm's
  * in src/mm/mm_cmds.c, sched's in src/sched/sched_cmds.c, dev's beside its
- * drivers). These need core only: help, echo and clear, the CPUs,
- * interrupts, time, the log (level and contents), the ktest runner, and
- * the screens.
+ * drivers). These need core only: help, echo and clear, interrupts, time,
+ * the log (level and contents), the ktest runner, and the screens.
  */
 #include <core/shell.h>
 #include <core/console.h>
-#include <core/cpu.h>
 #include <core/format.h>
 #include <core/irq.h>
 #include <core/ktest.h>
 #include <core/printk.h>
 #include <core/shell_parse.h>
-#include <core/smp.h>
-#include <sched/smpboot.h>
 #include <core/string.h>
 #include <core/time.h>
 
@@ -109,30 +105,6 @@ static int cmd_clear(int argc, char **argv)
 SHELL_COMMAND("clear", "", "clear the screen and the terminal", cmd_clear);
 
 /* ---- CPUs and what they run ------------------------------------------------------------- */
-
-static int cmd_cpus(int argc, char **argv)
-{
-    unsigned n = cpu_count(), online = 0;
-
-    (void)argv;
-    if (argc != 1)
-        return SHELL_USAGE;
-    for (unsigned i = 0; i < n; i++)
-        if (cpu_get(i) && cpu_get(i)->online)
-            online++;
-    shell_printf("%u of %u CPUs online (the firmware lists %u)\n", online, n,
-                 smpboot_expected_cpus());
-    shell_printf(HEAD "%-4s %-8s %-7s %12s" OFF "\n", "CPU", "APIC ID", "ONLINE", "INTERRUPTS");
-    for (unsigned i = 0; i < n; i++) {
-        struct cpu *c = cpu_get(i);
-        if (c)
-            shell_printf("%-4u %-8u %-7s %12llu%s\n", c->index, c->apic_id,
-                         c->online ? "yes" : "no", (unsigned long long)c->irqs,
-                         i == 0 ? "  boot CPU" : "");
-    }
-    return 0;
-}
-SHELL_COMMAND("cpus", "", "every CPU: index, local APIC ID, online, interrupts taken", cmd_cpus);
 
 /* ---- interrupts and time ------------------------------------------------------------ */
 

@@ -19,7 +19,7 @@
 #include <core/printk.h>
 #include <core/tsc.h>
 #include <dev/coninput.h>
-#include <dev/input_ring.h>
+#include <core/input_ring.h>
 #include <dev/ps2.h>
 
 #define KBD_RING_SIZE       128

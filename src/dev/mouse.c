@@ -10,7 +10,7 @@
 #include <core/errno.h>
 #include <core/printk.h>
 #include <core/tsc.h>
-#include <dev/input_ring.h>
+#include <core/input_ring.h>
 #include <dev/ps2.h>
 
 #define MOUSE_RING_SIZE         128

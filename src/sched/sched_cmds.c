@@ -1,14 +1,17 @@
 /*
  * src/sched/sched_cmds.c - sched's shell commands: ps and tasks (the
- * threads), sleep (a timed sleep of the shell's thread).
+ * threads), cpus (every CPU, as AP bring-up left it), sleep (a timed sleep
+ * of the shell's thread).
  *
  * Part of sched. Each command registers itself with SHELL_COMMAND
  * (include/core/shell.h) and prints through core's shell output helpers.
  */
 #include <core/shell.h>
 #include <core/console.h>
+#include <core/cpu.h>
 #include <core/time.h>
 #include <sched/sched.h>
+#include <sched/smpboot.h>
 
 #define HEAD    ANSI_BOLD
 #define OFF     ANSI_RESET
@@ -39,6 +42,30 @@ static int cmd_tasks(int argc, char **argv)
     return 0;
 }
 SHELL_COMMAND("tasks", "", "dump every thread with its state, CPU, wait reason and backtrace", cmd_tasks);
+
+static int cmd_cpus(int argc, char **argv)
+{
+    unsigned n = cpu_count(), online = 0;
+
+    (void)argv;
+    if (argc != 1)
+        return SHELL_USAGE;
+    for (unsigned i = 0; i < n; i++)
+        if (cpu_get(i) && cpu_get(i)->online)
+            online++;
+    shell_printf("%u of %u CPUs online (the firmware lists %u)\n", online, n,
+                 smpboot_expected_cpus());
+    shell_printf(HEAD "%-4s %-8s %-7s %12s" OFF "\n", "CPU", "APIC ID", "ONLINE", "INTERRUPTS");
+    for (unsigned i = 0; i < n; i++) {
+        struct cpu *c = cpu_get(i);
+        if (c)
+            shell_printf("%-4u %-8u %-7s %12llu%s\n", c->index, c->apic_id,
+                         c->online ? "yes" : "no", (unsigned long long)c->irqs,
+                         i == 0 ? "  boot CPU" : "");
+    }
+    return 0;
+}
+SHELL_COMMAND("cpus", "", "every CPU: index, local APIC ID, online, interrupts taken", cmd_cpus);
 
 #define SLEEP_MAX_MS    3600000ull      /* an hour */
 

@@ -1,5 +1,5 @@
 /*
- * test/unit/test_input_ring.c - host tests for src/dev/input_ring.c (the
+ * test/unit/test_input_ring.c - host tests for src/core/input_ring.c (the
  * lock-free single-producer single-consumer event ring).
  *
  * Checks argument validation, FIFO order, the full ring (new events
@@ -196,5 +196,5 @@ int main(void)
         cmocka_unit_test(test_random_model),
         cmocka_unit_test(test_two_threads),
     };
-    return cmocka_run_group_tests_name("dev/input_ring", tests, NULL, NULL);
+    return cmocka_run_group_tests_name("core/input_ring", tests, NULL, NULL);
 }

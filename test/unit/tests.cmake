@@ -42,7 +42,7 @@ set(BASALT_UNIT_KERNEL_SOURCES
     src/mm/frame_bitmap.c
     src/mm/vrange.c
     src/mm/slab_class.c
-    src/dev/input_ring.c
+    src/core/input_ring.c
     src/dev/kbd_scan.c
     src/dev/mouse_packet.c
     src/dev/acpi_parse.c

@@ -47,7 +47,7 @@
 #include <kernel/lineedit.h>
 #include <core/shell_parse.h>
 #include <dev/ansi.h>
-#include <dev/input_ring.h>
+#include <core/input_ring.h>
 #include <dev/kbd_scan.h>
 #include <dev/mouse_packet.h>
 #define BASALT_HOST_UNRENAME

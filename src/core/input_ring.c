@@ -1,13 +1,13 @@
 /*
- * src/dev/input_ring.c - lock-free SPSC event ring (see include/dev/input_ring.h).
+ * src/core/input_ring.c - lock-free SPSC event ring (see include/core/input_ring.h).
  *
- * Part of dev; pure. The orderings: the producer fills the slot, then
+ * Part of core; pure. The orderings: the producer fills the slot, then
  * publishes head with a release store; the consumer's acquire load of head
  * therefore sees the slot's bytes. Symmetrically the consumer copies the
  * slot out before its release store of tail, so the producer (acquire load
  * of tail) never overwrites a slot that is still being read.
  */
-#include <dev/input_ring.h>
+#include <core/input_ring.h>
 #include <core/errno.h>
 #include <core/string.h>
 

@@ -1,9 +1,9 @@
 /*
- * include/dev/input_ring.h - lock-free single-producer single-consumer ring
+ * include/core/input_ring.h - lock-free single-producer single-consumer ring
  * of fixed-size input events.
  *
- * Part of dev; pure (host-tested by test/unit/test_input_ring.c). The input
- * drivers (dev/kbd, dev/mouse) write events from their interrupt handler
+ * Part of core; pure (host-tested by test/unit/test_input_ring.c). The input
+ * drivers (core/serial, dev/kbd, dev/mouse) write from their interrupt handler
  * (the one producer) and readers take them out in thread context (the one
  * consumer) without disabling interrupts: the producer only ever writes
  * `head`, the consumer only `tail`, and each publishes its index with a
@@ -18,8 +18,8 @@
  * serialise producers among themselves (an interrupt handler is already
  * serialised) and consumers among themselves.
  */
-#ifndef BASALT_DEV_INPUT_RING_H
-#define BASALT_DEV_INPUT_RING_H
+#ifndef BASALT_CORE_INPUT_RING_H
+#define BASALT_CORE_INPUT_RING_H
 
 #include <core/compiler.h>
 
