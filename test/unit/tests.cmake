@@ -26,6 +26,7 @@ set(BASALT_UNIT_TESTS
     shell_parse
     blk_check
     vring
+    pci_parse
 )
 
 # Pure kernel sources compiled for the host (paths relative to BASALT_ROOT).
@@ -51,4 +52,5 @@ set(BASALT_UNIT_KERNEL_SOURCES
     src/core/shell_parse.c
     src/dev/blk_check.c
     src/dev/vring.c
+    src/dev/pci_parse.c
 )
