@@ -59,7 +59,7 @@ static void test_layout_every_size(void **state)
         assert_int_equal(l.avail_off % 2, 0);
         assert_int_equal(l.used_event_off, l.avail_off + 4 + 2 * size);
         assert_true(l.used_off >= l.avail_off + 6 + 2 * size);      /* no overlap */
-        assert_true(l.used_off < l.avail_off + 6 + 2 * size + 4);   /* no more padding than needed */
+        assert_true(l.used_off < l.avail_off + 6 + 2 * size + 4);   /* no needless padding */
         assert_int_equal(l.used_off % 4, 0);
         assert_int_equal(l.avail_event_off, l.used_off + 4 + 8 * size);
         assert_int_equal(l.bytes - l.used_off, 6 + 8 * size);
