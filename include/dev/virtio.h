@@ -156,6 +156,15 @@ int virtio_dev_init(struct virtio_dev *vd, struct pci_dev *pci, const char *name
  */
 int virtio_negotiate(struct virtio_dev *vd, uint64_t wanted);
 
+/*
+ * The start every driver's probe shares: virtio_dev_init(vd, pci, name),
+ * then virtio_negotiate(vd, wanted), with their returns. On failure the
+ * caller unwinds with virtio_dev_fail (safe whichever step failed) and
+ * frees its own state. Thread context (probe).
+ */
+int virtio_probe_begin(struct virtio_dev *vd, struct pci_dev *pci, const char *name,
+                       uint64_t wanted);
+
 static inline bool virtio_has(const struct virtio_dev *vd, unsigned bit)
 {
     return (vd->features >> bit) & 1;

@@ -448,6 +448,14 @@ static bool watchdog_started;                  /* [virtio_list_lock] */
 
 static void *watchdog_main(void *arg);
 
+int virtio_probe_begin(struct virtio_dev *vd, struct pci_dev *pci, const char *name,
+                       uint64_t wanted)
+{
+    int err = virtio_dev_init(vd, pci, name);
+
+    return err ? err : virtio_negotiate(vd, wanted);
+}
+
 void virtio_dev_publish(struct virtio_dev *vd)
 {
     uint64_t flags = spin_lock_irqsave(&virtio_list_lock);
