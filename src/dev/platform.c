@@ -6,11 +6,11 @@
  * the SMP work spreads them.
  */
 #include <dev/platform.h>
+#include <core/apic.h>
 #include <core/errno.h>
 #include <core/irq.h>
 #include <core/printk.h>
 #include <dev/acpi.h>
-#include <dev/apic.h>
 #include <dev/ioapic.h>
 #include <dev/pic.h>
 

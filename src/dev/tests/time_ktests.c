@@ -1,18 +1,18 @@
 /*
- * src/core/tests/time_ktests.c - in-kernel tests of the clock and the tick.
+ * src/dev/tests/time_ktests.c - in-kernel tests of the clock and the tick.
  *
- * Part of core's ktests. A 100 ms sleep is measured independently by the
+ * Part of dev's ktests. A 100 ms sleep is measured independently by the
  * HPET (when there is one) and the TSC and must be within 5 % by both; the
  * tick must run at TIME_HZ; the clock must never step back. Plus the
  * interrupt-latency benchmark (bench.self_ipi_round_trip).
  */
+#include <core/apic.h>
 #include <core/irq.h>
 #include <core/ktest.h>
 #include <core/printk.h>
 #include <core/time.h>
 #include <core/tsc.h>
 #include <core/x86.h>
-#include <dev/apic.h>
 #include <dev/hpet.h>
 
 #define SLEEP_NS        100000000ull
