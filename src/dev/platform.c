@@ -1,7 +1,7 @@
 /*
  * src/dev/platform.c - interrupt bring-up for PCs (see include/dev/platform.h).
  *
- * Part of dev. Glues dev/pic, dev/apic and dev/ioapic under core/irq's
+ * Part of dev. Glues dev/pic, core/apic and dev/ioapic under core/irq's
  * struct irq_chip. Every interrupt is delivered to the boot CPU for now;
  * the SMP work spreads them.
  */
