@@ -6,6 +6,7 @@
  * kernel mapping removed on one CPU faults on every other CPU at once (TLB
  * shootdown). Plus bench.smp_call_round_trip.
  */
+#include <core/apic.h>
 #include <core/cpu.h>
 #include <core/errno.h>
 #include <core/kjmp.h>
@@ -15,7 +16,6 @@
 #include <sched/smpboot.h>
 #include <core/tsc.h>
 #include <core/x86.h>
-#include <dev/apic.h>
 #include <core/layout.h>
 #include <mm/pmm.h>
 #include <mm/vmalloc.h>
