@@ -4,7 +4,8 @@
  * Part of core. The runner saves a kjmp context before each test; a fatal
  * assertion, a panic or an unexpected exception jumps back to it, so one
  * broken test cannot end the run. ktest_expect_fault nests a second
- * context for faults a test provokes on purpose.
+ * context for faults a test provokes on purpose. ktest_skip leaves through
+ * the same context, marking the test skipped unless it already failed.
  *
  * State is touched only by the boot CPU with interrupts off.
  */
