@@ -103,7 +103,7 @@ void irq_dispatch(struct trap_frame *f);
 void irq_set_exit_hook(void (*fn)(void));
 
 /*
- * The interrupt controller underneath (dev/apic + dev/ioapic), set by
+ * The interrupt controller underneath (core/apic + dev/ioapic), set by
  * platform setup: route/mask a GSI, and send EOI.
  */
 struct irq_chip {

@@ -7,8 +7,17 @@
  * the glob. The runner prints one line per test:
  *     ktest: PASS suite.name (0.042 ms)
  *     ktest: FAIL suite.name (file.c:12: expected a == b: 3 (0x3) vs 4 (0x4))
- * then exactly "N passed, M failed", and exits QEMU through isa-debug-exit
- * (port 0xf4: 0x10 = pass, 0x11 = fail; QEMU exits 33 or 35).
+ *     ktest: SKIP suite.name (no framebuffer: GRUB loaded no video driver)
+ * then exactly "N passed, M failed, K skipped" (always all three), and exits
+ * QEMU through isa-debug-exit (port 0xf4: 0x10 = pass, 0x11 = fail; QEMU
+ * exits 33 or 35). Skipped tests count neither as passed nor as failed: a
+ * run passes when none failed, whatever it skipped.
+ *
+ * A test that needs hardware this machine lacks (a framebuffer, a disk,
+ * HPET, RDRAND, SMEP, a second CPU...) calls KT_SKIP("why") once it has
+ * found the thing absent; it must still fail when the thing is present
+ * but broken, so it skips on the firmware's or CPUID's word, never on the
+ * failure of the code under test.
  *
  * A failed KT_ASSERT_* ends its test; a failed KT_EXPECT_* records the
  * failure and goes on. A fault or a panic inside a test fails that test
@@ -65,6 +74,16 @@ __noreturn void ktest_abort_current(const char *fmt, ...) __printf_like(1, 2);
  */
 void ktest_set_thread_exit_hook(__noreturn void (*fn)(void));
 
+/*
+ * Ends the running test as skipped, with the reason printed on its SKIP
+ * line. Only from the test's own thread (ktest_on_runner_cpu); elsewhere
+ * it fails the test instead. A test that failed before it skips stays
+ * failed.
+ */
+__noreturn void ktest_skip(const char *fmt, ...) __printf_like(1, 2);
+
+#define KT_SKIP(...)    ktest_skip(__VA_ARGS__)
+
 /* True while a test function is running. */
 bool ktest_running(void);
 
@@ -97,7 +116,8 @@ void ktest_trap_hook(const struct trap_frame *f);
 
 /*
  * Runs the tests matching filter ("*" for all). Returns the number that
- * failed, or -ENOENT when the filter matches no test (a typo must not pass).
+ * failed (skipped ones are not failures), or -ENOENT when the filter
+ * matches no test (a typo must not pass).
  */
 int ktest_run(const char *filter);
 

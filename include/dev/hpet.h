@@ -1,10 +1,12 @@
 /*
  * include/dev/hpet.h - the High Precision Event Timer's main counter.
  *
- * Part of dev. Basalt uses the HPET as a clock (core/time reads it, and
- * calibrates the TSC and the local APIC timer against it); its comparators
- * are left alone. A 32-bit counter is extended to 64 bits in software, so
- * it must be read at least once per wrap (the periodic tick does that).
+ * Part of dev. Basalt uses the HPET as a clock: once it agrees with the
+ * PIT it registers itself with core/time as a clock source, which reads
+ * it (and calibrates the TSC and the local APIC timer against it); its
+ * comparators are left alone. A 32-bit counter is extended to 64 bits in
+ * software, so it must be read at least once per wrap: a tick hook does
+ * that on the boot CPU.
  */
 #ifndef BASALT_DEV_HPET_H
 #define BASALT_DEV_HPET_H
@@ -13,8 +15,13 @@
 
 /*
  * Maps the HPET block at phys, checks its capabilities (a period of at
- * most 100 ns, as the specification requires) and starts the main counter.
- * Returns 0, -ENOMEM, or -ENODEV when nothing sane answers there.
+ * most 100 ns, as the specification requires), starts the main counter,
+ * checks its rate against the PIT's measurement of the TSC, and registers
+ * it with core/time (clock source, and for a 32-bit counter the tick hook
+ * that keeps its wrap count). At boot, before time_init, interrupts off or
+ * on. Returns 0, -ENOMEM, -ENODEV when nothing sane answers there or it
+ * disagrees with the PIT (reported; the HPET is then left unmapped), or
+ * the error of a registration.
  */
 int hpet_init(uint64_t phys);
 

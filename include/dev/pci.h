@@ -1,19 +1,22 @@
 /*
- * include/dev/pci.h - the PCI bus: configuration access, enumeration,
- * capabilities, BARs, interrupts (MSI-X, MSI, INTx) and the driver model.
+ * include/dev/pci.h - the PCI bus: enumeration, capabilities, BARs and the
+ * driver model; configuration access (dev/pci_cfg) and interrupts
+ * (dev/pci_irq) have headers of their own, included here.
  *
  * Part of dev. pci_init finds every function on every bus, following
  * PCI-to-PCI bridges from bus 0, through ECAM (PCI Express memory-mapped
  * configuration, from the ACPI MCFG table) or, without an MCFG or with
  * pci.noecam, the legacy 0xCF8/0xCFC ports (256 bytes of configuration
  * space per function, segment 0 only). It sizes every BAR and records the
- * capabilities; it never reassigns what the firmware set up.
+ * capabilities (the decoding and the guarded list walk are the pure
+ * dev/pci_parse); it never reassigns what the firmware set up.
  *
  * Drivers register a match table with pci_register_driver; every unbound
  * device that matches an entry (vendor, device, class under a mask) is
  * offered to the driver's probe, in enumeration order. The first driver
  * whose probe returns 0 owns the device (dev->driver). A device nobody
- * claims is listed by the `pci` shell command, never an error.
+ * claims is listed by the `pci` shell command (dev/pci_cmds), never an
+ * error.
  *
  * Interrupts: pci_irq_alloc picks MSI-X, else MSI (one vector), else INTx
  * (the firmware's interrupt line, shared and level-triggered through the
@@ -30,6 +33,8 @@
 #define BASALT_DEV_PCI_H
 
 #include <core/compiler.h>
+#include <dev/pci_cfg.h>
+#include <dev/pci_irq.h>
 
 /* Configuration header offsets (PCI Local Bus 3.0, 6.1). */
 #define PCI_VENDOR_ID           0x00
@@ -114,21 +119,6 @@ struct pci_cap {
     uint8_t offset;
 };
 
-enum pci_irq_mode {
-    PCI_IRQ_NONE,
-    PCI_IRQ_INTX,
-    PCI_IRQ_MSI,
-    PCI_IRQ_MSIX,
-};
-
-/* pci_irq_alloc flags: the modes to try (any combination; best first). */
-#define PCI_IRQ_ALLOW_INTX      (1u << 0)
-#define PCI_IRQ_ALLOW_MSI       (1u << 1)
-#define PCI_IRQ_ALLOW_MSIX      (1u << 2)
-#define PCI_IRQ_ALLOW_ALL       (PCI_IRQ_ALLOW_INTX | PCI_IRQ_ALLOW_MSI | PCI_IRQ_ALLOW_MSIX)
-
-#define PCI_MSIX_MAX_VECTORS    32      /* most vectors one device gets */
-
 struct pci_driver;
 
 struct pci_dev {
@@ -151,7 +141,7 @@ struct pci_dev {
     uint8_t msi_cap, msix_cap, pcie_cap;    /* offsets, 0 = absent */
     uint16_t msix_table_size;       /* entries, from the MSI-X capability */
     struct pci_dev *next;           /* enumeration order */
-    bool cfg_warned;                /* pci.c: a bad configuration access was reported */
+    bool cfg_warned;                /* pci_cfg.c: a bad configuration access was reported */
 
     /* [pci_lock] */
     const struct pci_driver *driver;    /* bound driver, or NULL */
@@ -189,8 +179,13 @@ struct pci_driver {
  */
 int pci_init(void);
 
-/* Is configuration space reached through ECAM (else the 0xCF8 ports)? */
-bool pci_using_ecam(void);
+/*
+ * Take and drop pci_lock, so that no device is bound or unbound meanwhile
+ * (the shell's `pci` lists bindings under it). Thread context (a mutex);
+ * not while probing (pci_register_driver holds it then).
+ */
+void pci_lock_bindings(void);
+void pci_unlock_bindings(void);
 
 /* Number of functions found, and the list in enumeration order. */
 size_t pci_device_count(void);
@@ -200,24 +195,6 @@ struct pci_dev *pci_devices(void);
 struct pci_dev *pci_find(uint8_t bus, uint8_t slot, uint8_t func);
 /* The n-th (from 0) function with these IDs, or NULL. */
 struct pci_dev *pci_find_id(uint16_t vendor, uint16_t device, unsigned n);
-
-/*
- * Configuration space of dev. off must be naturally aligned and below
- * dev->cfg_size; otherwise reads return all ones and writes are dropped
- * (each reported as a warning).
- */
-uint8_t pci_cfg_read8(const struct pci_dev *dev, uint16_t off);
-uint16_t pci_cfg_read16(const struct pci_dev *dev, uint16_t off);
-uint32_t pci_cfg_read32(const struct pci_dev *dev, uint16_t off);
-void pci_cfg_write8(const struct pci_dev *dev, uint16_t off, uint8_t v);
-void pci_cfg_write16(const struct pci_dev *dev, uint16_t off, uint16_t v);
-void pci_cfg_write32(const struct pci_dev *dev, uint16_t off, uint32_t v);
-
-/*
- * Reads a function's configuration through the 0xCF8 ports, bypassing
- * ECAM (for tests that compare the two mechanisms). Segment 0, off < 256.
- */
-uint32_t pci_cfg_read32_ports(uint8_t bus, uint8_t slot, uint8_t func, uint8_t off);
 
 /* Offset of the first capability with this ID after `after` (0: from the start), or 0. */
 uint8_t pci_find_cap(const struct pci_dev *dev, uint8_t id, uint8_t after);
@@ -231,33 +208,6 @@ void *pci_map_bar(struct pci_dev *dev, unsigned i);
 
 /* Turns on memory and I/O decoding and bus mastering (DMA, and MSI writes). */
 void pci_enable_device(struct pci_dev *dev);
-
-/*
- * Allocates between min and max interrupt vectors (1 <= min <= max <=
- * PCI_MSIX_MAX_VECTORS) in the best mode flags allow: MSI-X (up to the
- * table size), MSI (exactly one), INTx (exactly one, shared). Handlers are
- * attached with pci_irq_request. Returns the number of vectors, or
- * -ENOSPC (no CPU vectors), -ENODEV (no allowed mode can give min),
- * -EBUSY (already allocated), -EINVAL. MSI and MSI-X messages are memory
- * writes by the device: they only arrive with bus mastering on
- * (pci_enable_device).
- */
-int pci_irq_alloc(struct pci_dev *dev, unsigned min, unsigned max, unsigned flags);
-
-/*
- * Attaches fn(ctx) to vector index (< the count pci_irq_alloc returned)
- * and unmasks it. With INTx, fn shares the line and must return false when
- * its device did not interrupt. Returns 0, -EINVAL, -EBUSY (index taken),
- * or core/irq's error.
- */
-int pci_irq_request(struct pci_dev *dev, unsigned index, bool (*fn)(void *ctx), void *ctx,
-                    const char *name);
-
-/* Detaches every handler, masks and disables MSI/MSI-X, frees the vectors. */
-void pci_irq_free(struct pci_dev *dev);
-
-/* "MSI-X", "MSI", "INTx" or "none". */
-const char *pci_irq_mode_name(enum pci_irq_mode mode);
 
 /*
  * Adds drv and offers it every unbound matching device. Returns the number

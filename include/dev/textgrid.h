@@ -19,15 +19,16 @@
 
 #define TEXTGRID_TAB 8
 
+/* What a screen supplies; each screen is one of a kind, so no context pointer. */
 struct textgrid_ops {
     /* Draws c (a Latin-1 byte) in cell (row, col) with the current colours. */
-    void (*put)(void *ctx, unsigned row, unsigned col, uint8_t c);
+    void (*put)(unsigned row, unsigned col, uint8_t c);
     /* Moves every row up by one and blanks the last row. */
-    void (*scroll)(void *ctx);
+    void (*scroll)(void);
     /* Blanks the whole screen with the current background. */
-    void (*clear)(void *ctx);
+    void (*clear)(void);
     /* The current colours changed to fg, bg (ANSI numbers 0-15). */
-    void (*colours)(void *ctx, uint8_t fg, uint8_t bg);
+    void (*colours)(uint8_t fg, uint8_t bg);
 };
 
 struct textgrid {
@@ -35,7 +36,6 @@ struct textgrid {
     unsigned row, col;          /* cursor; col == cols means a pending wrap */
     struct ansi_state ansi;
     const struct textgrid_ops *ops;
-    void *ctx;
 };
 
 /*
@@ -43,7 +43,7 @@ struct textgrid {
  * fg on bg (reported through ops->colours right away).
  */
 void textgrid_init(struct textgrid *g, unsigned cols, unsigned rows, uint8_t fg, uint8_t bg,
-                   const struct textgrid_ops *ops, void *ctx);
+                   const struct textgrid_ops *ops);
 
 /* Interprets s[0..n) (text, controls, ANSI escapes) onto the grid. */
 void textgrid_write(struct textgrid *g, const char *s, size_t n);

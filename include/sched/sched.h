@@ -85,7 +85,7 @@ bool sched_timeout_disarm(struct sched_timeout *to);
 /* Timeouts armed now, on every CPU (tests). */
 unsigned sched_timeout_count(void);
 
-/* Tick handler (core/time), interrupts off. */
+/* Tick hook (sched_init registers it with core/time): every CPU, interrupts off. */
 void sched_tick(void);
 
 /*

@@ -4,7 +4,8 @@
  * Part of core. The runner saves a kjmp context before each test; a fatal
  * assertion, a panic or an unexpected exception jumps back to it, so one
  * broken test cannot end the run. ktest_expect_fault nests a second
- * context for faults a test provokes on purpose.
+ * context for faults a test provokes on purpose. ktest_skip leaves through
+ * the same context, marking the test skipped unless it already failed.
  *
  * State is touched only by the boot CPU with interrupts off.
  */
@@ -34,7 +35,9 @@ static unsigned runner_cpu;             /* the CPU running the tests */
 static const void *runner_thread;       /* and the thread (NULL before the scheduler) */
 static struct kjmp test_env;
 static unsigned current_failures;
+static bool current_skipped;
 static char first_msg[FIRST_MSG_LEN];
+static char skip_msg[FIRST_MSG_LEN];
 
 static struct kjmp fault_env;
 static bool fault_armed;
@@ -111,6 +114,23 @@ void ktest_abort_current(const char *fmt, ...)
     ktest_abort();
 }
 
+void ktest_skip(const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!current)
+        panic("ktest_skip: no test is running (a KT_SKIP outside a test?)");
+    if (!ktest_on_runner_cpu())
+        ktest_abort_current("ktest_skip outside the test's own thread (CPU %u)",
+                            this_cpu()->index);
+    va_start(ap, fmt);
+    vsnprintf(skip_msg, sizeof(skip_msg), fmt, ap);
+    va_end(ap);
+    current_skipped = true;
+    fault_armed = false;
+    kjmp_jump(&test_env, 1);
+}
+
 int ktest_expect_fault(int vector, void (*fn)(void *), void *arg, struct ktest_fault *out)
 {
     int faulted;
@@ -155,7 +175,9 @@ static bool selected(const struct ktest *t, const char *filter)
     return true;
 }
 
-static bool run_one(const struct ktest *t)
+enum outcome { OUTCOME_PASS, OUTCOME_FAIL, OUTCOME_SKIP };
+
+static enum outcome run_one(const struct ktest *t)
 {
     uint64_t flags = read_rflags();
     uint32_t preempt = preempt_count();
@@ -165,7 +187,9 @@ static bool run_one(const struct ktest *t)
     runner_cpu = this_cpu()->index;
     runner_thread = this_cpu_current();
     current_failures = 0;
+    current_skipped = false;
     first_msg[0] = '\0';
+    skip_msg[0] = '\0';
     start = tsc_ns_since_boot();
     if (kjmp_set(&test_env) == 0)
         t->fn();
@@ -184,18 +208,22 @@ static bool run_one(const struct ktest *t)
     current = NULL;
 
     uint64_t us = (tsc_ns_since_boot() - start) / 1000;
-    if (current_failures == 0) {
-        printk(LOG_INFO, "ktest: PASS %s.%s (%llu.%03llu ms)", t->suite, t->name,
-               (unsigned long long)(us / 1000), (unsigned long long)(us % 1000));
-        return true;
+    if (current_failures != 0) {
+        printk(LOG_ERR, "ktest: FAIL %s.%s (%s)", t->suite, t->name, first_msg);
+        return OUTCOME_FAIL;
     }
-    printk(LOG_ERR, "ktest: FAIL %s.%s (%s)", t->suite, t->name, first_msg);
-    return false;
+    if (current_skipped) {
+        printk(LOG_WARNING, "ktest: SKIP %s.%s (%s)", t->suite, t->name, skip_msg);
+        return OUTCOME_SKIP;
+    }
+    printk(LOG_INFO, "ktest: PASS %s.%s (%llu.%03llu ms)", t->suite, t->name,
+           (unsigned long long)(us / 1000), (unsigned long long)(us % 1000));
+    return OUTCOME_PASS;
 }
 
 int ktest_run(const char *filter)
 {
-    unsigned passed = 0, failed = 0, total = 0;
+    unsigned passed = 0, failed = 0, skipped = 0, total = 0;
 
     for (const struct ktest *t = __start_ktests; t < __stop_ktests; t++)
         if (selected(t, filter))
@@ -204,19 +232,26 @@ int ktest_run(const char *filter)
            (size_t)(__stop_ktests - __start_ktests), filter);
     if (total == 0) {
         printk(LOG_ERR, "ktest: no test matches '%s'", filter);
-        printk_raw("0 passed, 0 failed\n");
+        printk_raw("0 passed, 0 failed, 0 skipped\n");
         return -ENOENT;
     }
     for (const struct ktest *t = __start_ktests; t < __stop_ktests; t++) {
         if (!selected(t, filter))
             continue;
-        if (run_one(t))
+        switch (run_one(t)) {
+        case OUTCOME_PASS:
             passed++;
-        else
+            break;
+        case OUTCOME_FAIL:
             failed++;
+            break;
+        case OUTCOME_SKIP:
+            skipped++;
+            break;
+        }
     }
     /* the closing line is bare: test drivers match it exactly */
-    printk_raw("%u passed, %u failed\n", passed, failed);
+    printk_raw("%u passed, %u failed, %u skipped\n", passed, failed, skipped);
     return (int)failed;
 }
 

@@ -6,9 +6,11 @@
  * the level passes the threshold, writes it to the consoles. A console
  * registered late can replay the ring (printk_replay).
  *
- * Locking: interrupts are disabled around the ring and console writes.
- * Before SMP that is the whole story; the scheduling work adds a spinlock
- * here that a panic may break.
+ * Locking: the log lock (log_owner below), taken with interrupts off,
+ * guards the ring, line_open, lines_cut and the console writes, so lines
+ * from several CPUs never interleave. It is the innermost lock of the
+ * kernel: any code may print while holding any other lock, and nothing is
+ * taken under it except the consoles' own device access. A panic breaks it.
  */
 #include <core/printk.h>
 #include <core/console.h>
@@ -22,11 +24,11 @@
 #define PRINTK_LINE_MAX     512
 #define PRINTK_RING_SIZE    65536       /* power of two */
 
-static int log_threshold = LOG_INFO;
-static bool line_open;                  /* the consoles' last byte was not '\n' (a prompt) */
-static uint64_t lines_cut;              /* times a log line had to start a new line */
-static char ring[PRINTK_RING_SIZE];
-static uint64_t ring_head;              /* total bytes ever written */
+static int log_threshold = LOG_INFO;    /* console threshold: one word, read without the lock */
+static bool line_open;                  /* [log] the consoles' last byte was not '\n' (a prompt) */
+static uint64_t lines_cut;              /* [log] times a log line had to start a new line */
+static char ring[PRINTK_RING_SIZE];     /* [log] */
+static uint64_t ring_head;              /* [log] total bytes ever written */
 
 static void ring_append(const char *s, size_t n)
 {
@@ -46,9 +48,9 @@ static void start_line(void)
 }
 
 /*
- * The log lock: one CPU writes a line at a time, so lines from several
- * CPUs never interleave. It is a bare atomic owner word, not a sched
- * spinlock, because lock debugging itself prints. It is re-entered by its
+ * The log lock [log]: one CPU writes a line at a time, so lines from
+ * several CPUs never interleave. It is a bare atomic owner word, not a
+ * core spinlock, because lock debugging itself prints. It is re-entered by its
  * owner (an exception while printing prints too), and broken once a panic
  * is in progress (the owner may have been stopped by the panic's NMI).
  * Taken with interrupts off.

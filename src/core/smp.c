@@ -6,6 +6,7 @@
  * so it lives above, in sched/smpboot.
  */
 #include <core/smp.h>
+#include <core/apic.h>
 #include <core/cpu.h>
 #include <core/errno.h>
 #include <core/irq.h>
@@ -14,7 +15,6 @@
 #include <core/string.h>
 #include <core/time.h>
 #include <core/x86.h>
-#include <dev/apic.h>
 #include <core/spinlock.h>
 
 #define CALL_TIMEOUT_NS     1000000000ull

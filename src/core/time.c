@@ -5,36 +5,37 @@
  * with interrupts off.
  */
 #include <core/time.h>
+#include <core/apic.h>
 #include <core/cpu.h>
 #include <core/errno.h>
+#include <core/format.h>
 #include <core/irq.h>
 #include <core/printk.h>
 #include <core/tsc.h>
 #include <core/x86.h>
-#include <dev/apic.h>
-#include <dev/hpet.h>
-#include <core/cpu.h>
-#include <sched/sched.h>
 
 #define CALIBRATE_NS        10000000ull     /* 10 ms */
 #define APIC_COUNT_START    0xFFFFFFFFu
 
-static enum time_source source = TIME_SOURCE_TSC_PIT;
-static uint64_t hpet_offset_ns;             /* time_ns at hpet_init */
-static volatile uint64_t ticks;
-static bool tick_running[CPU_MAX];         /* by CPU index: may this CPU halt to wait? */
+/* Set at boot, before the other CPUs start; read-only afterwards. */
+static const struct time_clocksource *offered;  /* the best registered source */
+static bool clock_chosen;                       /* time_init ran: no more sources */
+static const struct time_clocksource *clock;    /* what time_ns reads; NULL: the TSC */
+static uint64_t clock_offset_ns;                /* time_ns when clock was chosen, minus its reading */
+static char clock_name[64] = "TSC (calibrated against the PIT)";
 static uint64_t apic_hz;
 
-static const char *const source_names[] = {
-    [TIME_SOURCE_TSC_PIT] = "TSC (calibrated against the PIT)",
-    [TIME_SOURCE_HPET] = "HPET",
-    [TIME_SOURCE_TSC_HPET] = "invariant TSC (calibrated against the HPET)",
-};
+static volatile uint64_t ticks;
+static bool tick_running[CPU_MAX];         /* by CPU index: may this CPU halt to wait? */
+
+/* Filled once each, first free slot first (compare-and-swap); never emptied. */
+static void (*tick_hooks[TIME_TICK_HOOKS])(void);
+static bool (*sleeper)(uint64_t ns);
 
 uint64_t time_ns(void)
 {
-    if (source == TIME_SOURCE_HPET)
-        return hpet_offset_ns + hpet_ns();
+    if (clock)
+        return clock_offset_ns + clock->read_ns();
     return tsc_ns_since_boot();
 }
 
@@ -43,14 +44,9 @@ uint64_t time_ticks(void)
     return ticks;
 }
 
-enum time_source time_source(void)
-{
-    return source;
-}
-
 const char *time_source_name(void)
 {
-    return source_names[source];
+    return clock_name;
 }
 
 uint64_t time_apic_timer_hz(void)
@@ -58,15 +54,47 @@ uint64_t time_apic_timer_hz(void)
     return apic_hz;
 }
 
+int time_clocksource_register(const struct time_clocksource *cs)
+{
+    if (!cs || !cs->name || !cs->read_ns)
+        return -EINVAL;
+    if (clock_chosen)
+        return -EBUSY;
+    if (cs->rating > TIME_RATING_TSC_PIT && (!offered || cs->rating > offered->rating))
+        offered = cs;
+    return 0;
+}
+
+int time_tick_hook_register(void (*fn)(void))
+{
+    if (!fn)
+        return -EINVAL;
+    for (size_t i = 0; i < TIME_TICK_HOOKS; i++) {
+        void (*expected)(void) = NULL;
+        if (__atomic_compare_exchange_n(&tick_hooks[i], &expected, fn, false,
+                                        __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+            return 0;
+    }
+    return -ENOSPC;
+}
+
+void time_set_sleeper(bool (*sleep_ns)(uint64_t ns))
+{
+    __atomic_store_n(&sleeper, sleep_ns, __ATOMIC_RELEASE);
+}
+
 static bool on_tick(void *ctx)
 {
     (void)ctx;
-    if (this_cpu()->index == 0) {
+    if (this_cpu()->index == 0)
         ticks++;
-        if (source == TIME_SOURCE_HPET)
-            (void)hpet_counter();   /* keeps a 32-bit counter's wrap count current */
+    /* every CPU: the scheduler's time slices and sleepers, a clock's upkeep */
+    for (size_t i = 0; i < TIME_TICK_HOOKS; i++) {
+        void (*fn)(void) = __atomic_load_n(&tick_hooks[i], __ATOMIC_ACQUIRE);
+        if (!fn)
+            break;
+        fn();
     }
-    sched_tick();               /* every CPU: time slices and sleepers */
     return true;
 }
 
@@ -122,10 +150,10 @@ static uint64_t measure_rate(uint64_t (*ref)(void), uint64_t (*counter)(void), b
     return counted * 1000000000ull / (p1.ref_ns - p0.ref_ns);
 }
 
-/* TSC rate (kHz) measured against the HPET. */
-static uint64_t tsc_khz_from_hpet(void)
+/* TSC rate (kHz) measured against a registered clock source. */
+static uint64_t tsc_khz_from(const struct time_clocksource *ref)
 {
-    return measure_rate(hpet_ns, read_tsc, false) / 1000;
+    return measure_rate(ref->read_ns, read_tsc, false) / 1000;
 }
 
 /* Local APIC timer ticks per second, measured against time_ns. */
@@ -139,61 +167,23 @@ static uint64_t apic_timer_rate(void)
     return hz;
 }
 
-/*
- * An HPET whose counter does not move, or whose stated period is wrong,
- * would make every clock in the kernel wrong (the TSC and the local APIC
- * timer are calibrated against it). Check it against the PIT's independent
- * measurement of the TSC: more than HPET_MAX_DISAGREEMENT_PCT apart (a dead
- * counter, a period off by a factor), and the HPET is not used. The wait is bounded by the TSC, so a dead counter
- * cannot hang the boot.
- */
-#define HPET_MAX_DISAGREEMENT_PCT   10
-#define HPET_CHECK_NS               5000000ull
-
-static bool hpet_agrees_with_pit(void)
-{
-    uint64_t pit = tsc_pit_khz(), h0, h1, t0, t1, tsc_limit, khz;
-
-    if (!pit)
-        return true;                    /* nothing to compare with */
-    tsc_limit = pit * (HPET_CHECK_NS / 1000) / 1000 * 4;    /* 4x the window, in TSC ticks */
-    h0 = hpet_ns();
-    t0 = rdtsc();
-    do {
-        h1 = hpet_ns();
-        t1 = rdtsc();
-    } while (h1 - h0 < HPET_CHECK_NS && t1 - t0 < tsc_limit);
-    if (h1 - h0 < HPET_CHECK_NS) {
-        printk(LOG_WARNING, "time: the HPET counter does not advance; not using it");
-        return false;
-    }
-    khz = (t1 - t0) * 1000000ull / (h1 - h0);
-    if (khz * 100 < pit * (100 - HPET_MAX_DISAGREEMENT_PCT) ||
-        khz * 100 > pit * (100 + HPET_MAX_DISAGREEMENT_PCT)) {
-        printk(LOG_WARNING, "time: the HPET says the TSC runs at %llu kHz, the PIT %llu kHz; "
-               "not using the HPET", (unsigned long long)khz, (unsigned long long)pit);
-        return false;
-    }
-    return true;
-}
-
-int time_init(uint64_t hpet_phys)
+int time_init(void)
 {
     uint64_t irq = irq_save();
+    const struct time_clocksource *ref = offered;
     int err;
 
-    if (hpet_phys && hpet_init(hpet_phys) == 0 && hpet_agrees_with_pit()) {
-        uint64_t k = tsc_khz_from_hpet();
-        tsc_set_khz(k);
+    clock_chosen = true;
+    if (ref) {
+        tsc_set_khz(tsc_khz_from(ref));
         if (tsc_is_invariant()) {
-            source = TIME_SOURCE_TSC_HPET;
+            snprintf(clock_name, sizeof(clock_name), "invariant TSC (calibrated against the %s)",
+                     ref->name);
         } else {
-            hpet_offset_ns = tsc_ns_since_boot() - hpet_ns();
-            source = TIME_SOURCE_HPET;
+            clock_offset_ns = tsc_ns_since_boot() - ref->read_ns();
+            clock = ref;
+            snprintf(clock_name, sizeof(clock_name), "%s", ref->name);
         }
-    } else if (hpet_phys) {
-        printk(LOG_WARNING, "time: HPET at %#llx unusable; using the TSC",
-               (unsigned long long)hpet_phys);
     }
     apic_hz = apic_timer_rate();
     irq_restore(irq);
@@ -226,11 +216,10 @@ void time_init_ap(void)
 void time_sleep_ns(uint64_t ns)
 {
     uint64_t end = time_ns() + ns;
+    bool (*sleep)(uint64_t) = __atomic_load_n(&sleeper, __ATOMIC_ACQUIRE);
 
-    if (sched_can_sleep()) {
-        sched_sleep_ns(ns);
+    if (sleep && sleep(ns))
         return;
-    }
     while (time_ns() < end) {
         /* halt only where a tick is sure to wake us; elsewhere spin */
         if (irq_enabled() && tick_running[this_cpu()->index])

@@ -425,33 +425,14 @@ static void flush(void)
 
 /* ---- the console ------------------------------------------------------------- */
 
-static void grid_put(void *ctx, unsigned row, unsigned col, uint8_t c)
+static void grid_colours(uint8_t fg, uint8_t bg)
 {
-    (void)ctx;
-    draw_glyph(row, col, c);
-}
-
-static void grid_scroll(void *ctx)
-{
-    (void)ctx;
-    scroll_up();
-}
-
-static void grid_clear(void *ctx)
-{
-    (void)ctx;
-    clear_screen();
-}
-
-static void grid_colours(void *ctx, uint8_t fg, uint8_t bg)
-{
-    (void)ctx;
     fbc.fg = fbc.palette[fg & 15];
     fbc.bg = fbc.palette[bg & 15];
 }
 
 static const struct textgrid_ops fb_grid_ops = {
-    .put = grid_put, .scroll = grid_scroll, .clear = grid_clear, .colours = grid_colours,
+    .put = draw_glyph, .scroll = scroll_up, .clear = clear_screen, .colours = grid_colours,
 };
 
 static void fb_write(struct console *con, const char *s, size_t n)
@@ -679,7 +660,7 @@ int fbcon_init(const struct boot_framebuffer *fb)
                     fbc.glyph_ink[c] |= 1ull << y;
     use_shadow(vmalloc(shadow_bytes()), "out of memory");
     textgrid_init(&fbc.grid, fbc.cols, fbc.rows, ANSI_COLOR_WHITE, ANSI_COLOR_BLACK,
-                  &fb_grid_ops, NULL);
+                  &fb_grid_ops);
 
     /* before registering: the screen shows this once, when boot replays the log to it */
     if (fbc.shadow)

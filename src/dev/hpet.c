@@ -6,7 +6,12 @@
  * counter at 0x0F0.
  */
 #include <dev/hpet.h>
+#include <core/cpu.h>
 #include <core/errno.h>
+#include <core/irq.h>
+#include <core/printk.h>
+#include <core/time.h>
+#include <core/tsc.h>
 #include <core/x86.h>
 #include <mm/vmm.h>
 
@@ -26,24 +31,92 @@ static uint64_t start;
 static uint64_t high;           /* software upper half of a 32-bit counter */
 static uint32_t last_low;
 
+/* core/time prefers it to the PIT-calibrated TSC */
+static const struct time_clocksource hpet_clock = {
+    .name = "HPET",
+    .read_ns = hpet_ns,
+    .rating = TIME_RATING_TSC_PIT + 100,
+};
+
+/*
+ * An HPET whose counter does not move, or whose stated period is wrong,
+ * would make every clock in the kernel wrong (the TSC and the local APIC
+ * timer are calibrated against it). Check it against the PIT's independent
+ * measurement of the TSC: more than HPET_MAX_DISAGREEMENT_PCT apart (a dead
+ * counter, a period off by a factor), and the HPET is not used. The wait is bounded by the TSC, so a dead counter
+ * cannot hang the boot.
+ */
+#define HPET_MAX_DISAGREEMENT_PCT   10
+#define HPET_CHECK_NS               5000000ull
+
+static bool hpet_agrees_with_pit(void)
+{
+    uint64_t pit = tsc_pit_khz(), h0, h1, t0, t1, tsc_limit, khz;
+
+    if (!pit)
+        return true;                    /* nothing to compare with */
+    tsc_limit = pit * (HPET_CHECK_NS / 1000) / 1000 * 4;    /* 4x the window, in TSC ticks */
+    h0 = hpet_ns();
+    t0 = rdtsc();
+    do {
+        h1 = hpet_ns();
+        t1 = rdtsc();
+    } while (h1 - h0 < HPET_CHECK_NS && t1 - t0 < tsc_limit);
+    if (h1 - h0 < HPET_CHECK_NS) {
+        printk(LOG_WARNING, "time: the HPET counter does not advance; not using it");
+        return false;
+    }
+    khz = (t1 - t0) * 1000000ull / (h1 - h0);
+    if (khz * 100 < pit * (100 - HPET_MAX_DISAGREEMENT_PCT) ||
+        khz * 100 > pit * (100 + HPET_MAX_DISAGREEMENT_PCT)) {
+        printk(LOG_WARNING, "time: the HPET says the TSC runs at %llu kHz, the PIT %llu kHz; "
+               "not using the HPET", (unsigned long long)khz, (unsigned long long)pit);
+        return false;
+    }
+    return true;
+}
+
+/* Tick hook (every CPU, interrupts off): a 32-bit counter must be read once per wrap. */
+static void hpet_tick(void)
+{
+    if (regs && this_cpu()->index == 0)
+        (void)hpet_counter();
+}
+
 int hpet_init(uint64_t phys)
 {
-    uint64_t cap;
+    uint64_t cap, irq = irq_save();
+    int err = -ENODEV;
 
     regs = vmm_ioremap(phys, 0x400, VMM_WRITE);
-    if (!regs)
-        return -ENOMEM;
+    if (!regs) {
+        err = -ENOMEM;
+        goto fail;
+    }
     cap = regs[REG_CAP_ID / 8];
     period_fs = cap >> CAP_PERIOD_SHIFT;
-    if (cap == UINT64_MAX || cap == 0 || period_fs == 0 || period_fs > MAX_PERIOD_FS) {
-        vmm_iounmap((void *)regs);
-        regs = NULL;
-        return -ENODEV;
-    }
+    if (cap == UINT64_MAX || cap == 0 || period_fs == 0 || period_fs > MAX_PERIOD_FS)
+        goto fail;
     counter_64 = cap & CAP_COUNTER_64;
     regs[REG_CONFIG / 8] |= CONFIG_ENABLE;
     start = hpet_counter();
+    if (!hpet_agrees_with_pit())
+        goto fail;
+    if (!counter_64 && (err = time_tick_hook_register(hpet_tick)) < 0)
+        goto fail;
+    err = time_clocksource_register(&hpet_clock);
+    if (err < 0)
+        goto fail;              /* the hook left behind sees regs NULL and does nothing */
+    irq_restore(irq);
     return 0;
+
+fail:
+    if (regs)
+        vmm_iounmap((void *)regs);
+    regs = NULL;
+    irq_restore(irq);
+    printk(LOG_WARNING, "time: HPET at %#llx unusable; using the TSC", (unsigned long long)phys);
+    return err;
 }
 
 bool hpet_present(void)

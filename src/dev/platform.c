@@ -1,16 +1,16 @@
 /*
  * src/dev/platform.c - interrupt bring-up for PCs (see include/dev/platform.h).
  *
- * Part of dev. Glues dev/pic, dev/apic and dev/ioapic under core/irq's
+ * Part of dev. Glues dev/pic, core/apic and dev/ioapic under core/irq's
  * struct irq_chip. Every interrupt is delivered to the boot CPU for now;
  * the SMP work spreads them.
  */
 #include <dev/platform.h>
+#include <core/apic.h>
 #include <core/errno.h>
 #include <core/irq.h>
 #include <core/printk.h>
 #include <dev/acpi.h>
-#include <dev/apic.h>
 #include <dev/ioapic.h>
 #include <dev/pic.h>
 

@@ -6,16 +6,15 @@
 #include <dev/textgrid.h>
 
 void textgrid_init(struct textgrid *g, unsigned cols, unsigned rows, uint8_t fg, uint8_t bg,
-                   const struct textgrid_ops *ops, void *ctx)
+                   const struct textgrid_ops *ops)
 {
     g->cols = cols;
     g->rows = rows;
     g->row = 0;
     g->col = 0;
     g->ops = ops;
-    g->ctx = ctx;
     ansi_init(&g->ansi, fg, bg);
-    ops->colours(ctx, ansi_fg(&g->ansi), ansi_bg(&g->ansi));
+    ops->colours(ansi_fg(&g->ansi), ansi_bg(&g->ansi));
 }
 
 static void newline(struct textgrid *g)
@@ -24,14 +23,14 @@ static void newline(struct textgrid *g)
     if (g->row + 1 < g->rows)
         g->row++;
     else
-        g->ops->scroll(g->ctx);
+        g->ops->scroll();
 }
 
 static void put_char(struct textgrid *g, uint8_t c)
 {
     if (g->col >= g->cols)
         newline(g);                     /* the pending wrap happens now */
-    g->ops->put(g->ctx, g->row, g->col, c);
+    g->ops->put(g->row, g->col, c);
     g->col++;
 }
 
@@ -62,7 +61,7 @@ static void control(struct textgrid *g, char c)
 
 void textgrid_clear(struct textgrid *g)
 {
-    g->ops->clear(g->ctx);
+    g->ops->clear();
     g->row = 0;
     g->col = 0;
 }
@@ -80,10 +79,10 @@ void textgrid_write(struct textgrid *g, const char *s, size_t n)
             control(g, ev.ch);
             break;
         case ANSI_EV_SGR:
-            g->ops->colours(g->ctx, ev.fg, ev.bg);
+            g->ops->colours(ev.fg, ev.bg);
             break;
         case ANSI_EV_CLEAR:
-            g->ops->clear(g->ctx);      /* ESC[2J keeps the cursor where it is */
+            g->ops->clear();      /* ESC[2J keeps the cursor where it is */
             break;
         case ANSI_EV_CURSOR:
             g->row = MIN(ev.row, g->rows - 1);

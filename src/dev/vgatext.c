@@ -110,34 +110,20 @@ static void scroll_up(void)
     clear_row(vga.rows - 1);
 }
 
-static void grid_put(void *ctx, unsigned row, unsigned col, uint8_t c)
+static void grid_put(unsigned row, unsigned col, uint8_t c)
 {
-    (void)ctx;
     if (c >= 0x80)
         c = latin1_to_cp437[c - 0x80];
     vga.cells[(size_t)row * vga.stride + col] = vga_cell(c, vga.attr);
 }
 
-static void grid_scroll(void *ctx)
+static void grid_colours(uint8_t fg, uint8_t bg)
 {
-    (void)ctx;
-    scroll_up();
-}
-
-static void grid_clear(void *ctx)
-{
-    (void)ctx;
-    clear_screen();
-}
-
-static void grid_colours(void *ctx, uint8_t fg, uint8_t bg)
-{
-    (void)ctx;
     vga.attr = vga_attr(fg, bg);
 }
 
 static const struct textgrid_ops vga_grid_ops = {
-    .put = grid_put, .scroll = grid_scroll, .clear = grid_clear, .colours = grid_colours,
+    .put = grid_put, .scroll = scroll_up, .clear = clear_screen, .colours = grid_colours,
 };
 
 static void update_hw_cursor(void)
@@ -231,7 +217,7 @@ int vgatext_init(const struct boot_framebuffer *fb)
     vga.cols = (unsigned)cols;
     vga.rows = (unsigned)rows;
     textgrid_init(&vga.grid, vga.cols, vga.rows, ANSI_COLOR_WHITE, ANSI_COLOR_BLACK,
-                  &vga_grid_ops, NULL);
+                  &vga_grid_ops);
 
     setup_hardware();
     vga_clear(&vga_console);

@@ -1,35 +1,30 @@
 /*
- * src/dev/virtio.c - VirtIO 1.x modern PCI transport and split virtqueues.
+ * src/dev/virtio.c - the VirtIO 1.x modern PCI transport and the list of
+ * live devices.
  *
  * Part of dev; the interface and the driver's sequence are in
  * include/dev/virtio.h. Layers:
  *   capabilities   find_cap_window maps each virtio_pci_cap's BAR window
  *   status         reset, ACKNOWLEDGE/DRIVER, FEATURES_OK, DRIVER_OK, FAILED
- *   queues         ring memory from dev/dma, notify addresses, MSI-X vectors
- *   virtqueue      virtq_add (descriptor free list), virtq_kick (honours
- *                  EVENT_IDX or NO_NOTIFY), virtq_drain (used ring, then
- *                  used_event or flags to ask for the next interrupt)
+ *   queues         queue registers, notify addresses, MSI-X vectors; the
+ *                  rings themselves are dev/virtq's (virtq_create)
  *   interrupts     per-queue MSI-X handlers, one shared MSI-X vector, or
- *                  INTx that reads (and so clears) the ISR register
- *   watchdog       a thread that looks at every published queue and takes
- *                  finished chains whose interrupt was lost (virtq_watchdog)
- *
- * Ordering: x86 keeps stores in order and loads in order, so publishing a
- * chain needs only compiler barriers; the two store-then-load points
- * (avail idx then the device's notification hint, used_event then used
- * idx) take a full fence.
+ *                  INTx that reads (and so clears) the ISR register; each
+ *                  drains its queues with virtq_drain
+ *   devices        the published devices (virtio_devices, for the shell's
+ *                  `virtio` in dev/virtio_cmds) and the watchdog thread
+ *                  that gives each of their queues a look (virtq_watchdog,
+ *                  in dev/virtq) to take chains whose interrupt was lost
  */
 #include <core/atomic.h>
 #include <core/cmdline.h>
 #include <core/errno.h>
 #include <core/mmio.h>
 #include <core/printk.h>
-#include <core/shell.h>
 #include <core/string.h>
 #include <core/time.h>
-#include <dev/dma.h>
 #include <dev/virtio.h>
-#include <mm/kmalloc.h>
+#include <dev/virtq.h>
 #include <sched/sched.h>
 #include <sched/thread.h>
 
@@ -330,31 +325,12 @@ static bool intx_irq(void *ctx)
 
 /* ---- queues ------------------------------------------------------------------- */
 
-static size_t ring_layout(uint16_t size, size_t *avail_off, size_t *used_off)
-{
-    *avail_off = (size_t)size * sizeof(struct virtq_desc);
-    /* avail: flags, idx, ring[size], used_event; used is 4-byte aligned */
-    *used_off = (*avail_off + 6 + 2 * (size_t)size + 3) & ~(size_t)3;
-    return *used_off + 6 + sizeof(struct virtq_used_elem) * size;
-}
-
-static void free_queue(struct virtq *vq)
-{
-    if (!vq)
-        return;
-    dma_free(vq->ring_mem, vq->ring_bytes);
-    kfree(vq->token);
-    kfree(vq->chain_len);
-    kfree(vq->next);
-    kfree(vq);
-}
-
 /* Allocates queue index's rings and programs the device's registers for it. */
 static int setup_queue(struct virtio_dev *vd, unsigned index, virtq_done_fn done,
                        uint16_t max_size, uint16_t msix_vector)
 {
     volatile struct virtio_pci_common_cfg *c = vd->common;
-    size_t avail_off, used_off;
+    struct vring_layout layout;
     struct virtq *vq;
     uint64_t bus, notify_off;
     uint16_t size;
@@ -365,53 +341,28 @@ static int setup_queue(struct virtio_dev *vd, unsigned index, virtq_done_fn done
         pr_warn("%s: the device has no queue %u", vd->name, index);
         return -ENODEV;
     }
-    if (size > max_size)
-        size = max_size;
-    while (size & (size - 1))
-        size &= (uint16_t)(size - 1);     /* split rings index modulo a power of two */
+    size = vring_queue_size(size, max_size);
     notify_off = (uint64_t)c->queue_notify_off * vd->notify_mult;
     if (notify_off + sizeof(uint16_t) > vd->notify_len) {
         pr_warn("%s: queue %u's notify address (offset %#llx) is outside the notify window "
                 "(%u bytes)", vd->name, index, (unsigned long long)notify_off, vd->notify_len);
         return -ENODEV;
     }
-    vq = kzalloc(sizeof(*vq));
+    vq = virtq_create(vd, (uint16_t)index, size, done, virtio_has(vd, VIRTIO_F_EVENT_IDX),
+                      (volatile uint16_t *)(uintptr_t)(vd->notify_base + notify_off),
+                      msix_vector, &bus, &layout);
     if (!vq)
         return -ENOMEM;
-    spin_init(&vq->lock, "virtq");
-    wq_init(&vq->space_wq, "virtq space");
-    vq->vd = vd;
-    vq->index = (uint16_t)index;
-    vq->size = size;
-    vq->done = done;
-    vq->event_idx = virtio_has(vd, VIRTIO_F_EVENT_IDX);
-    vq->ring_bytes = ring_layout(size, &avail_off, &used_off);
-    vq->ring_mem = dma_alloc(vq->ring_bytes, &bus);
-    vq->token = kzalloc(sizeof(void *) * size);
-    vq->chain_len = kzalloc(sizeof(uint16_t) * size);
-    vq->next = kzalloc(sizeof(uint16_t) * size);
-    if (!vq->ring_mem || !vq->token || !vq->chain_len || !vq->next) {
-        free_queue(vq);
-        return -ENOMEM;
-    }
-    vq->desc = vq->ring_mem;
-    vq->avail = (struct virtq_avail *)((uintptr_t)vq->ring_mem + avail_off);
-    vq->used = (struct virtq_used *)((uintptr_t)vq->ring_mem + used_off);
-    for (uint16_t i = 0; i < size; i++)
-        vq->next[i] = (uint16_t)(i + 1);       /* size ends the list: never followed */
-    vq->num_free = size;
-    vq->notify = (volatile uint16_t *)(uintptr_t)(vd->notify_base + notify_off);
-    vq->msix_vector = msix_vector;
 
     c->queue_size = size;
     c->queue_desc = bus;
-    c->queue_driver = bus + avail_off;
-    c->queue_device = bus + used_off;
+    c->queue_driver = bus + layout.avail_off;
+    c->queue_device = bus + layout.used_off;
     if (msix_vector != VIRTIO_MSI_NO_VECTOR) {
         c->queue_msix_vector = msix_vector;
         if (c->queue_msix_vector != msix_vector) {
             pr_warn("%s: queue %u refused MSI-X vector %u", vd->name, index, msix_vector);
-            free_queue(vq);
+            virtq_destroy(vq);
             return -ENOSPC;
         }
     }
@@ -496,6 +447,14 @@ static bool watchdog_started;                  /* [virtio_list_lock] */
 
 static void *watchdog_main(void *arg);
 
+int virtio_probe_begin(struct virtio_dev *vd, struct pci_dev *pci, const char *name,
+                       uint64_t wanted)
+{
+    int err = virtio_dev_init(vd, pci, name);
+
+    return err ? err : virtio_negotiate(vd, wanted);
+}
+
 void virtio_dev_publish(struct virtio_dev *vd)
 {
     uint64_t flags = spin_lock_irqsave(&virtio_list_lock);
@@ -508,6 +467,15 @@ void virtio_dev_publish(struct virtio_dev *vd)
     spin_unlock_irqrestore(&virtio_list_lock, flags);
     if (start && !thread_create("virtio-wd", watchdog_main, NULL, THREAD_DETACHED))
         pr_warn("virtio: no memory for the watchdog thread; lost interrupts will hang queues");
+}
+
+struct virtio_dev *virtio_devices(void)
+{
+    uint64_t flags = spin_lock_irqsave(&virtio_list_lock);
+    struct virtio_dev *list = virtio_list;
+
+    spin_unlock_irqrestore(&virtio_list_lock, flags);
+    return list;
 }
 
 void virtio_driver_ok(struct virtio_dev *vd)
@@ -533,229 +501,13 @@ void virtio_dev_fail(struct virtio_dev *vd)
                "still write them)", vd->name);
     for (unsigned i = 0; i < VIRTIO_MAX_QUEUES; i++) {
         if (quiet)
-            free_queue(vd->vq[i]);
+            virtq_destroy(vd->vq[i]);
         vd->vq[i] = NULL;
     }
     vd->nvqs = 0;
 }
 
-/* ---- virtqueue -------------------------------------------------------------------- */
-
-int virtq_add(struct virtq *vq, const struct virtq_seg *segs, unsigned n_out, unsigned n_in,
-              void *token, bool may_sleep)
-{
-    unsigned n = n_out + n_in;
-    uint16_t head, i, last = 0;
-    uint64_t flags;
-
-    if (n == 0 || n > vq->size || !token)
-        return -EINVAL;
-    flags = spin_lock_irqsave(&vq->lock);
-    while (vq->num_free < n) {
-        if (!may_sleep) {
-            spin_unlock_irqrestore(&vq->lock, flags);
-            return -ENOSPC;
-        }
-        wq_sleep_locked(&vq->space_wq, &vq->lock, &flags);
-    }
-    head = i = vq->free_head;
-    for (unsigned s = 0; s < n; s++) {
-        struct virtq_desc *d = &vq->desc[i];
-
-        d->addr = segs[s].addr;
-        d->len = segs[s].len;
-        d->flags = (uint16_t)((s >= n_out ? VIRTQ_DESC_F_WRITE : 0) |
-                              (s + 1 < n ? VIRTQ_DESC_F_NEXT : 0));
-        d->next = vq->next[i];  /* the free list's links become the chain's */
-        last = i;
-        i = vq->next[i];
-    }
-    vq->free_head = vq->next[last];
-    vq->num_free = (uint16_t)(vq->num_free - n);
-    vq->token[head] = token;
-    vq->chain_len[head] = (uint16_t)n;
-    vq->avail->ring[vq->avail_shadow % vq->size] = head;
-    barrier();     /* the entry before the index (x86 keeps stores in order) */
-    vq->avail_shadow++;
-    *(volatile uint16_t *)&vq->avail->idx = vq->avail_shadow;
-    atomic_inc(&vq->added);
-    spin_unlock_irqrestore(&vq->lock, flags);
-    return 0;
-}
-
-/* Would the device want a notification for the chains in (old, new]? (2.7.10) */
-static bool need_event(uint16_t event, uint16_t new_idx, uint16_t old_idx)
-{
-    return (uint16_t)(new_idx - event - 1) < (uint16_t)(new_idx - old_idx);
-}
-
-void virtq_kick(struct virtq *vq)
-{
-    uint64_t flags = spin_lock_irqsave(&vq->lock);
-    uint16_t old = vq->kicked_idx, new_idx = vq->avail_shadow;
-    bool notify;
-
-    vq->kicked_idx = new_idx;
-    atomic_fence();         /* publish avail->idx before reading the device's hint */
-    if (vq->event_idx) {
-        uint16_t avail_event = *(volatile uint16_t *)&vq->used->ring[vq->size];
-
-        notify = need_event(avail_event, new_idx, old);
-    } else {
-        notify = !(*(volatile uint16_t *)&vq->used->flags & VIRTQ_USED_F_NO_NOTIFY);
-    }
-    if (old == new_idx)
-        notify = false;
-    spin_unlock_irqrestore(&vq->lock, flags);
-    if (notify) {
-        *vq->notify = vq->index;
-        atomic_inc(&vq->kicks);
-    } else if (old != new_idx) {
-        atomic_inc(&vq->kicks_suppressed);
-    }
-}
-
-/* Puts the chain at head back on the free list. vq->lock held. */
-static void free_chain(struct virtq *vq, uint16_t head)
-{
-    uint16_t last = head, n = vq->chain_len[head];
-
-    /* our own copy of the links: the device can write the ring, not these */
-    for (uint16_t k = 1; k < n; k++)
-        last = vq->next[last];
-    vq->next[last] = vq->free_head;
-    vq->free_head = head;
-    vq->num_free = (uint16_t)(vq->num_free + n);
-    vq->token[head] = NULL;
-    vq->chain_len[head] = 0;
-}
-
-/*
- * The next finished chain's token (and written length), or NULL when the
- * used ring is empty, after asking for an interrupt at the next entry.
- */
-static void *pop_used(struct virtq *vq, uint32_t *len)
-{
-    volatile struct virtq_used *used = vq->used;
-    uint64_t flags = spin_lock_irqsave(&vq->lock);
-    void *token = NULL;
-
-    for (;;) {
-        struct virtq_used_elem e;
-        uint16_t pending;
-
-        if (vq->broken)
-            break;
-        pending = (uint16_t)(used->idx - vq->last_used);
-        if (pending > vq->size) {
-            vq->broken = true;
-            pr_err("%s: queue %u: the device claims %u finished chains in a ring of %u; "
-                   "queue stopped", vq->vd->name, vq->index, pending, vq->size);
-            break;
-        }
-        if (pending == 0) {
-            if (vq->event_idx) {
-                /* interrupt me when the entry after the last one I saw is used */
-                *(volatile uint16_t *)&vq->avail->ring[vq->size] = vq->last_used;
-                atomic_fence();
-                if (vq->last_used != used->idx)
-                    continue;
-            }
-            break;
-        }
-        barrier();     /* the entry after the index (x86 keeps loads in order) */
-        e.id = used->ring[vq->last_used % vq->size].id;
-        e.len = used->ring[vq->last_used % vq->size].len;
-        vq->last_used++;
-        if (e.id >= vq->size || !vq->token[e.id]) {
-            pr_err("%s: queue %u: the device returned descriptor %u, which it does not own; "
-                   "ignored", vq->vd->name, vq->index, e.id);
-            continue;
-        }
-        token = vq->token[e.id];
-        free_chain(vq, (uint16_t)e.id);
-        *len = e.len;
-        if (wq_has_sleepers(&vq->space_wq))
-            wq_wake_all_locked(&vq->space_wq, &vq->lock);
-        break;
-    }
-    spin_unlock_irqrestore(&vq->lock, flags);
-    return token;
-}
-
-unsigned virtq_drain(struct virtq *vq)
-{
-    unsigned n = 0;
-    uint32_t len = 0;
-    void *token;
-
-    while ((token = pop_used(vq, &len)) != NULL) {
-        atomic_inc(&vq->completions);
-        vq->done(vq, token, len);
-        n++;
-    }
-    return n;
-}
-
 /* ---- watchdog ---------------------------------------------------------------------- */
-
-/* Indexes of a queue for a report, taken under vq->lock. */
-struct virtq_snapshot {
-    uint16_t out, avail_idx, kicked_idx, used_idx, last_used, used_event, avail_event;
-};
-
-static void snapshot(struct virtq *vq, struct virtq_snapshot *s)
-{
-    volatile struct virtq_used *used = vq->used;
-
-    s->out = (uint16_t)(vq->size - vq->num_free);
-    s->avail_idx = vq->avail_shadow;
-    s->kicked_idx = vq->kicked_idx;
-    s->used_idx = used->idx;
-    s->last_used = vq->last_used;
-    s->used_event = *(volatile uint16_t *)&vq->avail->ring[vq->size];
-    s->avail_event = *(volatile uint16_t *)&used->ring[vq->size];
-}
-
-unsigned virtq_watchdog(struct virtq *vq)
-{
-    uint64_t flags = spin_lock_irqsave(&vq->lock);
-    struct virtq_snapshot s;
-    bool lost, idle;
-    unsigned n = 0;
-
-    snapshot(vq, &s);
-    lost = !vq->broken && vq->wd_pending && s.used_idx != s.last_used &&
-           s.last_used == vq->wd_last_used;
-    idle = !vq->broken && s.out && s.used_idx == s.last_used && s.last_used == vq->wd_last_used;
-    vq->wd_pending = s.used_idx != s.last_used;
-    vq->wd_last_used = s.last_used;
-    vq->wd_idle = idle ? vq->wd_idle + 1 : 0;
-    spin_unlock_irqrestore(&vq->lock, flags);
-
-    if (lost) {
-        flags = irq_save();     /* done runs as it would in the interrupt handler */
-        n = virtq_drain(vq);
-        irq_restore(flags);
-    }
-    if (n) {
-        atomic_fetch_add(&vq->lost_interrupts, n);
-        pr_warn("%s: queue %u: took %u finished chain(s) whose interrupt never came "
-                "(avail idx %u, used idx %u, last used %u, used_event %u, avail_event %u, "
-                "%u descriptors out)", vq->vd->name, vq->index, n, s.avail_idx, s.used_idx,
-                s.last_used, s.used_event, s.avail_event, s.out);
-    } else if (idle) {
-        *vq->notify = vq->index;
-        atomic_inc(&vq->renotifies);
-        if ((uint64_t)vq->wd_idle * VIRTQ_WATCHDOG_NS == VIRTQ_STALL_REPORT_NS)
-            pr_warn("%s: queue %u: %u descriptors out and nothing finished for %llu ms "
-                    "(avail idx %u, kicked %u, used idx %u, used_event %u, avail_event %u); "
-                    "notifying it again", vq->vd->name, vq->index, s.out,
-                    (unsigned long long)(VIRTQ_STALL_REPORT_NS / 1000000), s.avail_idx,
-                    s.kicked_idx, s.used_idx, s.used_event, s.avail_event);
-    }
-    return n;
-}
 
 static void *watchdog_main(void *arg)
 {
@@ -773,50 +525,3 @@ static void *watchdog_main(void *arg)
     }
     return NULL;
 }
-
-/* ---- shell ---------------------------------------------------------------------------- */
-
-static int cmd_virtio(int argc, char **argv)
-{
-    struct virtio_dev *list;
-    uint64_t flags;
-
-    (void)argv;
-    if (argc != 1)
-        return SHELL_USAGE;
-    flags = spin_lock_irqsave(&virtio_list_lock);
-    list = virtio_list;     /* devices are never removed: walk it unlocked */
-    spin_unlock_irqrestore(&virtio_list_lock, flags);
-    if (!list) {
-        shell_printf("no VirtIO devices\n");
-        return 0;
-    }
-    for (struct virtio_dev *vd = list; vd; vd = vd->next) {
-        shell_printf("%s at %02x:%02x.%u: type %u, %s, features %#llx (offered %#llx)%s, "
-                     "%llu configuration changes\n",
-                     vd->name, vd->pci->bus, vd->pci->slot, vd->pci->func, vd->type,
-                     virtio_irq_mode(vd), (unsigned long long)vd->features,
-                     (unsigned long long)vd->device_features,
-                     virtio_has(vd, VIRTIO_F_EVENT_IDX) ? ", event index" : "",
-                     (unsigned long long)atomic_load(&vd->config_changes));
-        for (unsigned i = 0; i < vd->nvqs; i++) {
-            struct virtq *vq = vd->vq[i];
-
-            shell_printf("    queue %u: %u descriptors, %llu chains, %llu notifications "
-                         "(%llu suppressed), %llu interrupts, %llu completions\n", i, vq->size,
-                         (unsigned long long)atomic_load(&vq->added),
-                         (unsigned long long)atomic_load(&vq->kicks),
-                         (unsigned long long)atomic_load(&vq->kicks_suppressed),
-                         (unsigned long long)atomic_load(&vq->interrupts),
-                         (unsigned long long)atomic_load(&vq->completions));
-            if (atomic_load(&vq->lost_interrupts) || atomic_load(&vq->renotifies))
-                shell_printf("    queue %u watchdog: %llu chains without an interrupt, "
-                             "%llu notifications sent again\n", i,
-                             (unsigned long long)atomic_load(&vq->lost_interrupts),
-                             (unsigned long long)atomic_load(&vq->renotifies));
-        }
-    }
-    return 0;
-}
-SHELL_COMMAND("virtio", "", "VirtIO devices: features negotiated, interrupt mode, queue statistics",
-              cmd_virtio);

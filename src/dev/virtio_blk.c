@@ -370,12 +370,10 @@ static int vblk_probe(struct pci_dev *pci, const struct pci_device_id *id)
     if (!b)
         return -ENOMEM;
     snprintf(b->vname, sizeof(b->vname), "virtio-blk%u", vblk_count++);
-    err = virtio_dev_init(&b->vd, pci, b->vname);
-    if (!err)
-        err = virtio_negotiate(&b->vd, (1ull << VIRTIO_BLK_F_SIZE_MAX) |
-                               (1ull << VIRTIO_BLK_F_SEG_MAX) | (1ull << VIRTIO_BLK_F_RO) |
-                               (1ull << VIRTIO_BLK_F_BLK_SIZE) | (1ull << VIRTIO_BLK_F_FLUSH) |
-                               (1ull << VIRTIO_F_EVENT_IDX));
+    err = virtio_probe_begin(&b->vd, pci, b->vname,
+                             (1ull << VIRTIO_BLK_F_SIZE_MAX) | (1ull << VIRTIO_BLK_F_SEG_MAX) |
+                             (1ull << VIRTIO_BLK_F_RO) | (1ull << VIRTIO_BLK_F_BLK_SIZE) |
+                             (1ull << VIRTIO_BLK_F_FLUSH) | (1ull << VIRTIO_F_EVENT_IDX));
     if (!err)
         err = read_config(b);
     if (!err)

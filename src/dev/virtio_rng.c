@@ -101,9 +101,7 @@ static int vrng_probe(struct pci_dev *pci, const struct pci_device_id *id)
     if (!r)
         return -ENOMEM;
     snprintf(r->name, sizeof(r->name), "virtio-rng%u", vrng_count++);
-    err = virtio_dev_init(&r->vd, pci, r->name);
-    if (!err)
-        err = virtio_negotiate(&r->vd, 1ull << VIRTIO_F_EVENT_IDX);
+    err = virtio_probe_begin(&r->vd, pci, r->name, 1ull << VIRTIO_F_EVENT_IDX);
     if (!err)
         err = virtio_setup_queues(&r->vd, 1, done, 0);
     if (!err) {

@@ -14,6 +14,7 @@
  *   -> the shell (kernel/kshell), or idle with shell.off
  */
 #include <kernel/main.h>
+#include <core/apic.h>
 #include <core/backtrace.h>
 #include <core/cmdline.h>
 #include <core/console.h>
@@ -35,6 +36,7 @@
 #include <core/x86.h>
 #include <dev/acpi.h>
 #include <dev/fbcon.h>
+#include <dev/hpet.h>
 #include <dev/input.h>
 #include <dev/pci.h>
 #include <dev/platform.h>
@@ -263,16 +265,26 @@ static void step_clock(void)
                (unsigned long long)(tsc_khz() / 1000), (unsigned long long)(tsc_khz() % 1000));
 }
 
-/* Interrupt controllers, clock and tick, then the other CPUs: all from the ACPI tables. */
+/*
+ * Interrupt controllers, clock and tick, then the other CPUs: all from the
+ * ACPI tables. core/apic maps no memory: an xAPIC's register page is mapped
+ * here (x2APIC needs none). The HPET registers itself with core/time, and
+ * sched_init its tick hook, before interrupts are enabled.
+ */
 static void step_interrupts(void)
 {
     static struct platform_topology topo;
     static uint32_t apic_ids[CPU_MAX];
     bool have_madt = platform_topology_from_acpi(&topo);
+    uint64_t apic_regs = apic_mmio_phys(), hpet = platform_hpet_address();
 
+    if (apic_regs)
+        apic_set_mmio(vmm_ioremap(apic_regs, PAGE_SIZE, VMM_WRITE));    /* NULL: apic_init_cpu reports */
     if (platform_init_interrupts(have_madt ? &topo : NULL) != 0)
         return;                 /* reported; the kernel runs with interrupts off */
-    if (time_init(platform_hpet_address()) != 0)
+    if (hpet)
+        (void)hpet_init(hpet);  /* reported; the clock is then the TSC */
+    if (time_init() != 0)
         printk(LOG_WARNING, "time: no periodic tick; sleeps busy-wait");
     sched_init();               /* this code path becomes thread "kmain" on CPU 0 */
     irq_enable();

@@ -15,6 +15,7 @@
  * Lock legend for struct rq: [rq] its lock. Lock order: see the header.
  */
 #include <sched/sched.h>
+#include <core/apic.h>
 #include <core/atomic.h>
 #include <core/backtrace.h>
 #include <core/cpu.h>
@@ -25,7 +26,6 @@
 #include <core/format.h>
 #include <core/time.h>
 #include <core/x86.h>
-#include <dev/apic.h>
 #include <mm/kmalloc.h>
 #include <core/backtrace.h>
 #include <core/errno.h>
@@ -354,6 +354,15 @@ int sched_sleep_ns(uint64_t ns)
     me->wait_reason = NULL;
     irq_restore(f);
     return 0;
+}
+
+/* core/time's sleeper: time_sleep_ns sleeps here when the caller may sleep. */
+static bool time_sleeper(uint64_t ns)
+{
+    if (!sched_can_sleep())
+        return false;
+    (void)sched_sleep_ns(ns);
+    return true;
 }
 
 /* ---- timeouts ------------------------------------------------------------------ */
@@ -693,6 +702,9 @@ static void register_core_hooks(void)
     irq_set_exit_hook(sched_irq_exit);
     panic_set_dump_hook(sched_dump_tasks);
     lockdep_set_thread_ops(&lockdep_ops);
+    if (time_tick_hook_register(sched_tick) < 0)
+        panic("sched_init: no room for the tick hook");
+    time_set_sleeper(time_sleeper);
 }
 
 void sched_init(void)

@@ -12,7 +12,7 @@
  * from vmalloc.
  */
 #include <sched/smpboot.h>
-#include <dev/apic.h>         /* moving to core/apic.h */
+#include <core/apic.h>
 #include <core/cpu.h>
 #include <core/layout.h>
 #include <core/printk.h>

@@ -22,8 +22,9 @@ through isa-debug-exit with that status; a run with neither ends at
 --timeout, or fails if QEMU ends other than through isa-debug-exit (e.g. a
 triple fault, which -no-reboot turns into QEMU exiting with status 0).
 --ktest-complete checks the in-kernel test runner's own accounting: it
-announced N tests ("ktest: running N of M tests"), printed N PASS/FAIL
-lines and closed with "P passed, F failed", P + F == N >= 1.
+announced N tests ("ktest: running N of M tests"), printed N PASS/FAIL/SKIP
+lines and closed with "P passed, F failed, S skipped", P + F + S == N >= 1,
+each count equal to its lines (a skipped test counted as passed fails).
 
 QEMU monitor (a unix socket; the driver makes one in its temporary
 directory when it needs it): --monitor-command-after REGEX CMD runs CMD
@@ -39,7 +40,10 @@ dropped; a cell that is no glyph of the font reads as U+FFFD); the text
 goes to the log as '# screen:' lines.
 
 --gfxpayload WxHxD (with --elf, UEFI) asks GRUB for that framebuffer mode
-(e.g. 1024x768x32; the default under OVMF is 800x600x24).
+(e.g. 1024x768x32; the default under OVMF is 800x600x24). --no-video
+(with --elf) drops the template's `insmod` of video drivers, as a user's own
+GRUB entry or a headless setup may: under UEFI GRUB then hands the kernel
+no framebuffer at all (BIOS keeps its VGA text mode).
 
 Serial input: --send-after REGEX TEXT writes TEXT to the guest's serial
 port (QEMU's stdin) once a line matches REGEX. The sends happen in the given
@@ -55,7 +59,7 @@ fault is a reset too, so tests of reboot paths also reject their fallbacks).
 
 Examples:
   basalt_qemu.py --elf build/debug/src/basalt.elf --cmdline ktest \\
-      --expect '^[0-9]+ passed, 0 failed$' --exit pass
+      --expect '^[0-9]+ passed, 0 failed, [0-9]+ skipped$' --exit pass
   basalt_qemu.py --elf basalt.elf --firmware uefi \\
       --until '^basalt: boot complete' --report-boot-time '^Basalt \\S+ booting'
   basalt_qemu.py --iso build/debug/basalt.iso --interactive
@@ -98,6 +102,8 @@ DEFAULT_TEMPLATE = os.path.join(REPO_ROOT, "iso", "grub.cfg.in")
 PSF2C = os.path.join(REPO_ROOT, "cmake", "psf2c.py")      # the font reader the build uses
 DEFAULT_FONT = "/usr/share/consolefonts/Lat15-VGA16.psf.gz"   # BASALT_FONT's default
 GFXPAYLOAD_RE = re.compile(r"^[0-9]+x[0-9]+(x[0-9]+)?$")
+# a grub.cfg line loading a video driver (dropped by --no-video)
+VIDEO_INSMOD_RE = re.compile(r"^\s*insmod\s+(all_video|efi_gop|efi_uga|vbe|vga|video_\w+)\s*$")
 
 QEMU = "qemu-system-x86_64"
 OVMF_CANDIDATES = [
@@ -115,7 +121,7 @@ QEMU_RC_FAIL = (EXIT_FAIL_VALUE << 1) | 1  # 35
 DEFAULT_REJECT = r"^PANIC:"
 # The ktest runner's first and last lines (src/core/ktest.c), for --ktest-complete.
 KTEST_RUNNING_RE = re.compile(r"^ktest: running ([0-9]+) of ([0-9]+) tests")
-KTEST_CLOSING_RE = re.compile(r"^([0-9]+) passed, ([0-9]+) failed$")
+KTEST_CLOSING_RE = re.compile(r"^([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped$")
 TAIL_LINES = 40
 REJECT_GRACE_S = 1.0      # keep reading this long after a rejected line
 CACHE_KEEP = 16           # ISOs (~20 MB each) kept in the cache ...
@@ -163,10 +169,16 @@ def check_cmdline(cmdline):
                          f"(found {bad[0]!r}): GRUB cannot pass them")
 
 
-def render_grub_cfg(template_text, loader, cmdline, gfxpayload=None):
+def render_grub_cfg(template_text, loader, cmdline, gfxpayload=None, no_video=False):
     for placeholder in ("@BASALT_LOADER@", "@BASALT_CMDLINE@"):
         if placeholder not in template_text:
             raise SetupError(f"grub.cfg template lacks {placeholder}")
+    if no_video:
+        lines = template_text.split("\n")
+        kept = [l for l in lines if not VIDEO_INSMOD_RE.match(l)]
+        if len(kept) == len(lines):
+            raise SetupError("--no-video: the grub.cfg template loads no video driver to drop")
+        template_text = "\n".join(kept)
     if gfxpayload:
         # after the load command, which sets gfxpayload itself (UEFI only:
         # under BIOS the template keeps text mode)
@@ -236,7 +248,8 @@ def build_iso(args):
             template = f.read()
     except OSError as e:
         raise SetupError(f"cannot read grub.cfg template {args.grub_template}: {e.strerror}")
-    grub_cfg = render_grub_cfg(template, args.loader, args.cmdline, args.gfxpayload)
+    grub_cfg = render_grub_cfg(template, args.loader, args.cmdline, args.gfxpayload,
+                               args.no_video)
 
     h = hashlib.sha256()
     for part in (CACHE_FORMAT, elf_bytes, grub_cfg.encode("utf-8")):
@@ -996,8 +1009,9 @@ class Run:
 
     def _judge_ktest_complete(self):
         """The ktest runner ran every test it announced: one "ktest: running N
-        of M tests" line, then the closing "P passed, F failed" with
-        P + F == N >= 1, and as many PASS / FAIL lines as it counts."""
+        of M tests" line, then the closing "P passed, F failed, S skipped"
+        with P + F + S == N >= 1, and as many PASS / FAIL / SKIP lines as it
+        counts (so a skip counted as a pass is caught)."""
         running = [(i, m) for i, (_, line) in enumerate(self.lines)
                    if (m := KTEST_RUNNING_RE.search(line))]
         if not running:
@@ -1012,19 +1026,21 @@ class Run:
         end = next((i for i in range(start + 1, len(self.lines))
                     if KTEST_CLOSING_RE.search(self.lines[i][1])), None)
         if end is None:
-            return (f"--ktest-complete: no closing 'N passed, M failed' line after "
+            return (f"--ktest-complete: no closing 'P passed, F failed, S skipped' line after "
                     f"'ktest: running {announced} ...' ({self.ending()})")
         c = KTEST_CLOSING_RE.search(self.lines[end][1])
-        passed, failed = int(c.group(1)), int(c.group(2))
-        if passed + failed != announced:
+        passed, failed, skipped = int(c.group(1)), int(c.group(2)), int(c.group(3))
+        if passed + failed + skipped != announced:
             return (f"--ktest-complete: the runner announced {announced} tests but closed with "
-                    f"{passed} passed + {failed} failed")
+                    f"{passed} passed + {failed} failed + {skipped} skipped")
         body = [line for _, line in self.lines[start + 1:end]]
         n_pass = sum(1 for line in body if line.startswith("ktest: PASS "))
         n_fail = sum(1 for line in body if line.startswith("ktest: FAIL "))
-        if (n_pass, n_fail) != (passed, failed):
-            return (f"--ktest-complete: {n_pass} 'ktest: PASS' and {n_fail} 'ktest: FAIL' lines, "
-                    f"but the closing line counts {passed} passed, {failed} failed")
+        n_skip = sum(1 for line in body if line.startswith("ktest: SKIP "))
+        if (n_pass, n_fail, n_skip) != (passed, failed, skipped):
+            return (f"--ktest-complete: {n_pass} 'ktest: PASS', {n_fail} 'ktest: FAIL' and "
+                    f"{n_skip} 'ktest: SKIP' lines, but the closing line counts "
+                    f"{passed} passed, {failed} failed, {skipped} skipped")
         return None
 
 
@@ -1111,8 +1127,9 @@ def parse_args(argv):
                    help=f"do not reject '{DEFAULT_REJECT}' lines")
     p.add_argument("--ktest-complete", action="store_true",
                    help="the ktest runner must finish what it announced: one 'ktest: running N "
-                        "of M tests' line, then 'P passed, F failed' with P + F == N >= 1 and "
-                        "that many 'ktest: PASS' / 'ktest: FAIL' lines in between")
+                        "of M tests' line, then 'P passed, F failed, S skipped' with "
+                        "P + F + S == N >= 1 and that many 'ktest: PASS' / 'ktest: FAIL' / "
+                        "'ktest: SKIP' lines in between")
     p.add_argument("--until", default=None, metavar="REGEX",
                    help="stop QEMU as soon as a line matches, then judge")
     p.add_argument("--exit", choices=["pass", "fail", "any", "poweroff", "reset"], default="any",
@@ -1149,6 +1166,9 @@ def parse_args(argv):
                    help=f"the kernel's console font, for --expect-screen-text (default {DEFAULT_FONT})")
     p.add_argument("--gfxpayload", default=None, metavar="WxHxD",
                    help="UEFI: ask GRUB for this framebuffer mode, e.g. 1024x768x32")
+    p.add_argument("--no-video", action="store_true",
+                   help="grub.cfg loads no video driver: under UEFI the kernel gets no "
+                        "framebuffer (with --elf)")
     p.add_argument("--report-boot-time", default=None, metavar="REGEX",
                    help="print the time from QEMU start to the first line matching REGEX")
     p.add_argument("--repeat", type=int, default=1, metavar="N",
@@ -1158,8 +1178,12 @@ def parse_args(argv):
     p.add_argument("-v", "--verbose", action="store_true", help="echo serial lines as they arrive")
     args = p.parse_args(argv)
 
-    if args.iso and (args.cmdline is not None or args.loader is not None or args.gfxpayload):
-        p.error("--cmdline, --loader and --gfxpayload need --elf (an --iso boots as it is)")
+    if args.iso and (args.cmdline is not None or args.loader is not None or args.gfxpayload
+                     or args.no_video):
+        p.error("--cmdline, --loader, --gfxpayload and --no-video need --elf "
+                "(an --iso boots as it is)")
+    if args.no_video and args.gfxpayload:
+        p.error("--no-video and --gfxpayload exclude each other")
     if args.gfxpayload and (args.firmware != "uefi" or not GFXPAYLOAD_RE.match(args.gfxpayload)):
         p.error("--gfxpayload takes WxH or WxHxD and sets the UEFI framebuffer (--firmware uefi)")
     args.cmdline = args.cmdline if args.cmdline is not None else ""
@@ -1272,7 +1296,8 @@ def main(argv):
             log.write(f"# basalt_qemu.py {shlex.join(argv)}\n")
             if args.elf:
                 log.write(f"# iso {iso} (cmdline {args.cmdline!r}, loader {args.loader}"
-                          + (f", gfxpayload {args.gfxpayload}" if args.gfxpayload else "") + ")\n")
+                          + (f", gfxpayload {args.gfxpayload}" if args.gfxpayload else "")
+                          + (", no video driver" if args.no_video else "") + ")\n")
             for i in range(args.repeat):
                 if args.repeat > 1:
                     log.write(f"# ==== run {i + 1}/{args.repeat} ====\n")

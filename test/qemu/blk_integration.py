@@ -82,8 +82,8 @@ WRITE_COUNT = 300           # VBLK_WRITE_COUNT
 EIO_LBA = 100               # VBLK_EIO_LBA
 MIB = 1024 * 1024
 
-KTEST_OK_RE = r"^[0-9]+ passed, 0 failed$"
-KTEST_FAILED_RE = r"^[0-9]+ passed, [1-9][0-9]* failed$"
+KTEST_OK_RE = r"^[0-9]+ passed, 0 failed, [0-9]+ skipped$"
+KTEST_FAILED_RE = r"^[0-9]+ passed, [1-9][0-9]* failed, [0-9]+ skipped$"
 BENCH_RE = re.compile(r"bench: vblk (.+?): ([0-9.]+) MB/s, ([0-9]+) IOPS")
 
 

@@ -18,32 +18,28 @@ static uint8_t fg_now, bg_now;
 static int scrolls, clears;
 static struct textgrid g;
 
-static void put(void *ctx, unsigned row, unsigned col, uint8_t c)
+static void put(unsigned row, unsigned col, uint8_t c)
 {
-    (void)ctx;
     assert_true(row < ROWS && col < COLS);
     screen[row][col] = (char)c;
 }
 
-static void scroll(void *ctx)
+static void scroll(void)
 {
-    (void)ctx;
     memmove(screen[0], screen[1], sizeof(screen) - sizeof(screen[0]));
     memset(screen[ROWS - 1], '.', COLS);
     scrolls++;
 }
 
-static void clear(void *ctx)
+static void clear(void)
 {
-    (void)ctx;
     for (int r = 0; r < ROWS; r++)
         memset(screen[r], '.', COLS);
     clears++;
 }
 
-static void colours(void *ctx, uint8_t fg, uint8_t bg)
+static void colours(uint8_t fg, uint8_t bg)
 {
-    (void)ctx;
     fg_now = fg;
     bg_now = bg;
 }
@@ -58,7 +54,7 @@ static int setup(void **state)
         screen[r][COLS] = '\0';
     }
     scrolls = clears = 0;
-    textgrid_init(&g, COLS, ROWS, ANSI_COLOR_WHITE, ANSI_COLOR_BLACK, &ops, NULL);
+    textgrid_init(&g, COLS, ROWS, ANSI_COLOR_WHITE, ANSI_COLOR_BLACK, &ops);
     return 0;
 }
 

@@ -25,6 +25,8 @@ set(BASALT_UNIT_TESTS
     lineedit
     shell_parse
     blk_check
+    vring
+    pci_parse
 )
 
 # Pure kernel sources compiled for the host (paths relative to BASALT_ROOT).
@@ -49,4 +51,6 @@ set(BASALT_UNIT_KERNEL_SOURCES
     src/kernel/lineedit.c
     src/core/shell_parse.c
     src/dev/blk_check.c
+    src/dev/vring.c
+    src/dev/pci_parse.c
 )

@@ -3,7 +3,9 @@
  *
  * Part of core's ktests. They prove the runner can fail and survives what a
  * broken test does: a failed assertion, a CPU exception and a panic each
- * fail only their own test, and the run reaches its closing line. Marked
+ * fail only their own test, and the run reaches its closing line. Two more
+ * prove skipping: a skip is reported with its reason and counted apart,
+ * and a test that failed before it skipped stays failed. Marked
  * KTEST_MANUAL: they run only with `ktest=selftest.*` (ctest entries
  * ktest.selftest_must_fail and ktest.selftest_recovers).
  */
@@ -29,4 +31,16 @@ KTEST_F(selftest, page_fault, KTEST_MANUAL)
 KTEST_F(selftest, panic, KTEST_MANUAL)
 {
     panic("ktest_fn_selftest_panic: deliberate panic");
+}
+
+KTEST_F(selftest, skip, KTEST_MANUAL)
+{
+    KT_SKIP("deliberate skip %d", 42);
+    ktest_fail(__FILE__, __LINE__, "ran on after KT_SKIP");
+}
+
+KTEST_F(selftest, fail_then_skip, KTEST_MANUAL)
+{
+    KT_EXPECT_EQ(1 + 1, 3);
+    KT_SKIP("a failed test must not turn into a skip");
 }

@@ -21,8 +21,8 @@
  * (checks, names, splitting, sizes) are also tested on the host
  * (test/unit/test_blk_check.c).
  */
-#include <dev/apic.h>
 #include <dev/blk.h>
+#include <core/apic.h>
 #include <core/atomic.h>
 #include <core/errno.h>
 #include <core/irq.h>

@@ -8,11 +8,14 @@
  * back from the screen (vgatext_cell_at, fbcon_cell_mismatches): characters,
  * the 16 colours from SGR escapes, clearing, cursor moves and scrolling.
  * Only one of the two consoles exists in a given boot; the same tests check
- * whichever it is. The ANSI parser itself is tested on the host
- * (test/unit/test_ansi.c).
+ * whichever it is. A UEFI boot whose loader handed over no framebuffer
+ * (GRUB without a video driver, a headless machine) has neither: there the
+ * console.screen_* tests skip, on the boot information's word (never
+ * because a console failed to come up, which fails them). The ANSI parser
+ * itself is tested on the host (test/unit/test_ansi.c).
  *
- * The console.fb_* tests are the framebuffer console's own (they pass
- * without doing anything under BIOS, where it does not exist): the
+ * The console.fb_* tests are the framebuffer console's own (they skip
+ * where the loader gave no RGB framebuffer, as under BIOS): the
  * framebuffer must equal fbcon's shadow buffer after every write (drawing,
  * overwriting, clearing and scrolling in colour), a scroll must move the
  * framebuffer's pixel rows up by exactly one text row, the 16 colours must
@@ -71,6 +74,15 @@ static int vga_cell(char ch, uint8_t fg, uint8_t bg)
     } while (0)
 
 /* The screen console boot must have registered for this firmware. */
+/* Skips the running test when this boot has no screen to test (see the header). */
+static void skip_without_screen(void)
+{
+    const struct boot_info *bi = mb2_boot_info();
+
+    if (bi->efi && !bi->has_framebuffer)
+        KT_SKIP("no framebuffer: the UEFI loader handed over none, so no screen console");
+}
+
 static void get_screen(struct screen *s)
 {
     const struct boot_info *bi = mb2_boot_info();
@@ -96,6 +108,7 @@ static void reset(const struct screen *s)
 
 #define GET_SCREEN(s)                                                           \
     do {                                                                        \
+        skip_without_screen();                                                  \
         get_screen(s);                                                          \
         KT_ASSERT_NOT_NULL((s)->con);                                           \
         KT_ASSERT_GE((s)->cols, 16u);                                           \
@@ -106,6 +119,7 @@ KTEST(console, screen_console_registered)
 {
     struct screen s;
 
+    skip_without_screen();
     get_screen(&s);
     /* exactly the one this firmware's framebuffer calls for */
     KT_EXPECT_TRUE(s.con != NULL);
@@ -218,22 +232,25 @@ struct fb_test {
     size_t line_bytes;          /* one pixel line as fbcon_read_line gives it */
 };
 
-/* False (the test has nothing to do) unless this boot's screen is the framebuffer. */
-static bool fb_test_setup(struct fb_test *t)
+/* Skips the test unless this boot's screen is an RGB framebuffer. */
+static void fb_test_setup(struct fb_test *t)
 {
+    const struct boot_info *bi = mb2_boot_info();
+
+    if (!bi->has_framebuffer)
+        KT_SKIP("no framebuffer from the loader");
+    if (bi->fb.type != BOOT_FB_RGB)
+        KT_SKIP("the loader's framebuffer is not RGB (type %u: VGA text or indexed)",
+                (unsigned)bi->fb.type);
     get_screen(&t->s);
-    if (!t->s.is_fb)
-        return false;
-    t->fb = &mb2_boot_info()->fb;
+    t->fb = &bi->fb;
     t->bytespp = (t->fb->bpp + 7u) / 8u;
     t->line_bytes = (size_t)t->fb->width * t->bytespp;
-    return true;
 }
 
 #define FB_TEST_SETUP(t)                                                        \
     do {                                                                        \
-        if (!fb_test_setup(t))                                                  \
-            return;                                                             \
+        fb_test_setup(t);                                                       \
         KT_ASSERT_NOT_NULL((t)->s.con);                                         \
         KT_ASSERT_GE((t)->s.cols, 16u);                                         \
         KT_ASSERT_GE((t)->s.rows, 4u);                                          \

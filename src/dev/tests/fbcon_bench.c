@@ -33,20 +33,17 @@ struct bench_screen {
 
 static struct bench_screen bs;
 
-/* The framebuffer console, or false (and a note) when this boot has none. */
-static bool bench_setup(void)
+/* Finds the framebuffer console; skips the benchmark when this boot has none. */
+static void bench_setup(void)
 {
     bs.con = console_find("fb");
-    if (!bs.con) {
-        printk(LOG_INFO, "bench: no framebuffer console (BIOS boot?); fbcon benchmarks skipped");
-        return false;
-    }
+    if (!bs.con)
+        KT_SKIP("no framebuffer console (a BIOS boot, or no framebuffer from the loader)");
     fbcon_size(&bs.cols, &bs.rows);
     bs.len = MIN((size_t)bs.cols, (size_t)LINE_MAX);
     for (size_t i = 0; i < bs.len; i++)
         bs.line[i] = (char)('!' + i % 94);          /* printable ASCII, every glyph inked */
     bs.line[bs.len] = '\n';
-    return true;
 }
 
 static void put(const char *s, size_t n)
@@ -85,8 +82,8 @@ static void run(const char *what, void (*prepare)(void), void (*timed)(void))
 
 KTEST_F(bench, fbcon_write_screen, KTEST_MANUAL)
 {
-    if (bench_setup())
-        run("write a screenful of text, one line per write", clear_home, fill_screen);
+    bench_setup();
+    run("write a screenful of text, one line per write", clear_home, fill_screen);
 }
 
 static void full_screen(void)
@@ -103,8 +100,8 @@ static void feed_rows(void)
 
 KTEST_F(bench, fbcon_scroll_screen, KTEST_MANUAL)
 {
-    if (bench_setup())
-        run("scroll a screenful of text off, one newline per write", full_screen, feed_rows);
+    bench_setup();
+    run("scroll a screenful of text off, one newline per write", full_screen, feed_rows);
 }
 
 /* A full screen, the cursor at the start of a blank last row: every line printed scrolls. */
@@ -122,9 +119,9 @@ static void print_rows(void)
 
 KTEST_F(bench, fbcon_log_lines, KTEST_MANUAL)
 {
-    if (bench_setup())
-        run("print a screenful of lines at the bottom, each scrolling", full_screen_at_bottom,
-            print_rows);
+    bench_setup();
+    run("print a screenful of lines at the bottom, each scrolling", full_screen_at_bottom,
+        print_rows);
 }
 
 static struct {
@@ -155,8 +152,7 @@ static void log_at_bottom(void)
 
 KTEST_F(bench, fbcon_log_replay, KTEST_MANUAL)
 {
-    if (!bench_setup())
-        return;
+    bench_setup();
     logr.text = kmalloc(LOG_MAX);
     KT_ASSERT_NOT_NULL(logr.text);
     logr.len = printk_ring_read(logr.text, LOG_MAX);

@@ -199,7 +199,7 @@ KTEST(pci, list_matches_count_and_lookups)
         KT_EXPECT_EQ(d->header_type, pci_cfg_read8(d, PCI_HEADER_TYPE) & 0x7f);
         KT_EXPECT_EQ(d->class_code, pci_cfg_read8(d, PCI_CLASS));
         KT_EXPECT_EQ(d->cfg_size, d->ecam ? PCI_CFG_SIZE_ECAM : PCI_CFG_SIZE_LEGACY);
-        KT_EXPECT_EQ(d->ecam != NULL, pci_using_ecam());
+        KT_EXPECT_EQ(d->ecam != NULL, pci_cfg_using_ecam());
         if (d->bus != 0) {
             /* behind a bridge: listed after the bridge whose secondary bus it is on */
             const struct pci_dev *br = NULL;
@@ -223,7 +223,7 @@ KTEST(pci, ecam_chosen_from_mcfg)
     for (size_t i = 0; a && a->has_mcfg && i < a->mcfg_count; i++)
         if (a->mcfg[i].segment == 0)
             mcfg0 = true;
-    KT_EXPECT_EQ(pci_using_ecam(), mcfg0 && !cmdline_has(cmdline_boot(), "pci.noecam"));
+    KT_EXPECT_EQ(pci_cfg_using_ecam(), mcfg0 && !cmdline_has(cmdline_boot(), "pci.noecam"));
     /* QEMU: q35 has an MCFG, pc does not */
     if (on_machine(DEVICE_Q35_HOST))
         KT_EXPECT_TRUE(mcfg0);
@@ -697,7 +697,7 @@ KTEST(pci, shell_lists_every_function)
         KT_EXPECT_HAS(line, d->driver ? d->driver->name : "(no driver)");
     }
     snprintf(total, sizeof(total), "%zu functions, configuration through %s\n",
-             pci_device_count(), pci_using_ecam() ? "ECAM" : "the 0xCF8 ports");
+             pci_device_count(), pci_cfg_using_ecam() ? "ECAM" : "the 0xCF8 ports");
     KT_EXPECT_HAS(out, total);
 
     /* a bound device shows its driver */
@@ -787,7 +787,7 @@ static void expect_functions(const struct expected_fn *want, size_t n)
 /* The configuration mechanism: ECAM on q35 unless pci.noecam, the ports on pc. */
 static void expect_mechanism(bool ecam)
 {
-    KT_EXPECT_EQ(pci_using_ecam(), ecam);
+    KT_EXPECT_EQ(pci_cfg_using_ecam(), ecam);
     for (const struct pci_dev *d = pci_devices(); d; d = d->next) {
         KT_EXPECT_EQ(d->cfg_size, ecam ? PCI_CFG_SIZE_ECAM : PCI_CFG_SIZE_LEGACY);
         KT_EXPECT_EQ(d->ecam != NULL, ecam);
@@ -1364,7 +1364,7 @@ KTEST_F(pci, pcdev_bridges, KTEST_MANUAL)
     struct pci_dev *br1, *br2, *d;
 
     KT_ASSERT_TRUE(on_machine(DEVICE_I440FX_HOST));
-    KT_EXPECT_FALSE(pci_using_ecam());
+    KT_EXPECT_FALSE(pci_cfg_using_ecam());
     br1 = need_at(0, 3, VENDOR_REDHAT, DEVICE_PCI_BRIDGE);
     d = expect_behind_bridge(br1, 3);
     KT_EXPECT_EQ(d->device, DEVICE_VIRTIO_RNG_TRANS);

@@ -849,20 +849,17 @@ KTEST_F(vblk, device_error, KTEST_MANUAL)
 #define VBLK_BENCH_RAND_QD16    32768
 
 /*
- * The bench disk in d (only its size matters: the benchmarks check no data),
- * or false and a "skipped" line when there is none.
+ * The bench disk in d (only its size matters: the benchmarks check no data);
+ * skips the benchmark when there is none.
  */
-static bool vblk_bench_disk(struct vblk_disk *d, const char *what)
+static void vblk_bench_disk(struct vblk_disk *d, const char *what)
 {
     *d = (struct vblk_disk){ .serial = VBLK_SERIAL_BENCH, .dev = vblk_by_serial(VBLK_SERIAL_BENCH),
                              .seed = VBLK_GOLDEN };
-    if (!d->dev) {
-        printk(LOG_INFO, "bench: vblk %s: skipped (no disk with serial %s; "
-               "test/qemu/blk_integration.py --bench attaches one)", what, VBLK_SERIAL_BENCH);
-        return false;
-    }
+    if (!d->dev)
+        KT_SKIP("no disk with serial %s for %s (test/qemu/blk_integration.py --bench "
+                "attaches one)", VBLK_SERIAL_BENCH, what);
     d->sectors = d->dev->sectors;
-    return true;
 }
 
 /* "bench: vblk <what>: <MB/s> MB/s, <IOPS> IOPS (...)": the line blk_integration.py reads. */
@@ -918,8 +915,7 @@ static void vblk_bench(enum blk_op op, unsigned depth, uint32_t sectors, uint64_
     struct vblk_run r;
     uint64_t state, t;
 
-    if (!vblk_bench_disk(&d, what))
-        return;
+    vblk_bench_disk(&d, what);
     state = d.seed;
     r = (struct vblk_run){ .d = &d, .op = op, .depth = depth, .buf_sectors = sectors,
                            .nreq = nreq ? nreq : VBLK_BENCH_PASSES * (d.sectors / sectors),

@@ -7,12 +7,12 @@
  * only; release builds do not check). Lock names are unique to each test
  * so the lock-order classes do not mix with the rest of the kernel's.
  */
+#include <core/apic.h>
 #include <core/ktest.h>
 #include <core/errno.h>
 #include <core/string.h>
 #include <core/x86.h>
 #include <core/irq.h>
-#include <dev/apic.h>
 #include <core/lockdep.h>
 #include <sched/sched.h>
 #include <sched/sync.h>

@@ -6,6 +6,7 @@
  * kernel mapping removed on one CPU faults on every other CPU at once (TLB
  * shootdown). Plus bench.smp_call_round_trip.
  */
+#include <core/apic.h>
 #include <core/cpu.h>
 #include <core/errno.h>
 #include <core/kjmp.h>
@@ -15,7 +16,6 @@
 #include <sched/smpboot.h>
 #include <core/tsc.h>
 #include <core/x86.h>
-#include <dev/apic.h>
 #include <core/layout.h>
 #include <mm/pmm.h>
 #include <mm/vmalloc.h>
@@ -202,7 +202,7 @@ KTEST(smp, calls_nest_across_cpus_without_deadlock)
     struct nested n = { 0, -1, false };
 
     if (cpu_count() < 2)
-        return;
+        KT_SKIP("needs a second CPU (%u online)", cpu_count());
     KT_ASSERT_EQ(smp_call(1, call_back_and_unmap, &n), 0);
     KT_EXPECT_EQ(n.err, 0);
     KT_EXPECT_EQ(n.back, 100u);             /* it ran on CPU 0 */
@@ -219,10 +219,8 @@ KTEST_F(bench, smp_call_round_trip, KTEST_MANUAL)
     enum { ROUNDS = 1000 };
     uint64_t t;
 
-    if (cpu_count() < 2) {
-        printk(LOG_INFO, "bench: cross-CPU call round trip: one CPU only, nothing to measure");
-        return;
-    }
+    if (cpu_count() < 2)
+        KT_SKIP("needs a second CPU for a cross-CPU call");
     t = tsc_ns_since_boot();
     for (int i = 0; i < ROUNDS; i++)
         KT_ASSERT_EQ(smp_call(1, nothing, NULL), 0);

@@ -8,6 +8,7 @@
  * thread checks after thread_join. Time bounds are loose (QEMU TCG on
  * shared cores stalls vCPUs for many ticks) but still catch a lost timeout.
  */
+#include <core/apic.h>
 #include <core/atomic.h>
 #include <core/cpu.h>
 #include <core/errno.h>
@@ -16,7 +17,6 @@
 #include <core/printk.h>
 #include <core/time.h>
 #include <core/x86.h>
-#include <dev/apic.h>
 #include <sched/sched.h>
 #include <sched/sync.h>
 #include <sched/thread.h>

@@ -1,15 +1,14 @@
 /*
- * src/dev/apic.c - local APIC driver (see include/dev/apic.h).
+ * src/core/apic.c - local APIC driver (see include/core/apic.h).
  *
- * Part of dev. Register offsets are the xAPIC MMIO offsets (Intel SDM
+ * Part of core. Register offsets are the xAPIC MMIO offsets (Intel SDM
  * vol. 3, table 11-1); in x2APIC mode register r is MSR 0x800 + r/16, and
  * the ICR is one 64-bit MSR (0x830) instead of two 32-bit registers.
  */
-#include <dev/apic.h>
+#include <core/apic.h>
 #include <core/errno.h>
 #include <core/x86.h>
 #include <core/irq.h>
-#include <mm/vmm.h>
 
 #define MSR_APIC_BASE       0x1B
 #define APIC_BASE_BSP       (1ull << 8)
@@ -94,6 +93,20 @@ bool apic_is_x2apic(void)
     return x2apic;
 }
 
+uint64_t apic_mmio_phys(void)
+{
+    struct cpuid_regs r = cpuid(1, 0);
+
+    if (!(r.edx & CPUID_1_EDX_APIC) || (r.ecx & CPUID_1_ECX_X2APIC))
+        return 0;
+    return rdmsr(MSR_APIC_BASE) & APIC_BASE_ADDR_MASK;
+}
+
+void apic_set_mmio(volatile void *regs)
+{
+    mmio = regs;
+}
+
 int apic_init_cpu(void)
 {
     struct cpuid_regs r = cpuid(1, 0);
@@ -107,12 +120,9 @@ int apic_init_cpu(void)
         wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE | APIC_BASE_X2APIC);
         x2apic = true;
     } else {
+        if (!mmio)
+            return -ENXIO;              /* the boot code mapped no register page */
         wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE);
-        if (!mmio) {
-            mmio = vmm_ioremap(base & APIC_BASE_ADDR_MASK, 0x1000, VMM_WRITE);
-            if (!mmio)
-                return -ENOMEM;
-        }
     }
     apic_write(REG_TPR, 0);
     apic_write(REG_LVT_LINT0, LVT_MASKED);

@@ -1,18 +1,21 @@
 /*
- * src/core/tests/time_ktests.c - in-kernel tests of the clock and the tick.
+ * src/dev/tests/time_ktests.c - in-kernel tests of the clock and the tick.
  *
- * Part of core's ktests. A 100 ms sleep is measured independently by the
+ * Part of dev's ktests. A 100 ms sleep is measured independently by the
  * HPET (when there is one) and the TSC and must be within 5 % by both; the
- * tick must run at TIME_HZ; the clock must never step back. Plus the
+ * tick must run at TIME_HZ; the clock must never step back; a working HPET
+ * registered itself as core/time's clock source. Plus the
  * interrupt-latency benchmark (bench.self_ipi_round_trip).
  */
+#include <core/apic.h>
 #include <core/irq.h>
 #include <core/ktest.h>
+#include <core/errno.h>
 #include <core/printk.h>
+#include <core/string.h>
 #include <core/time.h>
 #include <core/tsc.h>
 #include <core/x86.h>
-#include <dev/apic.h>
 #include <dev/hpet.h>
 
 #define SLEEP_NS        100000000ull
@@ -134,6 +137,28 @@ KTEST(time, clock_agrees_with_the_pit)
 
     KT_ASSERT_GT(pit, 0ull);
     KT_EXPECT_LE(now > pit ? now - pit : pit - now, pit / 20);     /* within 5 % */
+}
+
+static uint64_t fake_read_ns(void)
+{
+    return 0;
+}
+
+/* dev/hpet offered itself at boot and won; the registrations are closed afterwards. */
+KTEST(time, hpet_registered_as_the_clock_source)
+{
+    static const struct time_clocksource fake = { "fake", fake_read_ns, 1000 };
+    static const struct time_clocksource nameless = { NULL, fake_read_ns, 1000 };
+
+    if (hpet_present())
+        KT_EXPECT_HAS(time_source_name(), "HPET");
+    else
+        KT_EXPECT_HAS(time_source_name(), "PIT");
+    KT_EXPECT_EQ(time_clocksource_register(NULL), -EINVAL);
+    KT_EXPECT_EQ(time_clocksource_register(&nameless), -EINVAL);
+    KT_EXPECT_EQ(time_clocksource_register(&fake), -EBUSY);
+    KT_EXPECT_FALSE(strstr(time_source_name(), "fake"));
+    KT_EXPECT_EQ(time_tick_hook_register(NULL), -EINVAL);
 }
 
 KTEST(time, clock_never_steps_back)

@@ -1,18 +1,18 @@
 /*
- * src/core/tests/irq_ktests.c - in-kernel tests of interrupt registration.
+ * src/dev/tests/irq_ktests.c - in-kernel tests of interrupt registration.
  *
- * Part of core's ktests. Allocated vectors are exercised with self-IPIs
+ * Part of dev's ktests. Allocated vectors are exercised with self-IPIs
  * through the local APIC (a second IPI on the same vector only arrives if
  * the first was acknowledged with exactly one EOI); a real ISA interrupt,
  * PIT channel 0 on IRQ 0, proves the I/O APIC routing and the MADT-style
  * IRQ 0 -> GSI 2 override end to end.
  */
+#include <core/apic.h>
 #include <core/errno.h>
 #include <core/irq.h>
 #include <core/ktest.h>
 #include <core/tsc.h>
 #include <core/x86.h>
-#include <dev/apic.h>
 #include <dev/ioapic.h>
 #include <dev/pit.h>
 
