@@ -32,30 +32,33 @@ CMDLINE_PARAM(shell_off, "shell.off", CMDLINE_FLAG, 0, 0,
 /* How long the shell sleeps before it looks whether a log line pushed the prompt up. */
 #define REDRAW_CHECK_NS     (50ull * 1000 * 1000)
 
+_Static_assert(LINEEDIT_MAX <= SHELL_EXECUTE_MAX, "a typed line must fit shell_execute");
+
 static struct lineedit editor;
 static struct lineedit_decoder serial_decoder;
 static uint64_t cuts_seen;          /* printk_lines_cut() when the prompt was last intact */
 
-/* Runs a ';'-separated list; echo: print each command after a prompt first. */
-static int run_list(const char *line, bool echo)
+/*
+ * The commands of cmd=: each kept in the history (so the up arrow brings
+ * it back), echoed after a prompt, and run. The list may be longer than a
+ * typed line (shell_execute's limit), hence a copy of its own.
+ */
+static void run_boot_list(const char *list)
 {
-    size_t len = strlen(line);
-    char *copy = kmalloc(len + 1), *cursor, *cmd;
-    int rc = 0;
+    size_t len = strlen(list);
+    char *copy = kmalloc(len + 1), *cursor = copy, *cmd;
 
     if (!copy) {
-        shell_error("shell: out of memory for a %zu-byte line", len);
-        return -ENOMEM;
+        shell_error("shell: out of memory for the %zu-byte cmd= list", len);
+        return;
     }
-    memcpy(copy, line, len + 1);
-    cursor = copy;
+    memcpy(copy, list, len + 1);
     while ((cmd = shell_next_command(&cursor)) != NULL) {
-        if (echo)
-            shell_printf("%s%s\n", SHELL_PROMPT, cmd);
-        rc = shell_run_command(cmd);
+        lineedit_history_add(&editor, cmd);
+        shell_printf("%s%s\n", SHELL_PROMPT, cmd);
+        shell_run_command(cmd);
     }
     kfree(copy);
-    return rc;
 }
 
 static void editor_write(void *ctx, const char *s, size_t n)
@@ -133,7 +136,7 @@ static void read_and_run(void)
     for (;;) {
         switch (lineedit_key(&editor, next_key())) {
         case LINEEDIT_DONE:
-            run_list(lineedit_line(&editor), false);
+            shell_execute(lineedit_line(&editor));     /* at most LINEEDIT_MAX bytes */
             return;
         case LINEEDIT_CANCELLED:
             return;
@@ -153,24 +156,14 @@ static void read_and_run(void)
 void kshell_run(void *arg)
 {
     const char *boot_list = cmdline_value(cmdline_boot(), "cmd");
-    char *copy;
     size_t count;
 
     (void)arg;
     shell_check_commands();
     lineedit_init(&editor, editor_write, NULL);
     lineedit_decoder_init(&serial_decoder);
-    if (boot_list) {
-        /* remembered, so the up arrow brings the boot commands back */
-        if ((copy = kmalloc(strlen(boot_list) + 1)) != NULL) {
-            char *cursor = copy, *cmd;
-            strlcpy(copy, boot_list, strlen(boot_list) + 1);
-            while ((cmd = shell_next_command(&cursor)) != NULL)
-                lineedit_history_add(&editor, cmd);
-            kfree(copy);
-        }
-        run_list(boot_list, true);
-    }
+    if (boot_list)
+        run_boot_list(boot_list);
     shell_commands(&count);
     shell_printf("%sbasalt shell:%s %zu commands; 'help' lists them\n", ANSI_BOLD, ANSI_RESET,
                  count);
