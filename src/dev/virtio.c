@@ -11,8 +11,9 @@
  *                  used_event or flags to ask for the next interrupt)
  *   interrupts     per-queue MSI-X handlers, one shared MSI-X vector, or
  *                  INTx that reads (and so clears) the ISR register
- *   watchdog       a thread that looks at every published queue and takes
- *                  finished chains whose interrupt was lost (virtq_watchdog)
+ *   watchdog       a delayed work item that looks at every published queue
+ *                  each period and takes finished chains whose interrupt
+ *                  was lost (virtq_watchdog)
  *
  * Ordering: x86 keeps stores in order and loads in order, so publishing a
  * chain needs only compiler barriers; the two store-then-load points
@@ -33,6 +34,7 @@
 #include <mm/kmalloc.h>
 #include <sched/sched.h>
 #include <sched/thread.h>
+#include <sched/workqueue.h>
 
 CMDLINE_PARAM(virtio_noeventidx, "virtio.noeventidx", CMDLINE_FLAG, 0, 0,
               "VirtIO: do not negotiate EVENT_IDX (use the ring flags to suppress notifications)");
@@ -494,8 +496,9 @@ static struct virtio_dev *virtio_list;     /* [virtio_list_lock] in bring-up ord
 static struct virtio_dev **virtio_list_tail = &virtio_list;    /* [virtio_list_lock] */
 
 static bool watchdog_started;                  /* [virtio_list_lock] */
+static struct delayed_work watchdog_work;       /* re-queues itself each VIRTQ_WATCHDOG_NS */
 
-static void *watchdog_main(void *arg);
+static void watchdog_fn(struct work *w);
 
 void virtio_dev_publish(struct virtio_dev *vd)
 {
@@ -507,8 +510,10 @@ void virtio_dev_publish(struct virtio_dev *vd)
     *virtio_list_tail = vd;
     virtio_list_tail = &vd->next;
     spin_unlock_irqrestore(&virtio_list_lock, flags);
-    if (start && !thread_create("virtio-wd", watchdog_main, NULL, THREAD_DETACHED))
-        pr_warn("virtio: no memory for the watchdog thread; lost interrupts will hang queues");
+    if (start) {
+        delayed_work_init(&watchdog_work, watchdog_fn);
+        work_queue(&watchdog_work.work);        /* first look now, then every period */
+    }
 }
 
 void virtio_driver_ok(struct virtio_dev *vd)
@@ -758,21 +763,18 @@ unsigned virtq_watchdog(struct virtq *vq)
     return n;
 }
 
-static void *watchdog_main(void *arg)
+/* One look at every published queue, in a kworker; then queued again for the next. */
+static void watchdog_fn(struct work *w)
 {
-    (void)arg;
-    for (;;) {
-        uint64_t flags = spin_lock_irqsave(&virtio_list_lock);
-        struct virtio_dev *list = virtio_list;
+    uint64_t flags = spin_lock_irqsave(&virtio_list_lock);
+    struct virtio_dev *list = virtio_list;
 
-        spin_unlock_irqrestore(&virtio_list_lock, flags);
-        /* devices are never removed, and the list only grows at its tail */
-        for (struct virtio_dev *vd = list; vd; vd = vd->next)
-            for (unsigned i = 0; i < vd->nvqs; i++)
-                virtq_watchdog(vd->vq[i]);
-        sched_sleep_ns(VIRTQ_WATCHDOG_NS);
-    }
-    return NULL;
+    spin_unlock_irqrestore(&virtio_list_lock, flags);
+    /* devices are never removed, and the list only grows at its tail */
+    for (struct virtio_dev *vd = list; vd; vd = vd->next)
+        for (unsigned i = 0; i < vd->nvqs; i++)
+            virtq_watchdog(vd->vq[i]);
+    work_queue_delayed(to_delayed_work(w), VIRTQ_WATCHDOG_NS);
 }
 
 /* ---- shell ---------------------------------------------------------------------------- */
