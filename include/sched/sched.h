@@ -116,8 +116,15 @@ bool sched_timeout_disarm(struct sched_timeout *to);
  */
 bool sched_timeout_cancel(struct sched_timeout *to);
 
-/* Timeouts armed now, on every CPU (tests). */
+/*
+ * Thread timeouts (timed waits) armed now, on every CPU (tests). Callback
+ * timeouts are not counted: their owners keep them armed as long as they
+ * like (a periodic delayed work item), see sched_timeout_armed.
+ */
 unsigned sched_timeout_count(void);
+
+/* Is to on the list now? (A snapshot, under timeouts_lock; tests.) */
+bool sched_timeout_armed(struct sched_timeout *to);
 
 /* Tick handler (core/time), interrupts off. */
 void sched_tick(void);

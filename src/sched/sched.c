@@ -436,9 +436,18 @@ unsigned sched_timeout_count(void)
     unsigned n = 0;
 
     for (struct sched_timeout *to = timeouts; to; to = to->next)
-        n++;
+        n += !to->fire;
     spin_unlock_irqrestore(&timeouts_lock, f);
     return n;
+}
+
+bool sched_timeout_armed(struct sched_timeout *to)
+{
+    uint64_t f = spin_lock_irqsave(&timeouts_lock);
+    bool armed = to->armed;
+
+    spin_unlock_irqrestore(&timeouts_lock, f);
+    return armed;
 }
 
 /*

@@ -39,7 +39,7 @@ static spinlock_t work_lock = SPINLOCK_INIT("work_lock");
 static struct work_pool pools[CPU_MAX] = {
     [0 ... CPU_MAX - 1] = { .idle_wq = WAIT_QUEUE_INIT("work") },
 };
-/* [wl] flushers and cancellers, woken each time an item's function returns */
+/* [wl] flushers and cancellers: woken when an item's function returns or an item is cancelled */
 static struct wait_queue done_wq = WAIT_QUEUE_INIT("work-done");
 static bool started;                /* workqueue_init ran (boot, one thread) */
 
@@ -109,6 +109,7 @@ static bool unqueue_locked(struct work *w)
     w->next = NULL;
     w->queued = NULL;
     w->pending = false;
+    wq_wake_all_locked(&done_wq, &work_lock);   /* flushers: it is idle now */
     return true;
 }
 
@@ -201,8 +202,10 @@ bool work_cancel_delayed(struct delayed_work *dw)
         uint64_t f = spin_lock_irqsave(&work_lock);
         bool was = disarmed || unqueue_locked(&dw->work), claimed = dw->work.pending;
 
-        if (disarmed)
+        if (disarmed) {
             dw->work.pending = false;
+            wq_wake_all_locked(&done_wq, &work_lock);
+        }
         spin_unlock_irqrestore(&work_lock, f);
         if (was || !claimed)
             return was;

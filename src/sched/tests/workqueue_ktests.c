@@ -3,7 +3,8 @@
  * (include/sched/workqueue.h): where and in what context items run when
  * queued from threads and from interrupt handlers, a pending item queued
  * twice, delayed items, cancel (before the run, and _sync while running),
- * flush, and a stress of several CPUs queuing and cancelling at once.
+ * flush (and a cancel releasing a flusher), and a stress of several CPUs
+ * queuing and cancelling at once.
  *
  * Part of sched's ktests; they run in kmain's thread on CPU 0 with
  * interrupts on, on any number of CPUs (-smp 1 included). Work functions
@@ -233,7 +234,6 @@ static void delayed_probe_init(struct delayed_probe *p)
 KTEST(workqueue, delayed_item_runs_after_its_delay)
 {
     static const uint64_t delays[] = { 1 * MS, 20 * MS, 60 * MS };
-    unsigned armed = sched_timeout_count();
     struct delayed_probe p;
 
     delayed_probe_init(&p);
@@ -243,6 +243,7 @@ KTEST(workqueue, delayed_item_runs_after_its_delay)
 
         KT_EXPECT_TRUE(work_queue_delayed_on(cpu, &p.dw, delays[i]));
         KT_EXPECT_TRUE(work_pending(&p.dw.work));
+        KT_EXPECT_TRUE(sched_timeout_armed(&p.dw.timer));
         KT_EXPECT_FALSE(work_queue_delayed_on(cpu, &p.dw, 1 * MS));    /* pending */
         KT_EXPECT_FALSE(work_queue(&p.dw.work));
         KT_ASSERT_EQ(completion_wait_timeout(&p.ran, delays[i] + WAIT_NS), 0);
@@ -252,7 +253,7 @@ KTEST(workqueue, delayed_item_runs_after_its_delay)
     }
     work_flush(&p.dw.work);
     KT_EXPECT_EQ(p.runs, (uint32_t)ARRAY_SIZE(delays));
-    KT_EXPECT_EQ(sched_timeout_count(), armed);
+    KT_EXPECT_FALSE(sched_timeout_armed(&p.dw.timer));
     /* delay 0 queues at once */
     KT_EXPECT_TRUE(work_queue_delayed(&p.dw, 0));
     KT_EXPECT_EQ(completion_wait_timeout(&p.ran, WAIT_NS), 0);
@@ -260,25 +261,28 @@ KTEST(workqueue, delayed_item_runs_after_its_delay)
 
 KTEST(workqueue, cancel_before_the_run_means_no_run)
 {
-    unsigned cpu = last_cpu(), armed = sched_timeout_count();
+    unsigned cpu = last_cpu();
     struct delayed_probe d;
     struct probe p;
     struct gate g;
+    uint64_t start;
 
     /* a delayed item, cancelled while its timer is armed */
     delayed_probe_init(&d);
     KT_EXPECT_FALSE(work_cancel_delayed(&d.dw));        /* idle */
     KT_EXPECT_TRUE(work_queue_delayed_on(cpu, &d.dw, 30 * MS));
-    KT_EXPECT_EQ(sched_timeout_count(), armed + 1);
+    KT_EXPECT_TRUE(sched_timeout_armed(&d.dw.timer));
     KT_EXPECT_TRUE(work_cancel_delayed(&d.dw));
     KT_EXPECT_FALSE(work_pending(&d.dw.work));
-    KT_EXPECT_EQ(sched_timeout_count(), armed);
+    KT_EXPECT_FALSE(sched_timeout_armed(&d.dw.timer));
     KT_EXPECT_FALSE(work_cancel_delayed(&d.dw));
     /* a delayed item whose timer fired, cancelled while queued behind a gate */
     KT_ASSERT_EQ(gate_close(&g, cpu), 0);
     KT_EXPECT_TRUE(work_queue_delayed_on(cpu, &d.dw, 1 * MS));
-    sched_sleep_ns(20 * MS);
-    KT_EXPECT_EQ(sched_timeout_count(), armed);          /* fired: now queued */
+    start = time_ns();
+    while (sched_timeout_armed(&d.dw.timer) && time_ns() - start < WAIT_NS)
+        sched_sleep_ns(1 * MS);
+    KT_EXPECT_FALSE(sched_timeout_armed(&d.dw.timer));  /* fired: now queued */
     KT_EXPECT_TRUE(work_pending(&d.dw.work));
     KT_EXPECT_TRUE(work_cancel_delayed(&d.dw));
     /* a plain item, cancelled while queued */
@@ -292,6 +296,46 @@ KTEST(workqueue, cancel_before_the_run_means_no_run)
     sched_sleep_ns(60 * MS);
     KT_EXPECT_EQ(d.runs, 0u);
     KT_EXPECT_EQ(p.runs, 0u);
+}
+
+struct flusher {
+    struct work *w;
+    struct completion returned;
+};
+
+static void *flush_in_thread(void *arg)
+{
+    struct flusher *fl = arg;
+
+    work_flush(fl->w);
+    complete(&fl->returned);
+    return NULL;
+}
+
+KTEST(workqueue, cancel_releases_a_flusher)
+{
+    struct delayed_probe d;
+    struct flusher fl;
+    struct thread *t;
+    int err;
+
+    delayed_probe_init(&d);
+    fl.w = &d.dw.work;
+    completion_init(&fl.returned, "wq-flusher");
+    KT_EXPECT_TRUE(work_queue_delayed_on(last_cpu(), &d.dw, 5000 * MS));
+    t = thread_create("wq-flusher", flush_in_thread, &fl, 0);
+    KT_ASSERT_NOT_NULL(t);
+    sched_sleep_ns(20 * MS);
+    KT_EXPECT_FALSE(completion_done(&fl.returned));    /* waits for the item */
+    KT_EXPECT_TRUE(work_cancel_delayed(&d.dw));
+    err = completion_wait_timeout(&fl.returned, 1000 * MS);
+    KT_EXPECT_EQ(err, 0);                               /* idle once cancelled */
+    if (err) {                                          /* free the flusher anyway */
+        work_queue(&d.dw.work);
+        completion_wait(&fl.returned);
+    }
+    thread_join(t, NULL);
+    KT_EXPECT_EQ(d.runs, err ? 1u : 0u);
 }
 
 /* An item that takes a while: cancel_sync and flush must wait for it. */
@@ -453,10 +497,10 @@ static void *stress_main(void *arg)
 
 KTEST(workqueue, stress_every_cpu_queues_and_cancels)
 {
-    unsigned n = cpu_count() * 2, armed = sched_timeout_count();
+    unsigned n = cpu_count() * 2;
     struct stress_thread st[2 * CPU_MAX];
     struct thread *t[2 * CPU_MAX];
-    uint64_t queued = 0, cancelled = 0, runs = 0, overlaps = 0;
+    uint64_t queued = 0, cancelled = 0, runs = 0, overlaps = 0, timers = 0;
 
     for (unsigned i = 0; i < STRESS_ITEMS; i++) {
         memset(&stress_items[i], 0, sizeof(stress_items[i]));
@@ -476,6 +520,7 @@ KTEST(workqueue, stress_every_cpu_queues_and_cancels)
         work_flush(&stress_items[i].dw.work);
         runs += stress_items[i].runs;
         overlaps += stress_items[i].overlaps;
+        timers += sched_timeout_armed(&stress_items[i].dw.timer);
     }
     printk(LOG_INFO, "workqueue stress: %u threads, %llu queued, %llu cancelled, %llu runs on %u CPUs",
               n, (unsigned long long)queued, (unsigned long long)cancelled,
@@ -484,5 +529,5 @@ KTEST(workqueue, stress_every_cpu_queues_and_cancels)
     KT_EXPECT_GT(cancelled, 0ull);
     KT_EXPECT_EQ(runs, queued - cancelled);     /* each queuing ran once or was cancelled */
     KT_EXPECT_EQ(overlaps, 0ull);               /* never on two CPUs at once */
-    KT_EXPECT_EQ(sched_timeout_count(), armed);
+    KT_EXPECT_EQ(timers, 0ull);                 /* no timer left armed */
 }
