@@ -29,35 +29,49 @@
 #define SLACK_NS            (300 * MS)  /* late runs TCG may cause */
 #define WAIT_NS             (2000 * MS) /* longest wait for a run that must come */
 
-/* An item that records each run and completes `ran`. */
-struct probe {
-    struct work work;
-    struct completion ran;
+/* What a probe item records of its runs. */
+struct run_record {
+    struct completion ran;              /* completed by each run */
     volatile uint32_t runs;             /* [a] */
     volatile int cpu;                   /* CPU of the last run */
     volatile bool in_irq, named_kworker;
     volatile uint64_t at;               /* time_ns of the last run */
 };
 
-static void probe_fn(struct work *w)
+static void run_record_init(struct run_record *r)
 {
-    struct probe *p = container_of(w, struct probe, work);
+    memset(r, 0, sizeof(*r));
+    completion_init(&r->ran, "wq-probe");
+    r->cpu = -1;
+}
+
+/* Called by a probe's function: where, when and in what context it runs. */
+static void run_record_add(struct run_record *r)
+{
     struct thread *me = thread_self();
 
-    p->cpu = (int)this_cpu()->index;
-    p->in_irq = cpu_in_irq();
-    p->named_kworker = me && strncmp(me->name, "kworker/", 8) == 0;
-    p->at = time_ns();
-    atomic_inc(&p->runs);
-    complete(&p->ran);
+    r->cpu = (int)this_cpu()->index;
+    r->in_irq = cpu_in_irq();
+    r->named_kworker = me && strncmp(me->name, "kworker/", 8) == 0;
+    r->at = time_ns();
+    atomic_inc(&r->runs);
+    complete(&r->ran);
+}
+
+struct probe {
+    struct work work;
+    struct run_record r;
+};
+
+static void probe_fn(struct work *w)
+{
+    run_record_add(&container_of(w, struct probe, work)->r);
 }
 
 static void probe_init(struct probe *p)
 {
-    memset(p, 0, sizeof(*p));
     work_init(&p->work, probe_fn);
-    completion_init(&p->ran, "wq-probe");
-    p->cpu = -1;
+    run_record_init(&p->r);
 }
 
 /* An item that blocks its worker until the test opens the gate. */
@@ -98,13 +112,13 @@ KTEST(workqueue, queue_on_runs_on_that_cpu_in_its_worker)
         uint64_t before = work_run_count(cpu);
 
         KT_EXPECT_TRUE(work_queue_on(cpu, &p.work));
-        KT_ASSERT_EQ(completion_wait_timeout(&p.ran, WAIT_NS), 0);
-        KT_EXPECT_EQ(p.cpu, (int)cpu);
-        KT_EXPECT_FALSE(p.in_irq);
-        KT_EXPECT_TRUE(p.named_kworker);
+        KT_ASSERT_EQ(completion_wait_timeout(&p.r.ran, WAIT_NS), 0);
+        KT_EXPECT_EQ(p.r.cpu, (int)cpu);
+        KT_EXPECT_FALSE(p.r.in_irq);
+        KT_EXPECT_TRUE(p.r.named_kworker);
         KT_EXPECT_GT(work_run_count(cpu), before);
     }
-    KT_EXPECT_EQ(p.runs, cpu_count());
+    KT_EXPECT_EQ(p.r.runs, cpu_count());
 }
 
 static void *queue_here(void *arg)
@@ -124,8 +138,8 @@ KTEST(workqueue, queue_runs_on_the_calling_cpu)
         KT_ASSERT_NOT_NULL(t);
         thread_join(t, &queued);
         KT_EXPECT_TRUE(queued != NULL);
-        KT_ASSERT_EQ(completion_wait_timeout(&p.ran, WAIT_NS), 0);
-        KT_EXPECT_EQ(p.cpu, (int)cpu);
+        KT_ASSERT_EQ(completion_wait_timeout(&p.r.ran, WAIT_NS), 0);
+        KT_EXPECT_EQ(p.r.cpu, (int)cpu);
     }
 }
 
@@ -168,16 +182,16 @@ KTEST(workqueue, queued_from_an_interrupt_handler)
 
         KT_ASSERT_NOT_NULL(t);
         thread_join(t, NULL);
-        KT_EXPECT_EQ(completion_wait_timeout(&p.ran, WAIT_NS), 0);
+        KT_EXPECT_EQ(completion_wait_timeout(&p.r.ran, WAIT_NS), 0);
         KT_EXPECT_EQ(q.cpu, (int)cpu);          /* the handler ran there */
-        KT_EXPECT_EQ(p.cpu, (int)cpu);          /* and so did the item, */
-        KT_EXPECT_FALSE(p.in_irq);              /* in its worker thread */
-        KT_EXPECT_TRUE(p.named_kworker);
+        KT_EXPECT_EQ(p.r.cpu, (int)cpu);        /* and so did the item, */
+        KT_EXPECT_FALSE(p.r.in_irq);            /* in its worker thread */
+        KT_EXPECT_TRUE(p.r.named_kworker);
     }
     irq_free(h);
     KT_EXPECT_EQ(q.hits, cpu_count());
     KT_EXPECT_EQ(q.queued, cpu_count());
-    KT_EXPECT_EQ(p.runs, cpu_count());
+    KT_EXPECT_EQ(p.r.runs, cpu_count());
 }
 
 KTEST(workqueue, pending_item_queued_twice_runs_once)
@@ -196,39 +210,30 @@ KTEST(workqueue, pending_item_queued_twice_runs_once)
     complete(&g.open);
     KT_EXPECT_TRUE(work_flush(&p.work));
     KT_EXPECT_FALSE(work_pending(&p.work));
-    KT_EXPECT_EQ(p.runs, 1u);
-    KT_EXPECT_EQ(p.cpu, (int)cpu);
+    KT_EXPECT_EQ(p.r.runs, 1u);
+    KT_EXPECT_EQ(p.r.cpu, (int)cpu);
     KT_EXPECT_EQ(work_flush_cpu(cpu), 0);
-    KT_EXPECT_EQ(p.runs, 1u);
+    KT_EXPECT_EQ(p.r.runs, 1u);
     /* idle again: the next queuing runs it again */
     KT_EXPECT_TRUE(work_queue_on(cpu, &p.work));
     work_flush(&p.work);
-    KT_EXPECT_EQ(p.runs, 2u);
+    KT_EXPECT_EQ(p.r.runs, 2u);
 }
 
 struct delayed_probe {
     struct delayed_work dw;
-    struct completion ran;
-    volatile uint32_t runs;
-    volatile int cpu;
-    volatile uint64_t at;
+    struct run_record r;
 };
 
 static void delayed_probe_fn(struct work *w)
 {
-    struct delayed_probe *p = container_of(to_delayed_work(w), struct delayed_probe, dw);
-
-    p->cpu = (int)this_cpu()->index;
-    p->at = time_ns();
-    atomic_inc(&p->runs);
-    complete(&p->ran);
+    run_record_add(&container_of(to_delayed_work(w), struct delayed_probe, dw)->r);
 }
 
 static void delayed_probe_init(struct delayed_probe *p)
 {
-    memset(p, 0, sizeof(*p));
     delayed_work_init(&p->dw, delayed_probe_fn);
-    completion_init(&p->ran, "wq-delayed");
+    run_record_init(&p->r);
 }
 
 KTEST(workqueue, delayed_item_runs_after_its_delay)
@@ -246,17 +251,17 @@ KTEST(workqueue, delayed_item_runs_after_its_delay)
         KT_EXPECT_TRUE(sched_timeout_armed(&p.dw.timer));
         KT_EXPECT_FALSE(work_queue_delayed_on(cpu, &p.dw, 1 * MS));    /* pending */
         KT_EXPECT_FALSE(work_queue(&p.dw.work));
-        KT_ASSERT_EQ(completion_wait_timeout(&p.ran, delays[i] + WAIT_NS), 0);
-        KT_EXPECT_GE(p.at - start, delays[i]);
-        KT_EXPECT_LE(p.at - start, delays[i] + SLACK_NS);
-        KT_EXPECT_EQ(p.cpu, (int)cpu);
+        KT_ASSERT_EQ(completion_wait_timeout(&p.r.ran, delays[i] + WAIT_NS), 0);
+        KT_EXPECT_GE(p.r.at - start, delays[i]);
+        KT_EXPECT_LE(p.r.at - start, delays[i] + SLACK_NS);
+        KT_EXPECT_EQ(p.r.cpu, (int)cpu);
     }
     work_flush(&p.dw.work);
-    KT_EXPECT_EQ(p.runs, (uint32_t)ARRAY_SIZE(delays));
+    KT_EXPECT_EQ(p.r.runs, (uint32_t)ARRAY_SIZE(delays));
     KT_EXPECT_FALSE(sched_timeout_armed(&p.dw.timer));
     /* delay 0 queues at once */
     KT_EXPECT_TRUE(work_queue_delayed(&p.dw, 0));
-    KT_EXPECT_EQ(completion_wait_timeout(&p.ran, WAIT_NS), 0);
+    KT_EXPECT_EQ(completion_wait_timeout(&p.r.ran, WAIT_NS), 0);
 }
 
 KTEST(workqueue, cancel_before_the_run_means_no_run)
@@ -294,8 +299,8 @@ KTEST(workqueue, cancel_before_the_run_means_no_run)
     complete(&g.open);
     KT_EXPECT_EQ(work_flush_cpu(cpu), 0);
     sched_sleep_ns(60 * MS);
-    KT_EXPECT_EQ(d.runs, 0u);
-    KT_EXPECT_EQ(p.runs, 0u);
+    KT_EXPECT_EQ(d.r.runs, 0u);
+    KT_EXPECT_EQ(p.r.runs, 0u);
 }
 
 struct flusher {
@@ -335,7 +340,7 @@ KTEST(workqueue, cancel_releases_a_flusher)
         completion_wait(&fl.returned);
     }
     thread_join(t, NULL);
-    KT_EXPECT_EQ(d.runs, err ? 1u : 0u);
+    KT_EXPECT_EQ(d.r.runs, err ? 1u : 0u);
 }
 
 /* An item that takes a while: cancel_sync and flush must wait for it. */
@@ -427,8 +432,8 @@ KTEST(workqueue, flush_waits_until_idle)
     KT_EXPECT_EQ(work_flush_cpu(cpu), 0);
     KT_EXPECT_EQ(s.runs, 1u);
     for (unsigned i = 0; i < ARRAY_SIZE(p); i++) {
-        KT_EXPECT_EQ(p[i].runs, 1u);
-        KT_EXPECT_GE(p[i].at, p[i ? i - 1 : 0].at);    /* FIFO */
+        KT_EXPECT_EQ(p[i].r.runs, 1u);
+        KT_EXPECT_GE(p[i].r.at, p[i ? i - 1 : 0].r.at);  /* FIFO */
     }
     KT_EXPECT_EQ(work_flush_cpu(cpu_count()), -EINVAL);
 }
