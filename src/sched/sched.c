@@ -367,12 +367,12 @@ static bool time_sleeper(uint64_t ns)
 
 /* ---- timeouts ------------------------------------------------------------------ */
 
-void sched_timeout_arm(struct sched_timeout *to, struct thread *t, uint64_t deadline_ns)
+/* Links to in deadline order. timeouts_lock held. */
+static void timeout_insert_locked(struct sched_timeout *to, uint64_t deadline_ns)
 {
-    uint64_t f = spin_lock_irqsave(&timeouts_lock);
     struct sched_timeout **pp = &timeouts;
 
-    to->t = t;
+    spin_assert_held(&timeouts_lock);
     to->deadline = deadline_ns;
     to->fired = false;
     while (*pp && (*pp)->deadline <= deadline_ns)
@@ -381,7 +381,43 @@ void sched_timeout_arm(struct sched_timeout *to, struct thread *t, uint64_t dead
     *pp = to;
     to->armed = true;
     atomic_store(&timeouts_next, timeouts->deadline);
+}
+
+void sched_timeout_arm(struct sched_timeout *to, struct thread *t, uint64_t deadline_ns)
+{
+    uint64_t f = spin_lock_irqsave(&timeouts_lock);
+
+    to->t = t;
+    to->fire = NULL;
+    timeout_insert_locked(to, deadline_ns);
     spin_unlock_irqrestore(&timeouts_lock, f);
+}
+
+void sched_timeout_arm_fn(struct sched_timeout *to, sched_timeout_fire_fn fire,
+                          uint64_t deadline_ns)
+{
+    uint64_t f = spin_lock_irqsave(&timeouts_lock);
+
+    to->t = NULL;
+    to->fire = fire;
+    timeout_insert_locked(to, deadline_ns);
+    spin_unlock_irqrestore(&timeouts_lock, f);
+}
+
+/* Unlinks to if armed. timeouts_lock held. Returns true if it was armed. */
+static bool timeout_remove_locked(struct sched_timeout *to)
+{
+    spin_assert_held(&timeouts_lock);
+    if (!to->armed)
+        return false;
+    for (struct sched_timeout **pp = &timeouts; *pp; pp = &(*pp)->next)
+        if (*pp == to) {
+            *pp = to->next;
+            break;
+        }
+    to->armed = false;
+    atomic_store(&timeouts_next, timeouts ? timeouts->deadline : UINT64_MAX);
+    return true;
 }
 
 bool sched_timeout_disarm(struct sched_timeout *to)
@@ -389,18 +425,19 @@ bool sched_timeout_disarm(struct sched_timeout *to)
     uint64_t f = spin_lock_irqsave(&timeouts_lock);
     bool fired;
 
-    if (to->armed) {
-        for (struct sched_timeout **pp = &timeouts; *pp; pp = &(*pp)->next)
-            if (*pp == to) {
-                *pp = to->next;
-                break;
-            }
-        to->armed = false;
-        atomic_store(&timeouts_next, timeouts ? timeouts->deadline : UINT64_MAX);
-    }
+    timeout_remove_locked(to);
     fired = to->fired;
     spin_unlock_irqrestore(&timeouts_lock, f);
     return fired;
+}
+
+bool sched_timeout_cancel(struct sched_timeout *to)
+{
+    uint64_t f = spin_lock_irqsave(&timeouts_lock);
+    bool removed = timeout_remove_locked(to);
+
+    spin_unlock_irqrestore(&timeouts_lock, f);
+    return removed;
 }
 
 unsigned sched_timeout_count(void)
@@ -409,9 +446,18 @@ unsigned sched_timeout_count(void)
     unsigned n = 0;
 
     for (struct sched_timeout *to = timeouts; to; to = to->next)
-        n++;
+        n += !to->fire;
     spin_unlock_irqrestore(&timeouts_lock, f);
     return n;
+}
+
+bool sched_timeout_armed(struct sched_timeout *to)
+{
+    uint64_t f = spin_lock_irqsave(&timeouts_lock);
+    bool armed = to->armed;
+
+    spin_unlock_irqrestore(&timeouts_lock, f);
+    return armed;
 }
 
 /*
@@ -429,7 +475,10 @@ static void timeouts_tick(uint64_t now)
         to->armed = false;
         to->fired = true;
         /* to's owner waits in sched_timeout_disarm for this lock: to stays valid */
-        sched_wake(to->t);
+        if (to->fire)
+            to->fire(to);
+        else
+            sched_wake(to->t);
     }
     atomic_store(&timeouts_next, timeouts ? timeouts->deadline : UINT64_MAX);
     spin_unlock(&timeouts_lock);
