@@ -27,6 +27,7 @@ set(BASALT_UNIT_TESTS
     blk_check
     vring
     pci_parse
+    lockdep_graph
 )
 
 # Pure kernel sources compiled for the host (paths relative to BASALT_ROOT).
@@ -53,4 +54,5 @@ set(BASALT_UNIT_KERNEL_SOURCES
     src/dev/blk_check.c
     src/dev/vring.c
     src/dev/pci_parse.c
+    src/core/lockdep_graph.c
 )
