@@ -65,36 +65,28 @@ bool lockdep_graph_reaches(const struct lockdep_graph *g, unsigned from, unsigne
 {
     uint64_t seen = 1ull << from;
     unsigned stack[LOCKDEP_MAX_CLASSES], first[LOCKDEP_MAX_CLASSES];
-    unsigned sp = 0;
+    unsigned sp = 0, n = from, f = 0;
 
-    for (uint64_t m = g->edge[from]; m; m &= m - 1) {
-        unsigned b = (unsigned)__builtin_ctzll(m);
-        if (b == to) {
-            *hop = b;
-            return true;
-        }
-        if (!(seen & (1ull << b)) && sp < LOCKDEP_MAX_CLASSES) {
-            seen |= 1ull << b;
-            stack[sp] = b;
-            first[sp++] = b;
-        }
-    }
-    while (sp) {
-        unsigned n = stack[--sp], f = first[sp];
+    for (;;) {
         for (uint64_t m = g->edge[n]; m; m &= m - 1) {
             unsigned b = (unsigned)__builtin_ctzll(m);
+            unsigned b_first = n == from ? b : f;
+
             if (b == to) {
-                *hop = f;
+                *hop = b_first;
                 return true;
             }
             if (!(seen & (1ull << b)) && sp < LOCKDEP_MAX_CLASSES) {
                 seen |= 1ull << b;
                 stack[sp] = b;
-                first[sp++] = f;
+                first[sp++] = b_first;
             }
         }
+        if (sp == 0)
+            return false;
+        n = stack[--sp];
+        f = first[sp];
     }
-    return false;
 }
 
 int lockdep_graph_add_edge(struct lockdep_graph *g, int a, int b, uintptr_t site,
