@@ -12,7 +12,7 @@
  * when a spin_unlock / preempt_enable brings the count back to 0.
  *
  * Timeouts (struct sched_timeout) are one list for all CPUs, sorted by
- * deadline, under timeouts_lock; any CPU's tick fires the due ones by
+ * deadline (sched/timeout_list), under timeouts_lock; any CPU's tick fires the due ones by
  * sched_wake (or by their callback), so a thread that migrates needs
  * nothing moved.
  *
@@ -26,6 +26,7 @@
 
 #include <core/compiler.h>
 #include <core/preempt.h>
+#include <sched/timeout_list.h>
 
 #define SCHED_SLICE_NS      10000000ull     /* 10 ms */
 
@@ -80,9 +81,7 @@ typedef void (*sched_timeout_fire_fn)(struct sched_timeout *to);
 struct sched_timeout {
     struct thread *t;               /* thread to wake, when fire is NULL */
     sched_timeout_fire_fn fire;     /* callback, or NULL */
-    uint64_t deadline;              /* time_ns */
-    struct sched_timeout *next;     /* [tl] */
-    bool armed;                     /* [tl] on the list */
+    struct timeout_node node;       /* [tl] deadline (time_ns), link, armed (sched/timeout_list) */
     bool fired;                     /* [tl] a tick took it off and woke t / called fire */
 };
 

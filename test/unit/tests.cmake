@@ -28,6 +28,7 @@ set(BASALT_UNIT_TESTS
     vring
     pci_parse
     lockdep_graph
+    timeout_list
 )
 
 # Pure kernel sources compiled for the host (paths relative to BASALT_ROOT).
@@ -55,4 +56,5 @@ set(BASALT_UNIT_KERNEL_SOURCES
     src/dev/vring.c
     src/dev/pci_parse.c
     src/core/lockdep_graph.c
+    src/sched/timeout_list.c
 )
