@@ -119,7 +119,7 @@ static struct thread *rq_pop(struct rq *rq)
 }
 
 /* Takes the first thread of rq that may move to another CPU. rq lock held. */
-static struct thread *rq_take_movable(struct rq *rq)
+static struct thread *rq_take_movable_locked(struct rq *rq)
 {
     struct thread **pp, *prev = NULL;
 
@@ -412,7 +412,7 @@ static bool steal(struct cpu *c)
         irq_restore(f);
         return false;
     }
-    t = rq_take_movable(&rqs[busiest]);
+    t = rq_take_movable_locked(&rqs[busiest]);
     spin_unlock_irqrestore(&rqs[busiest].lock, f);
     if (!t)
         return false;
