@@ -92,19 +92,22 @@ struct blk_dev_ops {
     int (*submit)(struct blk_dev *dev, struct blk_request *rq);
 };
 
+/*
+ * A disk. Lock legend: [c] filled by the driver before blk_register and
+ * constant afterwards; [blk_lock] under blk_lock; [a] atomic counters,
+ * updated by blk_complete in any context and read without a lock.
+ */
 struct blk_dev {
-    /* filled by the driver before blk_register */
-    uint64_t sectors;               /* capacity in 512-byte sectors */
-    uint32_t block_size;            /* logical block size, bytes: 512 * 2^k */
-    uint32_t max_sectors;           /* most sectors in one request (>= block_size/512) */
-    bool read_only;
-    bool write_cache;               /* flush does something */
-    const char *driver;             /* "virtio-blk" */
-    char model[24];                 /* device identity, "" if unknown */
-    const struct blk_dev_ops *ops;
-    void *priv;                     /* the driver's */
+    uint64_t sectors;               /* [c] capacity in 512-byte sectors */
+    uint32_t block_size;            /* [c] logical block size, bytes: 512 * 2^k */
+    uint32_t max_sectors;           /* [c] most sectors in one request (>= block_size/512) */
+    bool read_only;                 /* [c] */
+    bool write_cache;               /* [c] flush does something */
+    const char *driver;             /* [c] "virtio-blk" */
+    char model[24];                 /* [c] device identity, "" if unknown */
+    const struct blk_dev_ops *ops;  /* [c] */
+    void *priv;                     /* [c] the driver's */
 
-    /* set by the layer */
     char name[BLK_NAME_MAX];        /* [blk_lock] "vda", set by blk_register */
     /*
      * [a] Completed requests by op, failed ones included; errors counts the

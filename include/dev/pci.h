@@ -121,39 +121,42 @@ struct pci_cap {
 
 struct pci_driver;
 
+/*
+ * A PCI function. Lock legend: [e] set by enumeration (boot, one thread),
+ * read-only afterwards; [pci_lock] under pci_lock; [drv] owned by the bound
+ * driver (written in its probe and later by it alone); [once] a flag set
+ * at most once, racily, to silence a repeated report.
+ */
 struct pci_dev {
-    /* set by enumeration, then read-only */
-    uint16_t segment;
-    uint8_t bus, slot, func;
-    uint16_t vendor, device;
-    uint16_t subsys_vendor, subsys_id;
-    uint8_t class_code, subclass, prog_if, revision;
-    uint8_t header_type;            /* without the multi-function bit */
-    uint8_t irq_pin;                /* 1-4 = INTA-INTD, 0 = none */
-    uint8_t irq_line;               /* the firmware's legacy IRQ (0xff: none) */
-    uint8_t secondary_bus;          /* bridges */
-    uint16_t cfg_size;              /* 256 (ports) or 4096 (ECAM) */
-    volatile uint8_t *ecam;         /* this function's ECAM window, or NULL */
-    struct pci_bar bar[PCI_MAX_BARS];
-    struct pci_cap caps[PCI_MAX_CAPS];
-    uint8_t cap_count;
-    bool caps_truncated;            /* a looping or overlong list was cut */
-    uint8_t msi_cap, msix_cap, pcie_cap;    /* offsets, 0 = absent */
-    uint16_t msix_table_size;       /* entries, from the MSI-X capability */
-    struct pci_dev *next;           /* enumeration order */
-    bool cfg_warned;                /* pci_cfg.c: a bad configuration access was reported */
+    uint16_t segment;                       /* [e] */
+    uint8_t bus, slot, func;                /* [e] */
+    uint16_t vendor, device;                /* [e] */
+    uint16_t subsys_vendor, subsys_id;      /* [e] */
+    uint8_t class_code, subclass, prog_if, revision;    /* [e] */
+    uint8_t header_type;            /* [e] without the multi-function bit */
+    uint8_t irq_pin;                /* [e] 1-4 = INTA-INTD, 0 = none */
+    uint8_t irq_line;               /* [e] the firmware's legacy IRQ (0xff: none) */
+    uint8_t secondary_bus;          /* [e] bridges */
+    uint16_t cfg_size;              /* [e] 256 (ports) or 4096 (ECAM) */
+    volatile uint8_t *ecam;         /* [e] this function's ECAM window, or NULL */
+    struct pci_bar bar[PCI_MAX_BARS];       /* [e] */
+    struct pci_cap caps[PCI_MAX_CAPS];      /* [e] */
+    uint8_t cap_count;                      /* [e] */
+    bool caps_truncated;            /* [e] a looping or overlong list was cut */
+    uint8_t msi_cap, msix_cap, pcie_cap;    /* [e] offsets, 0 = absent */
+    uint16_t msix_table_size;       /* [e] entries, from the MSI-X capability */
+    struct pci_dev *next;           /* [e] enumeration order */
+    bool cfg_warned;                /* [once] pci_cfg.c: a bad configuration access was reported */
 
-    /* [pci_lock] */
-    const struct pci_driver *driver;    /* bound driver, or NULL */
-    int probe_error;                /* last failed probe's errno, 0 */
+    const struct pci_driver *driver;    /* [pci_lock] bound driver, or NULL */
+    int probe_error;                /* [pci_lock] last failed probe's errno, 0 */
 
-    /* owned by the bound driver */
-    void *driver_data;
-    enum pci_irq_mode irq_mode;
-    unsigned irq_count;             /* vectors granted by pci_irq_alloc */
-    int irq_handle[PCI_MSIX_MAX_VECTORS];       /* core/irq handles, -1 free */
-    uint8_t irq_vector[PCI_MSIX_MAX_VECTORS];   /* MSI/MSI-X CPU vector of each */
-    volatile uint32_t *msix_table;  /* mapped MSI-X table */
+    void *driver_data;              /* [drv] */
+    enum pci_irq_mode irq_mode;     /* [drv] */
+    unsigned irq_count;             /* [drv] vectors granted by pci_irq_alloc */
+    int irq_handle[PCI_MSIX_MAX_VECTORS];       /* [drv] core/irq handles, -1 free */
+    uint8_t irq_vector[PCI_MSIX_MAX_VECTORS];   /* [drv] MSI/MSI-X CPU vector of each */
+    volatile uint32_t *msix_table;  /* [drv] mapped MSI-X table */
 };
 
 /* One match rule; a table ends with an entry whose vendor is 0. */

@@ -149,7 +149,7 @@ void virtq_kick(struct virtq *vq);
 unsigned virtq_drain(struct virtq *vq);
 
 /*
- * The watchdog's look at vq (the watchdog thread calls it every
+ * The watchdog's look at vq (the watchdog work item calls it every
  * VIRTQ_WATCHDOG_NS for every published device; tests may call it too).
  * Notifications can be lost: QEMU before 8.1 under TCG with one vCPU drops
  * the guest's memory barriers, so the used_event / avail_event handshakes

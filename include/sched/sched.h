@@ -12,11 +12,13 @@
  * when a spin_unlock / preempt_enable brings the count back to 0.
  *
  * Timeouts (struct sched_timeout) are one list for all CPUs, sorted by
- * deadline, under timeouts_lock; any CPU's tick fires the due ones by
- * sched_wake, so a thread that migrates needs nothing moved.
+ * deadline (sched/timeout_list), under timeouts_lock; any CPU's tick fires the due ones by
+ * sched_wake (or by their callback), so a thread that migrates needs
+ * nothing moved.
  *
  * Lock order: a thread's join_lock / any wait-queue guard -> timeouts_lock
- * -> rq lock (of any CPU, one at a time) -> threads_lock. The mm locks (vmalloc_lock ->
+ * -> work_lock (sched/workqueue, taken by timeout callbacks) -> rq lock (of
+ * any CPU, one at a time) -> threads_lock. The mm locks (vmalloc_lock ->
  * kheap_lock -> pmm_lock) are never taken under an rq lock.
  */
 #ifndef BASALT_SCHED_SCHED_H
@@ -24,6 +26,7 @@
 
 #include <core/compiler.h>
 #include <core/preempt.h>
+#include <sched/timeout_list.h>
 
 #define SCHED_SLICE_NS      10000000ull     /* 10 ms */
 
@@ -58,32 +61,69 @@ bool sched_wake(struct thread *t);
 void sched_block(void);
 
 /*
- * A deadline for a thread about to block (wq_sleep_locked_timeout): when
- * time_ns() reaches it, a tick calls sched_wake(t). The record lives on the
- * caller's stack; fields [tl] are under timeouts_lock.
+ * A deadline on the one timeout list. Either for a thread about to block
+ * (wq_sleep_locked_timeout): when time_ns() reaches it, a tick calls
+ * sched_wake(t); or, armed with sched_timeout_arm_fn, a callback that the
+ * tick calls instead (sched_timeout_fire_fn). The record lives wherever its
+ * owner keeps it (a sleeper's stack, a struct delayed_work); fields [tl]
+ * are under timeouts_lock, the others are set by the arm.
  */
+struct sched_timeout;
+
+/*
+ * A timeout callback. Runs in a tick (interrupt context, interrupts off)
+ * with timeouts_lock held: it must be short, may take only locks that come
+ * after timeouts_lock in the order (see the top of this file), and must not
+ * arm or disarm any timeout.
+ */
+typedef void (*sched_timeout_fire_fn)(struct sched_timeout *to);
+
 struct sched_timeout {
-    struct thread *t;
-    uint64_t deadline;              /* time_ns */
-    struct sched_timeout *next;     /* [tl] */
-    bool armed;                     /* [tl] on the list */
-    bool fired;                     /* [tl] a tick took it off and called sched_wake */
+    struct thread *t;               /* thread to wake, when fire is NULL */
+    sched_timeout_fire_fn fire;     /* callback, or NULL */
+    struct timeout_node node;       /* [tl] deadline (time_ns), link, armed (sched/timeout_list) */
+    bool fired;                     /* [tl] a tick took it off and woke t / called fire */
 };
 
 /*
  * Puts to on the list for t. Arm only after t's state is BLOCKED (a tick on
- * another CPU may fire at once). Any context; no rq lock held.
+ * another CPU may fire at once). Any context; no rq lock held. to must not
+ * be armed already.
  */
 void sched_timeout_arm(struct sched_timeout *to, struct thread *t, uint64_t deadline_ns);
 
 /*
+ * Puts to on the list with a callback: when time_ns() reaches deadline_ns a
+ * tick takes it off and calls fire(to) (see sched_timeout_fire_fn). Any
+ * context; no lock held that comes after timeouts_lock. to must not be
+ * armed already.
+ */
+void sched_timeout_arm_fn(struct sched_timeout *to, sched_timeout_fire_fn fire,
+                          uint64_t deadline_ns);
+
+/*
  * Takes to off the list if it is still there. On return no tick touches to
- * any more (it may go out of scope). Returns true if it had fired.
+ * any more (it may go out of scope; a callback that was running has
+ * returned). Returns true if it had fired. Any context; no lock held that
+ * comes after timeouts_lock.
  */
 bool sched_timeout_disarm(struct sched_timeout *to);
 
-/* Timeouts armed now, on every CPU (tests). */
+/*
+ * Like sched_timeout_disarm, but returns true if this call took to off the
+ * list (it was armed and had not fired), false if it was not on it.
+ */
+bool sched_timeout_cancel(struct sched_timeout *to);
+
+/*
+ * Thread timeouts (timed waits) armed now, on every CPU (tests). Callback
+ * timeouts are not counted: their owners keep them armed as long as they
+ * like (a periodic delayed work item), see sched_timeout_armed.
+ */
 unsigned sched_timeout_count(void);
+
+/* Is to on the list now? (A snapshot, under timeouts_lock; tests.) */
+bool sched_timeout_armed(struct sched_timeout *to);
 
 /* Tick hook (sched_init registers it with core/time): every CPU, interrupts off. */
 void sched_tick(void);

@@ -39,6 +39,13 @@ bool mutex_trylock(struct mutex *m);
 /* Returns 0, or -EPERM (reported, nothing changed) when the caller is not the owner. */
 int mutex_unlock(struct mutex *m);
 bool mutex_held_by_me(struct mutex *m);
+
+/* Helpers that need a mutex held assert it with this (debug builds). */
+#define mutex_assert_held(m)                                                    \
+    do {                                                                        \
+        if (BASALT_DEBUG && !mutex_held_by_me(m))                               \
+            panic("%s: mutex %s not held by this thread", __func__, (m)->name); \
+    } while (0)
 uint64_t mutex_error_count(void);
 
 /* ---- counting semaphore */

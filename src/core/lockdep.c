@@ -1,15 +1,17 @@
 /*
- * src/sched/lockdep.c - sleeping-while-atomic reports and the lock-order
+ * src/core/lockdep.c - sleeping-while-atomic reports and the lock-order
  * checker (see include/core/lockdep.h).
  *
- * Part of sched, called by spinlock.c and sync.c in Debug builds. Its own
- * state is under ld_lock, a bare test-and-set lock taken with interrupts
- * off and never tracked. The edge bitmap is read without it (a stale read
- * only delays a report). Reports are printed after ld_lock is released; a
+ * Part of core, called by spinlock.c and sched's sync.c in Debug builds. The
+ * lock-order graph (classes, edges, inversion search: core/lockdep_graph)
+ * is under ld_lock, a bare test-and-set lock taken with interrupts off and
+ * never tracked. Its edge bitmap is read without it (a stale read only
+ * delays a report). Reports are printed after ld_lock is released; a
  * per-CPU busy flag keeps the locks taken while reporting (printk's) from
  * being checked again, so lockdep never recurses into itself.
  */
 #include <core/lockdep.h>
+#include <core/lockdep_graph.h>
 #include <core/preempt.h>
 #include <core/spinlock.h>
 #include <core/atomic.h>
@@ -36,13 +38,7 @@ struct ld_cpu {
 static struct ld_cpu ld_cpus[CPU_MAX];
 
 static volatile uint32_t ld_lock;
-static bool ld_disabled;                        /* [ld] a table overflowed */
-static const char *cls_name[LOCKDEP_MAX_CLASSES];   /* [ld] */
-static uint8_t cls_kind[LOCKDEP_MAX_CLASSES];       /* [ld] */
-static unsigned ncls, nedges;                       /* [ld] */
-static volatile uint64_t edge[LOCKDEP_MAX_CLASSES];     /* [ld] writes; bit b: a -> b */
-static uintptr_t edge_site[LOCKDEP_MAX_CLASSES][LOCKDEP_MAX_CLASSES];   /* [ld] */
-static uint64_t reported[LOCKDEP_MAX_CLASSES];      /* [ld] pairs reported */
+static struct lockdep_graph ld_graph;           /* [ld] (its lockless readers aside) */
 
 static uint64_t sleep_reports, inversion_reports, overflow_reports;
 static char last_report[REPORT_LEN];
@@ -50,7 +46,7 @@ static char last_report[REPORT_LEN];
 uint64_t lockdep_atomic_sleep_count(void) { return atomic_load(&sleep_reports); }
 uint64_t lockdep_inversion_count(void) { return atomic_load(&inversion_reports); }
 const char *lockdep_last_report(void) { return last_report; }
-bool lockdep_enabled(void) { return !atomic_load(&ld_disabled); }
+bool lockdep_enabled(void) { return lockdep_graph_enabled(&ld_graph); }
 
 static const struct lockdep_thread_ops *thread_ops;  /* written once by sched_init */
 
@@ -136,58 +132,10 @@ int lockdep_might_sleep(const char *what)
     return -EDEADLK;
 }
 
-/* Class index of (name, kind), added if new; -1 when the table is full. ld_lock held. */
-static int class_of_locked(const char *name, int kind)
+/* The report of a table overflow (the graph switched itself off). */
+static void overflow_report(const char *what, char *msg)
 {
-    for (unsigned i = 0; i < ncls; i++)
-        if (cls_name[i] == name && cls_kind[i] == kind)
-            return (int)i;
-    if (ncls == LOCKDEP_MAX_CLASSES)
-        return -1;
-    cls_name[ncls] = name;
-    cls_kind[ncls] = (uint8_t)kind;
-    return (int)ncls++;
-}
-
-static void overflow_locked(const char *what, char *msg)
-{
-    if (!ld_disabled) {
-        ld_disabled = true;
-        snprintf(msg, REPORT_LEN, "lockdep: %s table full; lock order checking off", what);
-    }
-}
-
-/* First edge out of from on a path to target (bounded DFS over the bitmap), or -1. */
-static int path_first_hop(unsigned from, unsigned target)
-{
-    uint64_t seen = 1ull << from;
-    unsigned stack[LOCKDEP_MAX_CLASSES], first[LOCKDEP_MAX_CLASSES];
-    unsigned sp = 0;
-
-    for (uint64_t m = edge[from]; m; m &= m - 1) {
-        unsigned b = (unsigned)__builtin_ctzll(m);
-        if (b == target)
-            return (int)b;
-        if (!(seen & (1ull << b)) && sp < LOCKDEP_MAX_CLASSES) {
-            seen |= 1ull << b;
-            stack[sp] = b;
-            first[sp++] = b;
-        }
-    }
-    while (sp) {
-        unsigned n = stack[--sp], f = first[sp];
-        for (uint64_t m = edge[n]; m; m &= m - 1) {
-            unsigned b = (unsigned)__builtin_ctzll(m);
-            if (b == target)
-                return (int)f;
-            if (!(seen & (1ull << b)) && sp < LOCKDEP_MAX_CLASSES) {
-                seen |= 1ull << b;
-                stack[sp] = b;
-                first[sp++] = f;
-            }
-        }
-    }
-    return -1;
+    snprintf(msg, REPORT_LEN, "lockdep: %s table full; lock order checking off", what);
 }
 
 /*
@@ -203,46 +151,38 @@ static int lock_class(uint16_t *cache, const char *name, int kind, char *msg)
     if (c)
         return c - 1;
     f = ld_take();
-    cls = ld_disabled ? -1 : class_of_locked(name, kind);
-    if (cls < 0)
-        overflow_locked("class", msg);
-    else
+    cls = lockdep_graph_class(&ld_graph, name, (unsigned)kind);
+    if (cls == -ENOSPC)
+        overflow_report("class", msg);
+    if (cls >= 0)
         atomic_store(cache, (uint16_t)(cls + 1));
     ld_give(f);
-    return cls;
+    return cls < 0 ? -1 : cls;
 }
 
-/* Acquiring class b while holding class a (its name an): record or report. */
+/* Acquiring class b while holding class a: record or report. */
 static void check_pair(int a, int b, uintptr_t site, char *msg)
 {
+    struct lockdep_graph_inversion inv;
     uint64_t f;
-    int hop;
+    int err;
 
-    if (a < 0 || b < 0 || a == b || (atomic_load(&edge[a]) & (1ull << b)))
+    if (a < 0 || b < 0 || a == b || lockdep_graph_has_edge(&ld_graph, (unsigned)a, (unsigned)b))
         return;
     f = ld_take();
-    if (ld_disabled || (edge[a] & (1ull << b))) {
-        ld_give(f);
-        return;
-    }
-    hop = path_first_hop((unsigned)b, (unsigned)a);
-    if (hop >= 0) {
-        if (!(reported[a] & (1ull << b))) {
-            char s1[64], s2[64];
-            reported[a] |= 1ull << b;
-            ksym_format(site, s1, sizeof(s1));
-            ksym_format(edge_site[b][hop], s2, sizeof(s2));
-            snprintf(msg, REPORT_LEN,
-                     "lockdep: lock order inversion: %s then %s here (%s), but %s then %s at %s",
-                     cls_name[a], cls_name[b], s1, cls_name[b],
-                     hop == a ? cls_name[a] : cls_name[hop], s2);
-        }
-    } else if (nedges == LOCKDEP_MAX_EDGES) {
-        overflow_locked("edge", msg);
-    } else {
-        edge_site[a][b] = site;
-        atomic_store(&edge[a], edge[a] | (1ull << b));
-        nedges++;
+    err = lockdep_graph_add_edge(&ld_graph, a, b, site, &inv);
+    if (err == -EDEADLK) {
+        char s1[64], s2[64];
+        ksym_format(site, s1, sizeof(s1));
+        ksym_format(inv.hop_site, s2, sizeof(s2));
+        snprintf(msg, REPORT_LEN,
+                 "lockdep: lock order inversion: %s then %s here (%s), but %s then %s at %s",
+                 lockdep_graph_class_name(&ld_graph, (unsigned)a),
+                 lockdep_graph_class_name(&ld_graph, (unsigned)b), s1,
+                 lockdep_graph_class_name(&ld_graph, (unsigned)b),
+                 lockdep_graph_class_name(&ld_graph, inv.hop), s2);
+    } else if (err == -ENOSPC) {
+        overflow_report("edge", msg);
     }
     ld_give(f);
 }
@@ -269,7 +209,7 @@ static void check_and_report(uint16_t *cache, const char *name, int kind, uintpt
     char msg[REPORT_LEN];
     int cls;
 
-    if (c->busy || atomic_load(&ld_disabled) || panic_in_progress())
+    if (c->busy || !lockdep_graph_enabled(&ld_graph) || panic_in_progress())
         return;
     c->busy = true;
     msg[0] = 0;
@@ -287,7 +227,7 @@ void lockdep_spin_acquire(struct spinlock *l, uintptr_t site, bool check)
 
     if (check)
         check_and_report(&l->ld_class, l->name, KIND_SPIN, site);
-    else if (!c->busy && !atomic_load(&ld_disabled))
+    else if (!c->busy && lockdep_graph_enabled(&ld_graph))
         (void)lock_class(&l->ld_class, l->name, KIND_SPIN, (char[REPORT_LEN]){ 0 });
     if (c->depth < LOCKDEP_MAX_HELD)
         c->held[c->depth] = l;
@@ -321,7 +261,7 @@ void lockdep_sleeping_acquire(const void *lock, uint16_t *cls, const char *name,
         return;
     if (check)
         check_and_report(cls, name, KIND_MUTEX, site);
-    else if (!my_ld()->busy && !atomic_load(&ld_disabled))
+    else if (!my_ld()->busy && lockdep_graph_enabled(&ld_graph))
         (void)lock_class(cls, name, KIND_MUTEX, (char[REPORT_LEN]){ 0 });
     if (me->n < LOCKDEP_MAX_HELD_SLEEPING) {
         me->lock[me->n] = lock;

@@ -288,8 +288,9 @@ bool pci_id_matches(const struct pci_device_id *id, const struct pci_dev *dev)
 }
 
 /* Offers dev to drv; true if drv took it. pci_lock held. */
-static bool try_bind(struct pci_driver *drv, struct pci_dev *dev)
+static bool try_bind_locked(struct pci_driver *drv, struct pci_dev *dev)
 {
+    mutex_assert_held(&pci_lock);
     for (const struct pci_device_id *id = drv->ids; id->vendor; id++) {
         int err;
 
@@ -326,7 +327,7 @@ int pci_register_driver(struct pci_driver *drv)
     drv->next = pci_drivers;
     pci_drivers = drv;
     for (struct pci_dev *dev = pci_list; dev; dev = dev->next)
-        if (!dev->driver && try_bind(drv, dev))
+        if (!dev->driver && try_bind_locked(drv, dev))
             bound++;
     mutex_unlock(&pci_lock);
     return bound;

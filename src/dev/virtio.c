@@ -12,9 +12,10 @@
  *                  INTx that reads (and so clears) the ISR register; each
  *                  drains its queues with virtq_drain
  *   devices        the published devices (virtio_devices, for the shell's
- *                  `virtio` in dev/virtio_cmds) and the watchdog thread
- *                  that gives each of their queues a look (virtq_watchdog,
- *                  in dev/virtq) to take chains whose interrupt was lost
+ *                  `virtio` in dev/virtio_cmds)
+ *   watchdog       a delayed work item that gives every published queue a
+ *                  look each VIRTQ_WATCHDOG_NS (virtq_watchdog, in dev/virtq)
+ *                  and takes finished chains whose interrupt was lost
  */
 #include <core/atomic.h>
 #include <core/cmdline.h>
@@ -25,8 +26,7 @@
 #include <core/time.h>
 #include <dev/virtio.h>
 #include <dev/virtq.h>
-#include <sched/sched.h>
-#include <sched/thread.h>
+#include <sched/workqueue.h>
 
 CMDLINE_PARAM(virtio_noeventidx, "virtio.noeventidx", CMDLINE_FLAG, 0, 0,
               "VirtIO: do not negotiate EVENT_IDX (use the ring flags to suppress notifications)");
@@ -444,8 +444,9 @@ static struct virtio_dev *virtio_list;     /* [virtio_list_lock] in bring-up ord
 static struct virtio_dev **virtio_list_tail = &virtio_list;    /* [virtio_list_lock] */
 
 static bool watchdog_started;                  /* [virtio_list_lock] */
+static struct delayed_work watchdog_work;       /* re-queues itself each VIRTQ_WATCHDOG_NS */
 
-static void *watchdog_main(void *arg);
+static void watchdog_fn(struct work *w);
 
 int virtio_probe_begin(struct virtio_dev *vd, struct pci_dev *pci, const char *name,
                        uint64_t wanted)
@@ -465,8 +466,10 @@ void virtio_dev_publish(struct virtio_dev *vd)
     *virtio_list_tail = vd;
     virtio_list_tail = &vd->next;
     spin_unlock_irqrestore(&virtio_list_lock, flags);
-    if (start && !thread_create("virtio-wd", watchdog_main, NULL, THREAD_DETACHED))
-        pr_warn("virtio: no memory for the watchdog thread; lost interrupts will hang queues");
+    if (start) {
+        delayed_work_init(&watchdog_work, watchdog_fn);
+        work_queue(&watchdog_work.work);        /* first look now, then every period */
+    }
 }
 
 struct virtio_dev *virtio_devices(void)
@@ -509,19 +512,16 @@ void virtio_dev_fail(struct virtio_dev *vd)
 
 /* ---- watchdog ---------------------------------------------------------------------- */
 
-static void *watchdog_main(void *arg)
+/* One look at every published queue, in a kworker; then queued again for the next. */
+static void watchdog_fn(struct work *w)
 {
-    (void)arg;
-    for (;;) {
-        uint64_t flags = spin_lock_irqsave(&virtio_list_lock);
-        struct virtio_dev *list = virtio_list;
+    uint64_t flags = spin_lock_irqsave(&virtio_list_lock);
+    struct virtio_dev *list = virtio_list;
 
-        spin_unlock_irqrestore(&virtio_list_lock, flags);
-        /* devices are never removed, and the list only grows at its tail */
-        for (struct virtio_dev *vd = list; vd; vd = vd->next)
-            for (unsigned i = 0; i < vd->nvqs; i++)
-                virtq_watchdog(vd->vq[i]);
-        sched_sleep_ns(VIRTQ_WATCHDOG_NS);
-    }
-    return NULL;
+    spin_unlock_irqrestore(&virtio_list_lock, flags);
+    /* devices are never removed, and the list only grows at its tail */
+    for (struct virtio_dev *vd = list; vd; vd = vd->next)
+        for (unsigned i = 0; i < vd->nvqs; i++)
+            virtq_watchdog(vd->vq[i]);
+    work_queue_delayed(to_delayed_work(w), VIRTQ_WATCHDOG_NS);
 }

@@ -54,6 +54,7 @@
 #include <mm/vmalloc.h>
 #include <mm/vmm.h>
 #include <sched/sched.h>
+#include <sched/workqueue.h>
 
 #define MBI_MAX_SIZE    (1u << 20)
 
@@ -289,6 +290,7 @@ static void step_interrupts(void)
     sched_init();               /* this code path becomes thread "kmain" on CPU 0 */
     irq_enable();
     smpboot_start(apic_ids, platform_cpu_apic_ids(apic_ids, CPU_MAX));
+    workqueue_init();           /* a worker thread per online CPU; failures reported */
 }
 
 static void step_input(void)

@@ -1,6 +1,8 @@
 /*
- * src/sched/sched.c - per-CPU run queues, the switch, preemption, sleeping
- * (see include/sched/sched.h).
+ * src/sched/sched.c - per-CPU run queues, the switch, preemption, blocking,
+ * sleeping and waking, the tick, idle and stealing, start-up (see
+ * include/sched/sched.h). The timeout list is in sched_timeout.c, the
+ * thread registry in sched_threads.c, the task dump in sched_dump.c.
  *
  * Part of sched, above spinlock.c and switch.asm, below thread.c and the
  * sleeping primitives. The switch protocol: the outgoing thread takes its
@@ -17,7 +19,6 @@
 #include <sched/sched.h>
 #include <core/apic.h>
 #include <core/atomic.h>
-#include <core/backtrace.h>
 #include <core/cpu.h>
 #include <core/irq.h>
 #include <core/panic.h>
@@ -27,15 +28,11 @@
 #include <core/time.h>
 #include <core/x86.h>
 #include <mm/kmalloc.h>
-#include <core/backtrace.h>
 #include <core/errno.h>
-#include <core/ksym.h>
 #include <core/panic.h>
 #include <core/ktest.h>
 #include <core/lockdep.h>
 #include "sched_internal.h"
-
-extern char boot_stack_bottom[], boot_stack_top[];
 
 struct rq {
     spinlock_t lock;
@@ -48,13 +45,7 @@ struct rq {
 
 static struct rq rqs[CPU_MAX];
 static struct thread boot_thread;
-static spinlock_t threads_lock = SPINLOCK_INIT("threads_lock");
-static struct thread *all_threads;          /* [threads_lock] */
-static unsigned nr_threads;                 /* [threads_lock] */
 static uint64_t switches;                   /* [a] */
-static spinlock_t timeouts_lock = SPINLOCK_INIT("timeouts_lock");
-static struct sched_timeout *timeouts;      /* [timeouts_lock] sorted by deadline */
-static uint64_t timeouts_next = UINT64_MAX; /* [timeouts_lock] written, [a] read: first deadline */
 static bool use_xsave;
 static size_t fpu_size = 512;
 static bool started;
@@ -128,7 +119,7 @@ static struct thread *rq_pop(struct rq *rq)
 }
 
 /* Takes the first thread of rq that may move to another CPU. rq lock held. */
-static struct thread *rq_take_movable(struct rq *rq)
+static struct thread *rq_take_movable_locked(struct rq *rq)
 {
     struct thread **pp, *prev = NULL;
 
@@ -365,75 +356,6 @@ static bool time_sleeper(uint64_t ns)
     return true;
 }
 
-/* ---- timeouts ------------------------------------------------------------------ */
-
-void sched_timeout_arm(struct sched_timeout *to, struct thread *t, uint64_t deadline_ns)
-{
-    uint64_t f = spin_lock_irqsave(&timeouts_lock);
-    struct sched_timeout **pp = &timeouts;
-
-    to->t = t;
-    to->deadline = deadline_ns;
-    to->fired = false;
-    while (*pp && (*pp)->deadline <= deadline_ns)
-        pp = &(*pp)->next;
-    to->next = *pp;
-    *pp = to;
-    to->armed = true;
-    atomic_store(&timeouts_next, timeouts->deadline);
-    spin_unlock_irqrestore(&timeouts_lock, f);
-}
-
-bool sched_timeout_disarm(struct sched_timeout *to)
-{
-    uint64_t f = spin_lock_irqsave(&timeouts_lock);
-    bool fired;
-
-    if (to->armed) {
-        for (struct sched_timeout **pp = &timeouts; *pp; pp = &(*pp)->next)
-            if (*pp == to) {
-                *pp = to->next;
-                break;
-            }
-        to->armed = false;
-        atomic_store(&timeouts_next, timeouts ? timeouts->deadline : UINT64_MAX);
-    }
-    fired = to->fired;
-    spin_unlock_irqrestore(&timeouts_lock, f);
-    return fired;
-}
-
-unsigned sched_timeout_count(void)
-{
-    uint64_t f = spin_lock_irqsave(&timeouts_lock);
-    unsigned n = 0;
-
-    for (struct sched_timeout *to = timeouts; to; to = to->next)
-        n++;
-    spin_unlock_irqrestore(&timeouts_lock, f);
-    return n;
-}
-
-/*
- * Fires the due timeouts. Interrupts off, no lock held. A trylock: when
- * another CPU's tick (or an arm) holds the list, this tick leaves it.
- */
-static void timeouts_tick(uint64_t now)
-{
-    if (atomic_load(&timeouts_next) > now || !spin_trylock(&timeouts_lock))
-        return;
-    while (timeouts && timeouts->deadline <= now) {
-        struct sched_timeout *to = timeouts;
-
-        timeouts = to->next;
-        to->armed = false;
-        to->fired = true;
-        /* to's owner waits in sched_timeout_disarm for this lock: to stays valid */
-        sched_wake(to->t);
-    }
-    atomic_store(&timeouts_next, timeouts ? timeouts->deadline : UINT64_MAX);
-    spin_unlock(&timeouts_lock);
-}
 
 void sched_tick(void)
 {
@@ -459,7 +381,7 @@ void sched_tick(void)
     if (rq->nr && (c->current == c->idle || now >= c->current->slice_end))
         c->need_resched = 1;
     spin_unlock(&rq->lock);
-    timeouts_tick(now);
+    sched_timeouts_tick(now);
 }
 
 static bool on_resched_ipi(void *ctx)
@@ -490,7 +412,7 @@ static bool steal(struct cpu *c)
         irq_restore(f);
         return false;
     }
-    t = rq_take_movable(&rqs[busiest]);
+    t = rq_take_movable_locked(&rqs[busiest]);
     spin_unlock_irqrestore(&rqs[busiest].lock, f);
     if (!t)
         return false;
@@ -523,35 +445,6 @@ static void *idle_main(void *arg)
     idle_loop();
 }
 
-/* ---- thread registry ------------------------------------------------------------ */
-
-void sched_thread_register(struct thread *t)
-{
-    uint64_t f = spin_lock_irqsave(&threads_lock);
-
-    t->all_next = all_threads;
-    all_threads = t;
-    nr_threads++;
-    spin_unlock_irqrestore(&threads_lock, f);
-}
-
-void sched_thread_unregister(struct thread *t)
-{
-    uint64_t f = spin_lock_irqsave(&threads_lock);
-
-    for (struct thread **pp = &all_threads; *pp; pp = &(*pp)->all_next)
-        if (*pp == t) {
-            *pp = t->all_next;
-            nr_threads--;
-            break;
-        }
-    spin_unlock_irqrestore(&threads_lock, f);
-}
-
-unsigned thread_count(void)
-{
-    return nr_threads;
-}
 
 __noreturn void sched_exit_current(void)
 {
@@ -584,67 +477,6 @@ struct thread *thread_self(void)
     return this_cpu_current();
 }
 
-size_t sched_list_threads(struct sched_thread_info *out, size_t max)
-{
-    uint64_t f = spin_lock_irqsave(&threads_lock);
-    size_t n = 0;
-
-    for (struct thread *t = all_threads; t && n < max; t = t->all_next, n++) {
-        out[n] = (struct sched_thread_info){
-            .state = thread_state_name((enum thread_state)t->state), .cpu = t->cpu,
-            .wait_reason = t->wait_reason };
-        strlcpy(out[n].name, t->name, sizeof(out[n].name));
-    }
-    spin_unlock_irqrestore(&threads_lock, f);
-    return n;
-}
-
-/*
- * The saved frame of a thread switched out by sched_switch_stacks: r15, r14,
- * r13, r12, rbx, rbp, then the return address, from t->rsp upwards.
- */
-#define SWITCH_FRAME_RBP    5
-#define SWITCH_FRAME_RIP    6
-
-size_t sched_thread_backtrace(struct thread *t, uintptr_t *out, size_t max)
-{
-    uintptr_t lo, hi, rsp = t->rsp;
-    const uintptr_t *frame = (const uintptr_t *)rsp;
-
-    if (t->stack) {
-        lo = (uintptr_t)t->stack;
-        hi = lo + THREAD_STACK_SIZE;
-    } else {
-        lo = (uintptr_t)boot_stack_bottom;
-        hi = (uintptr_t)boot_stack_top;
-    }
-    if (atomic_load(&t->on_cpu) || rsp < lo || rsp + (SWITCH_FRAME_RIP + 1) * 8 > hi)
-        return 0;
-    return backtrace_collect(frame[SWITCH_FRAME_RIP], frame[SWITCH_FRAME_RBP], out, max);
-}
-
-void sched_dump_tasks(void)
-{
-    int level = panic_in_progress() ? LOG_EMERG : LOG_INFO;
-    uintptr_t pcs[BACKTRACE_MAX_DEPTH];
-    char sym[64];
-
-    printk(level, "sched: %u threads, %llu switches", nr_threads,
-           (unsigned long long)sched_switch_count());
-    for (struct thread *t = all_threads; t; t = t->all_next) {
-        uint32_t state = atomic_load(&t->state);
-        size_t n = 0;
-
-        printk(level, "sched:   %-20s %-8s cpu %d%s%s", t->name,
-               thread_state_name((enum thread_state)state), t->cpu,
-               t->wait_reason ? " waiting for " : "", t->wait_reason ? t->wait_reason : "");
-        if (state != THREAD_DEAD)       /* skips those on a CPU */
-            n = sched_thread_backtrace(t, pcs, BACKTRACE_MAX_DEPTH);
-        for (size_t i = 0; i < n; i++)
-            printk(level, "sched:     #%zu %#lx %s", i, (unsigned long)pcs[i],
-                   ksym_format(pcs[i], sym, sizeof(sym)));
-    }
-}
 
 /* ---- start-up ---------------------------------------------------------------------- */
 

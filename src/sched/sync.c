@@ -256,17 +256,20 @@ void chan_destroy(struct chan *ch)
 }
 
 /* Guard held, room known. */
-static void put(struct chan *ch, void *item)
+static void put_locked(struct chan *ch, void *item)
 {
+    spin_assert_held(&ch->guard);
     ch->slots[(ch->head + ch->count) % ch->cap] = item;
     ch->count++;
     wq_wake_one_locked(&ch->not_empty, &ch->guard);
 }
 
-static void *take(struct chan *ch)
+/* Guard held, an item known to be there. */
+static void *take_locked(struct chan *ch)
 {
     void *item = ch->slots[ch->head];
 
+    spin_assert_held(&ch->guard);
     ch->head = (ch->head + 1) % ch->cap;
     ch->count--;
     wq_wake_one_locked(&ch->not_full, &ch->guard);
@@ -287,7 +290,7 @@ int chan_send(struct chan *ch, void *item)
     if (ch->closed)
         err = -EPIPE;
     else
-        put(ch, item);
+        put_locked(ch, item);
     spin_unlock_irqrestore(&ch->guard, f);
     return err;
 }
@@ -298,7 +301,7 @@ int chan_try_send(struct chan *ch, void *item)
     int err = ch->closed ? -EPIPE : ch->count == ch->cap ? -EAGAIN : 0;
 
     if (!err)
-        put(ch, item);
+        put_locked(ch, item);
     spin_unlock_irqrestore(&ch->guard, f);
     return err;
 }
@@ -315,7 +318,7 @@ int chan_recv(struct chan *ch, void **item)
     while (ch->count == 0 && !ch->closed)
         wq_sleep_locked(&ch->not_empty, &ch->guard, &f);
     if (ch->count)
-        *item = take(ch);
+        *item = take_locked(ch);
     else
         err = -EPIPE;
     spin_unlock_irqrestore(&ch->guard, f);
@@ -328,7 +331,7 @@ int chan_try_recv(struct chan *ch, void **item)
     int err = ch->count ? 0 : ch->closed ? -EPIPE : -EAGAIN;
 
     if (!err)
-        *item = take(ch);
+        *item = take_locked(ch);
     spin_unlock_irqrestore(&ch->guard, f);
     return err;
 }

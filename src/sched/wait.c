@@ -1,7 +1,8 @@
 /*
  * src/sched/wait.c - wait queues (see include/sched/wait.h).
  *
- * Part of sched, above sched.c (sched_wake, sched_block, the timeouts).
+ * Part of sched, above sched.c (sched_wake, sched_block) and
+ * sched_timeout.c (the timeouts).
  * The waiter record and the timeout record live on the sleeping thread's
  * stack.
  */

@@ -27,6 +27,8 @@ set(BASALT_UNIT_TESTS
     blk_check
     vring
     pci_parse
+    lockdep_graph
+    timeout_list
 )
 
 # Pure kernel sources compiled for the host (paths relative to BASALT_ROOT).
@@ -53,4 +55,6 @@ set(BASALT_UNIT_KERNEL_SOURCES
     src/dev/blk_check.c
     src/dev/vring.c
     src/dev/pci_parse.c
+    src/core/lockdep_graph.c
+    src/sched/timeout_list.c
 )

@@ -1,0 +1,117 @@
+/*
+ * src/core/lockdep_graph.c - the lock-order graph: class table, edge
+ * bitmap with sites, bounded reachability search, once-per-pair reports,
+ * and the table-overflow switch-off (see include/core/lockdep_graph.h).
+ *
+ * Part of core; pure. core/lockdep calls it under its ld_lock. The edge
+ * masks and the disabled flag are written with atomic stores so that
+ * lockdep's lockless fast path may read them.
+ */
+#include <core/lockdep_graph.h>
+#include <core/atomic.h>
+#include <core/errno.h>
+#include <core/string.h>
+
+void lockdep_graph_init(struct lockdep_graph *g)
+{
+    memset(g, 0, sizeof(*g));
+}
+
+bool lockdep_graph_enabled(const struct lockdep_graph *g)
+{
+    return !atomic_load(&g->disabled);
+}
+
+bool lockdep_graph_has_edge(const struct lockdep_graph *g, unsigned a, unsigned b)
+{
+    return (atomic_load(&g->edge[a]) >> b) & 1;
+}
+
+const char *lockdep_graph_class_name(const struct lockdep_graph *g, unsigned cls)
+{
+    return g->cls_name[cls];
+}
+
+/* Turns checking off; -ENOSPC the first time (the caller reports it), else -ECANCELED. */
+static int overflow(struct lockdep_graph *g)
+{
+    if (g->disabled)
+        return -ECANCELED;
+    atomic_store(&g->disabled, true);
+    return -ENOSPC;
+}
+
+int lockdep_graph_class(struct lockdep_graph *g, const char *name, unsigned kind)
+{
+    if (g->disabled)
+        return -ECANCELED;
+    for (unsigned i = 0; i < g->ncls; i++)
+        if (g->cls_name[i] == name && g->cls_kind[i] == kind)
+            return (int)i;
+    if (g->ncls == LOCKDEP_MAX_CLASSES)
+        return overflow(g);
+    g->cls_name[g->ncls] = name;
+    g->cls_kind[g->ncls] = (uint8_t)kind;
+    return (int)g->ncls++;
+}
+
+/*
+ * Depth-first over the edge masks. A class is pushed at most once (seen),
+ * so the stack never holds more than LOCKDEP_MAX_CLASSES entries; each
+ * entry carries the first hop out of from that led to it.
+ */
+bool lockdep_graph_reaches(const struct lockdep_graph *g, unsigned from, unsigned to,
+                           unsigned *hop)
+{
+    uint64_t seen = 1ull << from;
+    unsigned stack[LOCKDEP_MAX_CLASSES], first[LOCKDEP_MAX_CLASSES];
+    unsigned sp = 0, n = from, f = 0;
+
+    for (;;) {
+        for (uint64_t m = g->edge[n]; m; m &= m - 1) {
+            unsigned b = (unsigned)__builtin_ctzll(m);
+            unsigned b_first = n == from ? b : f;
+
+            if (b == to) {
+                *hop = b_first;
+                return true;
+            }
+            if (!(seen & (1ull << b)) && sp < LOCKDEP_MAX_CLASSES) {
+                seen |= 1ull << b;
+                stack[sp] = b;
+                first[sp++] = b_first;
+            }
+        }
+        if (sp == 0)
+            return false;
+        n = stack[--sp];
+        f = first[sp];
+    }
+}
+
+int lockdep_graph_add_edge(struct lockdep_graph *g, int a, int b, uintptr_t site,
+                           struct lockdep_graph_inversion *inv)
+{
+    unsigned hop;
+
+    if (a < 0 || b < 0 || (unsigned)a >= g->ncls || (unsigned)b >= g->ncls)
+        return -EINVAL;
+    if (g->disabled)
+        return -ECANCELED;
+    if (a == b || (g->edge[a] & (1ull << b)))
+        return 0;
+    if (lockdep_graph_reaches(g, (unsigned)b, (unsigned)a, &hop)) {
+        if (g->reported[a] & (1ull << b))
+            return -EALREADY;
+        g->reported[a] |= 1ull << b;
+        inv->hop = hop;
+        inv->hop_site = g->edge_site[b][hop];
+        return -EDEADLK;
+    }
+    if (g->nedges == LOCKDEP_MAX_EDGES)
+        return overflow(g);
+    g->edge_site[a][b] = site;
+    atomic_store(&g->edge[a], g->edge[a] | (1ull << b));
+    g->nedges++;
+    return 0;
+}
