@@ -1,12 +1,10 @@
 # cmake/KernelFlags.cmake - compile and link flags shared by every kernel target.
 #
 # Defines the INTERFACE target basalt_kflags; each subsystem target (core,
-# mm, sched, dev, fs) links it privately. Strict: any warning fails the build.
+# mm, sched, dev, fs, and the kernel executable) links it privately.
+# Strict: any warning fails the build. Include directories are not here:
+# each target gets only its own layer's and those below (cmake/Layers.cmake).
 add_library(basalt_kflags INTERFACE)
-
-target_include_directories(basalt_kflags INTERFACE
-    "${PROJECT_SOURCE_DIR}/include"
-    "${PROJECT_BINARY_DIR}/include")
 
 target_compile_options(basalt_kflags INTERFACE
     $<$<COMPILE_LANGUAGE:C>:

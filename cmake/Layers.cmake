@@ -20,9 +20,9 @@ function(basalt_layer target layer)
     file(MAKE_DIRECTORY "${view}")
     foreach(i RANGE 0 ${top})
         list(GET BASALT_LAYERS ${i} below)
-        if(EXISTS "${PROJECT_SOURCE_DIR}/include/${below}")
-            file(CREATE_LINK "${PROJECT_SOURCE_DIR}/include/${below}" "${view}/${below}" SYMBOLIC)
-        endif()
+        # linked even before the folder exists (fs, uapi), so a header
+        # added there later is found without reconfiguring
+        file(CREATE_LINK "${PROJECT_SOURCE_DIR}/include/${below}" "${view}/${below}" SYMBOLIC)
     endforeach()
     target_include_directories(${target} PRIVATE "${view}" "${PROJECT_BINARY_DIR}/include")
 endfunction()
