@@ -77,7 +77,8 @@ int ps2_command(unsigned port, uint8_t cmd, const uint8_t *args, size_t nargs,
  * Routes port's bytes to fn(byte, ctx) from now on: requests the port's
  * IRQ and turns on its interrupt in the controller. Returns 0, -EINVAL (bad
  * port, port not usable, fn NULL), -EBUSY (already attached), or the error
- * of irq_request_legacy. Context: boot thread.
+ * of irq_request_legacy; a failure is logged with name ("ps2-kbd"), so
+ * the device drivers only pass it on. Context: boot thread.
  */
 int ps2_port_attach(unsigned port, ps2_byte_fn fn, void *ctx, const char *name);
 

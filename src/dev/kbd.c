@@ -196,11 +196,6 @@ int kbd_ps2_start(unsigned port)
 {
     int err = ps2_port_attach(port, kbd_byte, NULL, "ps2-kbd");
 
-    if (err) {
-        printk(LOG_WARNING, "kbd: cannot attach the keyboard interrupt (%s); keyboard unused",
-               errno_name(err));
-        return err;
-    }
-    attached = true;
-    return 0;
+    attached = err == 0;
+    return err;
 }

@@ -98,11 +98,6 @@ int mouse_ps2_start(unsigned port)
 {
     int err = ps2_port_attach(port, mouse_byte, NULL, "ps2-mouse");
 
-    if (err) {
-        printk(LOG_WARNING, "mouse: cannot attach the mouse interrupt (%s); mouse unused",
-               errno_name(err));
-        return err;
-    }
-    attached = true;
-    return 0;
+    attached = err == 0;
+    return err;
 }

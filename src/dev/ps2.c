@@ -280,7 +280,7 @@ static bool ps2_irq(void *unused)
     return true;
 }
 
-int ps2_port_attach(unsigned port, ps2_byte_fn fn, void *ctx, const char *name)
+static int port_attach(unsigned port, ps2_byte_fn fn, void *ctx, const char *name)
 {
     uint8_t bit = port == PS2_PORT1 ? CFG_PORT1_IRQ : CFG_PORT2_IRQ;
     uint64_t flags;
@@ -313,6 +313,16 @@ int ps2_port_attach(unsigned port, ps2_byte_fn fn, void *ctx, const char *name)
         ps2_irq(NULL);
     irq_restore(flags);
     return 0;
+}
+
+int ps2_port_attach(unsigned port, ps2_byte_fn fn, void *ctx, const char *name)
+{
+    int err = port_attach(port, fn, ctx, name);
+
+    if (err)
+        printk(LOG_WARNING, "ps2: cannot attach %s on port %u (%s); device unused", name,
+               port + 1, errno_name(err));
+    return err;
 }
 
 bool ps2_controller_present(void)
