@@ -114,7 +114,7 @@ static void vm_round(struct smpt_worker *w)
     for (size_t i = 0; i < pages; i++) {
         uint64_t pa;
         uint32_t flags;
-        volatile uint64_t *page = (volatile uint64_t *)(p + i * PAGE_SIZE);
+        volatile uint64_t *page = (volatile uint64_t *)((uintptr_t)p + i * PAGE_SIZE);
         if (vmm_translate(&vmm_kernel, (uintptr_t)page, &pa, &flags, NULL) != 0 ||
             !(flags & VMM_WRITE) || pa % PAGE_SIZE) {
             smpt_count(&smpt_bad_vm_translate);
@@ -124,7 +124,7 @@ static void vm_round(struct smpt_worker *w)
         page[PAGE_SIZE / 8 - 1] = ~tag ^ i;
     }
     for (size_t i = 0; i < pages; i++) {
-        volatile uint64_t *page = (volatile uint64_t *)(p + i * PAGE_SIZE);
+        volatile uint64_t *page = (volatile uint64_t *)((uintptr_t)p + i * PAGE_SIZE);
         if (vmm_translate(&vmm_kernel, (uintptr_t)page, NULL, NULL, NULL) != 0)
             continue;               /* counted above */
         if (page[0] != (tag ^ i) || page[PAGE_SIZE / 8 - 1] != (~tag ^ i))
