@@ -15,9 +15,18 @@
  *            counted) | 48-239 allocated | 240-254 fixed system vectors
  *            (IRQ_VEC_*) | 255 local APIC spurious.
  *
- * Locking: the handler table is changed with interrupts off on the calling
- * CPU (a spinlock arrives with the scheduler). Handlers run with interrupts
- * off, on the interrupted stack, and must not sleep.
+ * Locking: irq_table_lock (irqsave, src/core/irq.c) guards the handler
+ * table; the irq_request_* calls, irq_free and irq_stats take it (none is
+ * held on entry) and may run on any CPU, with interrupts on or off, before
+ * or after the scheduler. Dispatch reads the table without the lock, so an
+ * interrupt on one CPU may run a handler while another CPU registers or
+ * frees one. The rule: a handler runs only between its irq_request_* and
+ * the return of its irq_free. irq_free unlinks the handler, then waits
+ * until every other CPU that might still be running it has left that
+ * vector's dispatch, so after it returns the handler's ctx may be freed.
+ * irq_free therefore spins (briefly) and must not be called from an
+ * interrupt handler. Handlers run with interrupts off, on the interrupted
+ * stack, with no irq lock held, and must not sleep.
  */
 #ifndef BASALT_CORE_IRQ_H
 #define BASALT_CORE_IRQ_H
@@ -73,7 +82,11 @@ int irq_request_vector(irq_handler_fn fn, void *ctx, const char *name, uint8_t *
 /* Installs a handler on one of the fixed system vectors (240-254). */
 int irq_request_fixed(uint8_t vector, irq_handler_fn fn, void *ctx, const char *name);
 
-/* Removes a registration; the line is masked when its last handler goes. */
+/*
+ * Removes a registration; the line is masked when its last handler goes.
+ * On return no CPU runs the handler (see Locking). Returns 0, -EINVAL (bad
+ * handle) or -ENOENT (not registered, or being freed by another call).
+ */
 int irq_free(int handle);
 
 /* Per-vector counters. */

@@ -31,6 +31,18 @@ void smp_init(void);
 /* Runs fn(arg) on CPU index cpu and waits. Returns 0, -EINVAL, -ENODEV (offline) or -ETIMEDOUT. */
 int smp_call(unsigned cpu, void (*fn)(void *), void *arg);
 
+/*
+ * Takes spinlock l (see sched/spinlock.h), serving the cross-CPU calls sent
+ * to this CPU while it waits. For locks whose holder may wait for a TLB
+ * shootdown (vmalloc_lock, the vmm space locks): a CPU spinning for such a
+ * lock with interrupts off would otherwise never answer the holder's IPI,
+ * and both would hang. Not FIFO (a trylock loop); released by spin_unlock.
+ * Any context that may take a plain spinlock; never an interrupt handler
+ * whose CPU holds l.
+ */
+struct spinlock;
+void smp_spin_lock_serving(struct spinlock *l);
+
 /* Every other online CPU invalidates va (or its whole TLB when va is 0). */
 void smp_tlb_shootdown(uintptr_t va);
 

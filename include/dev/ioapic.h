@@ -5,8 +5,11 @@
  * entries). Redirection entries start masked; ioapic_route programs one
  * GSI (vector, edge/level, polarity, physical destination) and unmasks it.
  *
- * Locking: callers (core/irq through dev/platform) hold interrupts off;
- * the index/data register pair must not be interleaved.
+ * Locking: ioapic_lock (irqsave, src/dev/ioapic.c) keeps each index/data
+ * register pair whole across CPUs; route, mask and read_entry take it
+ * (any context, interrupt handlers included; it nests inside core/irq's
+ * irq_table_lock and takes nothing else). ioapic_add runs at platform
+ * setup, before any other CPU is started.
  */
 #ifndef BASALT_DEV_IOAPIC_H
 #define BASALT_DEV_IOAPIC_H

@@ -14,9 +14,10 @@
  * reported with a backtrace and refused (-EINVAL / -EFAULT); the count of
  * such reports is pmm_stats().bad_frees.
  *
- * Locking: every call runs with interrupts off around the bitmap and the
- * counters (the scheduling work turns this into pmm_lock, an irqsave
- * spinlock, the innermost lock in mm). Callable from any context.
+ * Locking: pmm_lock (irqsave, src/mm/pmm.c) guards the bitmap and its
+ * counters; it is the innermost lock in mm (vmalloc_lock -> vmm space
+ * locks -> kheap_lock -> pmm_lock). The bad-free count is atomic. Callable
+ * from any context.
  */
 #ifndef BASALT_MM_PMM_H
 #define BASALT_MM_PMM_H

@@ -8,8 +8,13 @@
  * neighbour. vmalloc_guard_lookup tells the fault handlers whose guard page
  * an address is in, which is how "kernel stack overflow" gets reported.
  *
- * Locking: interrupts off around the area list and the range allocator
- * (a spinlock once the scheduler exists); the PMM and vmm are called inside.
+ * Locking: vmalloc_lock (src/mm/vmalloc.c) guards the area list and the
+ * range allocator; every call but the two fault-time lookups takes it (none
+ * is held on entry) and calls the heap, the PMM and vmm (vmm_kernel.lock)
+ * inside: order vmalloc_lock -> vmm_kernel.lock -> kheap_lock -> pmm_lock.
+ * Any CPU, thread context or before the scheduler, interrupts on or off;
+ * never from an interrupt handler. vmalloc_guard_lookup and
+ * vmalloc_in_stack read the list without the lock (fault reports).
  */
 #ifndef BASALT_MM_VMALLOC_H
 #define BASALT_MM_VMALLOC_H

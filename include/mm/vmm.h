@@ -19,15 +19,29 @@
  * filled at vmm_init and copied into every space, and no kernel slot is
  * created after that (a broken invariant, so it panics).
  *
- * Locking: each call runs with interrupts off for its whole walk (one CPU
- * runs kernel code until SMP arrives); the scheduling work replaces this
- * with a per-space lock taken before pmm's. Tables are only ever changed
- * through these calls.
+ * Locking: one spinlock per space, taken by every call that reads or
+ * changes its tables (vmm_map/unmap/protect/translate and the _range forms,
+ * which lock page by page). Tables of the kernel half (direct map, vmalloc
+ * window, ioremap, image) are shared by every space and are always guarded
+ * by vmm_kernel.lock, whichever space the call names; user halves by their
+ * own space's lock. There is no lock-free path: intermediate tables are
+ * created, and freed when empty, only under the lock, so two CPUs can never
+ * both install a table for the same slot nor walk into a table being freed.
+ * The TLB shootdown of an unmap or protect runs with the lock held (freed
+ * tables go back to the PMM only after it), so the lock is taken with
+ * smp_spin_lock_serving: a CPU waiting for it answers the holder's
+ * shootdown even with interrupts off. Calls may run with interrupts on or
+ * off, in thread context or before the scheduler; never in an interrupt
+ * handler (the interrupted code may hold the lock). None sleeps.
+ *
+ * Lock order (outer first): vmalloc_lock -> vmm_kernel.lock (or a user
+ * space's lock) -> kheap_lock -> pmm_lock. No vmm lock nests in another.
  */
 #ifndef BASALT_MM_VMM_H
 #define BASALT_MM_VMM_H
 
 #include <core/compiler.h>
+#include <core/spinlock.h>
 
 /* Mapping flags. A mapping without VMM_EXEC is no-execute. */
 #define VMM_WRITE       (1u << 0)
@@ -42,12 +56,17 @@
 #define VMM_PAGE_2M     0x200000ul
 #define VMM_PAGE_1G     0x40000000ul
 
+/*
+ * Lock legend: [c] set at creation, constant after; [l] under this space's
+ * lock (for vmm_kernel: vmm_kernel.lock also guards every space's kernel half).
+ */
 struct vmm_space {
-    uint64_t pml4;          /* physical address of the top-level table (constant) */
-    size_t table_frames;    /* tables this space owns, PML4 included */
+    spinlock_t lock;        /* guards the tables and table_frames */
+    uint64_t pml4;          /* [c] physical address of the top-level table */
+    size_t table_frames;    /* [l] tables this space owns, PML4 included */
 };
 
-/* The kernel's address space (valid after vmm_init). */
+/* The kernel's address space (valid after vmm_init); its lock guards the kernel half. */
 extern struct vmm_space vmm_kernel;
 
 /* Builds and loads the kernel tables (see above). Returns 0 or -ENOMEM. */
@@ -125,6 +144,10 @@ void vmm_space_switch(struct vmm_space *as);
  * Device memory: maps [pa, pa + len) uncached (or write-combining with
  * VMM_WC when the CPU has PAT; uncached otherwise) in the vmalloc area.
  * NULL for len 0, a range beyond the physical address space, or no room.
+ * Takes vmalloc_lock, then vmm_kernel.lock (neither held on entry); any
+ * CPU, thread context or before the scheduler, never an interrupt handler.
+ * vmm_iounmap of a pointer vmm_ioremap returned unmaps it on every CPU
+ * before it returns; unmapping the same area twice at once is a bug.
  */
 void *vmm_ioremap(uint64_t pa, size_t len, uint32_t flags);
 void vmm_iounmap(void *va);

@@ -6,9 +6,16 @@
  * controller specifics (I/O APIC routing, local APIC EOI, MADT overrides)
  * come through struct irq_chip, set by dev/platform.
  *
- * Locking: table changes run with interrupts off (one CPU changes them at
- * a time until the scheduler brings spinlocks); dispatch reads the table
- * with interrupts off.
+ * Locking: irq_table_lock (irqsave) serialises every change to the table
+ * and the pool. Dispatch takes no lock: it reads a vector's action list
+ * with acquire loads while registrations come and go on other CPUs, and
+ * publishes in running[] which vector this CPU is dispatching. An action
+ * is linked whole (release store) and, once unlinked, its slot is reused
+ * only after irq_free has seen every other CPU leave that vector's
+ * dispatch (or enter it anew, when the unlinked action is out of reach):
+ * so a handler never runs after irq_free returned, and a dispatcher never
+ * follows a slot being rewritten. Order: irq_table_lock -> the chip's locks
+ * (ioapic_lock); handlers run with no irq lock held.
  */
 #include <core/irq.h>
 #include <core/cpu.h>
@@ -16,6 +23,8 @@
 #include <core/printk.h>
 #include <core/trap.h>
 #include <core/x86.h>
+#include <core/preempt.h>
+#include <core/spinlock.h>
 
 #define MAX_ACTIONS     256
 #define NO_GSI          UINT32_MAX
@@ -26,27 +35,42 @@
 #define PIC_SPURIOUS_MASTER (IRQ_VEC_LEGACY_BASE + 7)
 #define PIC_SPURIOUS_SLAVE  (IRQ_VEC_LEGACY_BASE + 15)
 
+/*
+ * Lock legend: [t] irq_table_lock; [t/r] written under irq_table_lock with
+ * release stores, read by dispatch with acquire loads; [p] set before the
+ * action is published, constant until its slot is reused; [a] atomic.
+ */
 struct irq_action {
-    irq_handler_fn fn;
-    void *ctx;
-    const char *name;
-    unsigned flags;
-    uint8_t vector;
-    bool used;
-    struct irq_action *next;
+    irq_handler_fn fn;          /* [p] */
+    void *ctx;                  /* [p] */
+    const char *name;           /* [p] */
+    unsigned flags;             /* [p] */
+    uint8_t vector;             /* [p] */
+    bool used;                  /* [t] slot taken (stays so until irq_free's wait ends) */
+    bool dying;                 /* [t] unlinked by irq_free, slot not yet free */
+    struct irq_action *next;    /* [t/r] */
 };
 
 struct irq_vector {
-    struct irq_action *actions;
-    uint32_t gsi;               /* NO_GSI unless routed from a GSI */
-    unsigned gsi_flags;
-    uint64_t count;
-    uint64_t unhandled;
-    bool reserved;              /* allocated (even if its last action went away) */
+    struct irq_action *actions; /* [t/r] */
+    uint32_t gsi;               /* [t] NO_GSI unless routed from a GSI */
+    unsigned gsi_flags;         /* [t] */
+    uint64_t count;             /* [a] */
+    uint64_t unhandled;         /* [a] */
+    bool reserved;              /* [t] allocated (even if its last action went away) */
 };
 
+/*
+ * running[cpu]: bits 0-15 = vector + 1 while that CPU runs the vector's
+ * handlers (0 otherwise), bits 16-63 = how many dispatches it began. [a]
+ */
+#define RUNNING_VECTOR_MASK 0xFFFFull
+#define RUNNING_SEQ_ONE     0x10000ull
+
+static spinlock_t irq_table_lock = SPINLOCK_INIT("irq_table_lock");
 static struct irq_action actions[MAX_ACTIONS];
 static struct irq_vector vectors[IRQ_VECTORS];
+static uint64_t running[CPU_MAX];
 static uint64_t spurious;
 static const struct irq_chip *chip;
 
@@ -57,9 +81,11 @@ void irq_set_chip(const struct irq_chip *c)
         vectors[v].gsi = NO_GSI;
 }
 
+/* irq_table_lock held. */
 static struct irq_action *action_new(irq_handler_fn fn, void *ctx, const char *name,
                                      unsigned flags)
 {
+    spin_assert_held(&irq_table_lock);
     for (int i = 0; i < MAX_ACTIONS; i++)
         if (!actions[i].used) {
             actions[i] = (struct irq_action){ .fn = fn, .ctx = ctx, .name = name,
@@ -69,15 +95,17 @@ static struct irq_action *action_new(irq_handler_fn fn, void *ctx, const char *n
     return NULL;
 }
 
+/* irq_table_lock held. Appends a (filled in) to vector's list: dispatch sees it whole. */
 static int attach(uint8_t vector, struct irq_action *a)
 {
     struct irq_action **pp = &vectors[vector].actions;
 
+    spin_assert_held(&irq_table_lock);
     while (*pp)
         pp = &(*pp)->next;
     a->vector = vector;
     a->next = NULL;
-    *pp = a;
+    __atomic_store_n(pp, a, __ATOMIC_RELEASE);
     if (!vectors[vector].reserved) {
         /* a vector handed out afresh starts its counts afresh */
         vectors[vector].count = 0;
@@ -87,8 +115,10 @@ static int attach(uint8_t vector, struct irq_action *a)
     return (int)(a - actions);
 }
 
+/* irq_table_lock held. */
 static int free_dynamic_vector(void)
 {
+    spin_assert_held(&irq_table_lock);
     for (int v = IRQ_VEC_DYNAMIC_FIRST; v <= IRQ_VEC_DYNAMIC_LAST; v++)
         if (!vectors[v].reserved && !vectors[v].actions)
             return v;
@@ -106,7 +136,7 @@ static int vector_of_gsi(uint32_t gsi)
 int irq_request_gsi(uint32_t gsi, irq_handler_fn fn, void *ctx, const char *name,
                     unsigned flags)
 {
-    uint64_t irq = irq_save();
+    uint64_t irq = spin_lock_irqsave(&irq_table_lock);
     struct irq_action *a;
     int vector, err, handle = -EINVAL;
 
@@ -130,7 +160,7 @@ int irq_request_gsi(uint32_t gsi, irq_handler_fn fn, void *ctx, const char *name
         if (!first) {
             err = chip->route_gsi(gsi, (uint8_t)vector, vectors[vector].gsi_flags);
             if (err) {
-                irq_restore(irq);
+                spin_unlock_irqrestore(&irq_table_lock, irq);
                 irq_free(handle);
                 return err;
             }
@@ -153,7 +183,7 @@ int irq_request_gsi(uint32_t gsi, irq_handler_fn fn, void *ctx, const char *name
     vectors[vector].gsi_flags = flags;
     handle = attach((uint8_t)vector, a);
 out:
-    irq_restore(irq);
+    spin_unlock_irqrestore(&irq_table_lock, irq);
     return handle;
 }
 
@@ -172,7 +202,7 @@ int irq_request_legacy(unsigned irq, irq_handler_fn fn, void *ctx, const char *n
 
 int irq_request_vector(irq_handler_fn fn, void *ctx, const char *name, uint8_t *vector)
 {
-    uint64_t irq = irq_save();
+    uint64_t irq = spin_lock_irqsave(&irq_table_lock);
     struct irq_action *a;
     int v = free_dynamic_vector(), handle = v;
 
@@ -185,13 +215,13 @@ int irq_request_vector(irq_handler_fn fn, void *ctx, const char *name, uint8_t *
     } else if (!fn) {
         handle = -EINVAL;
     }
-    irq_restore(irq);
+    spin_unlock_irqrestore(&irq_table_lock, irq);
     return handle;
 }
 
 int irq_request_fixed(uint8_t vector, irq_handler_fn fn, void *ctx, const char *name)
 {
-    uint64_t irq = irq_save();
+    uint64_t irq = spin_lock_irqsave(&irq_table_lock);
     struct irq_action *a;
     int handle = -EINVAL;
 
@@ -203,8 +233,30 @@ int irq_request_fixed(uint8_t vector, irq_handler_fn fn, void *ctx, const char *
                 handle = attach(vector, a);
         }
     }
-    irq_restore(irq);
+    spin_unlock_irqrestore(&irq_table_lock, irq);
     return handle;
+}
+
+/*
+ * Waits until no other CPU runs vector's handlers with a view of the list
+ * from before the caller's unlink: a CPU seen in the vector is waited for
+ * until it leaves or begins another dispatch (which reads the new list).
+ */
+static void wait_dispatchers(uint8_t vector)
+{
+    unsigned n = cpu_count(), me;
+
+    preempt_disable();
+    me = this_cpu()->index;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);      /* the unlink before the loads of running[] */
+    for (unsigned i = 0; i < n && i < CPU_MAX; i++) {
+        uint64_t seen = __atomic_load_n(&running[i], __ATOMIC_SEQ_CST);
+        if (i == me || (seen & RUNNING_VECTOR_MASK) != (uint64_t)vector + 1)
+            continue;
+        while (__atomic_load_n(&running[i], __ATOMIC_ACQUIRE) == seen)
+            cpu_relax();
+    }
+    preempt_enable();
 }
 
 int irq_free(int handle)
@@ -212,28 +264,37 @@ int irq_free(int handle)
     uint64_t irq;
     struct irq_action *a, **pp;
     struct irq_vector *v;
+    uint8_t vector;
 
     if (handle < 0 || handle >= MAX_ACTIONS)
         return -EINVAL;
-    irq = irq_save();
+    irq = spin_lock_irqsave(&irq_table_lock);
     a = &actions[handle];
-    if (!a->used) {
-        irq_restore(irq);
+    if (!a->used || a->dying) {
+        spin_unlock_irqrestore(&irq_table_lock, irq);
         return -ENOENT;
     }
-    v = &vectors[a->vector];
+    vector = a->vector;
+    v = &vectors[vector];
     for (pp = &v->actions; *pp && *pp != a; pp = &(*pp)->next)
         ;
     if (*pp)
-        *pp = a->next;
-    a->used = false;
+        __atomic_store_n(pp, a->next, __ATOMIC_RELEASE);
+    a->dying = true;                    /* a->next stays valid for dispatchers still on it */
     if (!v->actions) {
         if (v->gsi != NO_GSI && chip)
             chip->mask_gsi(v->gsi);
         v->gsi = NO_GSI;
         v->reserved = false;
     }
-    irq_restore(irq);
+    spin_unlock_irqrestore(&irq_table_lock, irq);
+
+    wait_dispatchers(vector);
+
+    irq = spin_lock_irqsave(&irq_table_lock);
+    a->used = false;
+    a->dying = false;
+    spin_unlock_irqrestore(&irq_table_lock, irq);
     return 0;
 }
 
@@ -265,8 +326,17 @@ void irq_dispatch(struct trap_frame *f)
     }
     __atomic_fetch_add(&v->count, 1, __ATOMIC_RELAXED);
     this_cpu()->irq_depth++;    /* cpu_in_irq: sleeping here is reported */
-    for (struct irq_action *a = v->actions; a; a = a->next)
+    /* tell irq_free which vector this CPU runs before reading its list (see the top) */
+    uint64_t *mine = &running[this_cpu()->index];
+    uint64_t outer = *mine, mark = ((outer & ~RUNNING_VECTOR_MASK) + RUNNING_SEQ_ONE) |
+                                   ((uint64_t)vector + 1);
+    __atomic_store_n(mine, mark, __ATOMIC_SEQ_CST);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    for (struct irq_action *a = __atomic_load_n(&v->actions, __ATOMIC_ACQUIRE); a;
+         a = __atomic_load_n(&a->next, __ATOMIC_ACQUIRE))
         handled |= a->fn(a->ctx);
+    __atomic_store_n(mine, (mark & ~RUNNING_VECTOR_MASK) | (outer & RUNNING_VECTOR_MASK),
+                     __ATOMIC_RELEASE);
     this_cpu()->irq_depth--;
     if (!handled)
         __atomic_fetch_add(&v->unhandled, 1, __ATOMIC_RELAXED);
@@ -279,7 +349,7 @@ void irq_dispatch(struct trap_frame *f)
 size_t irq_stats(struct irq_vector_stats *out, size_t max)
 {
     size_t n = 0;
-    uint64_t irq = irq_save();
+    uint64_t irq = spin_lock_irqsave(&irq_table_lock);
 
     for (int v = IRQ_VEC_LEGACY_BASE; v < IRQ_VECTORS && n < max; v++) {
         const struct irq_vector *iv = &vectors[v];
@@ -289,11 +359,11 @@ size_t irq_stats(struct irq_vector_stats *out, size_t max)
             .vector = (uint8_t)v, .count = iv->count, .unhandled = iv->unhandled,
             .name = iv->actions ? iv->actions->name : NULL, .gsi = iv->gsi };
     }
-    irq_restore(irq);
+    spin_unlock_irqrestore(&irq_table_lock, irq);
     return n;
 }
 
 uint64_t irq_spurious_count(void)
 {
-    return spurious;
+    return __atomic_load_n(&spurious, __ATOMIC_RELAXED);
 }

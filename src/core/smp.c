@@ -119,6 +119,19 @@ out:
     return err;
 }
 
+void smp_spin_lock_serving(spinlock_t *l)
+{
+    while (!spin_trylock(l)) {
+        /* with interrupts on, the IPI itself runs the call */
+        if (!irq_enabled()) {
+            preempt_disable();
+            serve_own_call();
+            preempt_enable();
+        }
+        cpu_relax();
+    }
+}
+
 static void flush_one(void *arg)
 {
     uintptr_t va = (uintptr_t)arg;
@@ -140,7 +153,7 @@ void smp_tlb_shootdown(uintptr_t va)
     me = this_cpu();
     for (unsigned i = 0; i < n; i++) {
         struct cpu *c = cpu_get(i);
-        if (c && c != me && c->online && smp_call(i, flush_one, (void *)va) != 0)
+        if (c && c != me && __atomic_load_n(&c->online, __ATOMIC_ACQUIRE) && smp_call(i, flush_one, (void *)va) != 0)
             panic("smp_tlb_shootdown: CPU %u did not acknowledge (va %#lx)", i,
                   (unsigned long)va);
     }

@@ -28,8 +28,12 @@ static volatile uint64_t *regs;
 static uint64_t period_fs;
 static bool counter_64;
 static uint64_t start;
-static uint64_t high;           /* software upper half of a 32-bit counter */
-static uint32_t last_low;
+/*
+ * A 32-bit counter extended in software: the last 64-bit value handed out.
+ * Every CPU reads the clock, so it is advanced by compare-and-swap (a
+ * reading older than the stored one is retried), never under a lock.
+ */
+static uint64_t extended;
 
 /* core/time prefers it to the PIT-calibrated TSC */
 static const struct time_clocksource hpet_clock = {
@@ -131,18 +135,18 @@ uint64_t hpet_period_fs(void)
 
 uint64_t hpet_counter(void)
 {
-    uint64_t irq, value;
-    uint32_t low;
+    uint64_t old, value;
 
     if (counter_64)
         return regs[REG_COUNTER / 8];
-    irq = irq_save();
-    low = (uint32_t)regs[REG_COUNTER / 8];
-    if (low < last_low)
-        high += 1ull << 32;
-    last_low = low;
-    value = high | low;
-    irq_restore(irq);
+    old = __atomic_load_n(&extended, __ATOMIC_ACQUIRE);
+    do {
+        uint32_t low = (uint32_t)regs[REG_COUNTER / 8];
+        value = (old & ~0xFFFFFFFFull) | low;
+        if (low < (uint32_t)old)
+            value += 1ull << 32;        /* wrapped since the stored reading */
+    } while (!__atomic_compare_exchange_n(&extended, &old, value, false, __ATOMIC_ACQ_REL,
+                                          __ATOMIC_ACQUIRE));
     return value;
 }
 

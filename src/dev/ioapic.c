@@ -10,6 +10,7 @@
 #include <core/irq.h>
 #include <core/x86.h>
 #include <mm/vmm.h>
+#include <core/spinlock.h>
 
 #define IOREGSEL            0x00
 #define IOWIN               0x10
@@ -33,6 +34,8 @@ struct ioapic {
 
 static struct ioapic ioapics[IOAPIC_MAX];
 static size_t count;
+/* IOREGSEL/IOWIN of every I/O APIC: one select-then-access at a time (irqsave) */
+static spinlock_t ioapic_lock = SPINLOCK_INIT("ioapic_lock");
 
 static uint32_t read_reg(struct ioapic *io, uint32_t reg)
 {
@@ -96,18 +99,24 @@ int ioapic_route(uint32_t gsi, uint8_t vector, unsigned flags, uint32_t dest_api
     if (flags & IRQ_ACTIVE_LOW)
         low |= ENTRY_ACTIVE_LOW;
     /* write the destination first, then unmask with the low dword */
+    uint64_t irq = spin_lock_irqsave(&ioapic_lock);
     write_reg(io, REG_REDIR(n), ENTRY_MASKED);
     write_reg(io, REG_REDIR(n) + 1, dest_apic_id << ENTRY_DEST_SHIFT);
     write_reg(io, REG_REDIR(n), low);
+    spin_unlock_irqrestore(&ioapic_lock, irq);
     return 0;
 }
 
 void ioapic_mask(uint32_t gsi)
 {
     struct ioapic *io = serving(gsi);
+    uint64_t irq;
 
-    if (io)
-        write_reg(io, REG_REDIR(gsi - io->gsi_base), ENTRY_MASKED);
+    if (!io)
+        return;
+    irq = spin_lock_irqsave(&ioapic_lock);
+    write_reg(io, REG_REDIR(gsi - io->gsi_base), ENTRY_MASKED);
+    spin_unlock_irqrestore(&ioapic_lock, irq);
 }
 
 int ioapic_read_entry(uint32_t gsi, uint64_t *entry)
@@ -118,7 +127,9 @@ int ioapic_read_entry(uint32_t gsi, uint64_t *entry)
     if (!io)
         return -ENODEV;
     n = gsi - io->gsi_base;
+    uint64_t irq = spin_lock_irqsave(&ioapic_lock);
     *entry = read_reg(io, REG_REDIR(n)) | ((uint64_t)read_reg(io, REG_REDIR(n) + 1) << 32);
+    spin_unlock_irqrestore(&ioapic_lock, irq);
     return 0;
 }
 

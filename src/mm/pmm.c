@@ -172,7 +172,7 @@ int pmm_init(const struct boot_info *bi)
 
 static void report_bad_free(int err, uint64_t pa)
 {
-    bad_frees++;
+    __atomic_fetch_add(&bad_frees, 1, __ATOMIC_RELAXED);   /* outside pmm_lock */
     printk(LOG_ERR, "pmm_free: %s frame %#llx: %s", err == -EFAULT ? "foreign" : "bad",
            (unsigned long long)pa,
            err == -EFAULT ? "never belonged to the allocator (not managed RAM)" :
@@ -244,7 +244,7 @@ struct pmm_stats pmm_stats(void)
         .usable_bytes = usable_bytes,
         .reserved_bytes = reserved_bytes,
         .highest_ram = highest_ram,
-        .bad_frees = bad_frees,
+        .bad_frees = __atomic_load_n(&bad_frees, __ATOMIC_RELAXED),
     };
     spin_unlock_irqrestore(&pmm_lock, irq);
     return s;

@@ -6,15 +6,19 @@
  * each area is described by a kmalloc'd struct vm_area on one list. An
  * area's first page is its guard and is never mapped.
  *
- * Locking: vmalloc_lock (a plain spinlock: interrupts stay on, so the TLB
- * shootdown IPIs of vmm_unmap reach CPUs waiting for it) serialises every
- * change: the area list, the vrange and the kernel page tables of the
- * window. Order: vmalloc_lock -> kheap_lock -> pmm_lock. The lookups used by
- * fault handlers and backtraces read the list with interrupts off only.
+ * Locking: vmalloc_lock serialises every change to the area list and the
+ * vrange, and every lookup of them but the fault-time ones; the page
+ * tables of the window are vmm_kernel.lock's (taken inside, by vmm). It is
+ * taken with smp_spin_lock_serving: its holder may wait in a TLB shootdown
+ * (vmm_unmap), which a CPU spinning for it answers even with interrupts
+ * off. Order: vmalloc_lock -> vmm_kernel.lock -> kheap_lock -> pmm_lock.
+ * vmalloc_guard_lookup and vmalloc_in_stack (fault handlers, backtraces)
+ * read the list without it: they may run with it held, and only report.
  */
 #include <mm/vmalloc.h>
 #include <core/backtrace.h>
 #include <core/errno.h>
+#include <core/smp.h>
 #include <core/x86.h>
 #include <core/spinlock.h>
 #include <mm/kmalloc.h>
@@ -36,11 +40,12 @@ struct vm_area {
 };
 
 static struct vrange_extent extents[VRANGE_EXTENTS];
-static struct vrange space;
-static struct vm_area *areas;
-static size_t area_count;
-static uint64_t mapped_pages;
-static spinlock_t vmalloc_lock = SPINLOCK_INIT("vmalloc_lock");  /* areas, space, window PTEs */
+/* Lock legend: [v] vmalloc_lock, [a] atomic. */
+static struct vrange space;                 /* [v] (its extents too) */
+static struct vm_area *areas;               /* [v] writes; see the fault-time lookups */
+static size_t area_count;                   /* [v] writes, read with READ_ONCE */
+static uint64_t mapped_pages;               /* [a] */
+static spinlock_t vmalloc_lock = SPINLOCK_INIT("vmalloc_lock");
 
 int vmalloc_init(void)
 {
@@ -51,54 +56,57 @@ int vmalloc_init(void)
     return err;
 }
 
+static void vmalloc_lock_take(void)
+{
+    smp_spin_lock_serving(&vmalloc_lock);
+}
+
+/* vmalloc_lock held. */
 static struct vm_area *area_new(size_t size, enum area_kind kind, const char *name)
 {
     struct vm_area *a;
-    uint64_t base, irq;
+    uint64_t base;
 
+    spin_assert_held(&vmalloc_lock);
     if (!size || size > VMALLOC_SIZE / 2)
         return NULL;
     a = kmalloc(sizeof(*a));
     if (!a)
         return NULL;
     size = ALIGN_UP(size, PAGE_SIZE);
-    irq = irq_save();
     if (vrange_alloc(&space, size + PAGE_SIZE, PAGE_SIZE, &base)) {
-        irq_restore(irq);
         kfree(a);
         return NULL;
     }
     *a = (struct vm_area){ .base = base, .size = size, .kind = kind, .name = name,
                            .next = areas };
-    areas = a;
-    area_count++;
-    irq_restore(irq);
+    /* published whole: the fault-time lookups walk the list without the lock */
+    __atomic_store_n(&areas, a, __ATOMIC_RELEASE);
+    WRITE_ONCE(area_count, area_count + 1);
     return a;
 }
 
-/* Unlinks the area whose mapped part starts at va. */
+/* vmalloc_lock held. Unlinks the area whose mapped part starts at va. */
 static struct vm_area *area_take(uintptr_t va)
 {
-    uint64_t irq = irq_save();
     struct vm_area **pp, *a = NULL;
 
+    spin_assert_held(&vmalloc_lock);
     for (pp = &areas; *pp; pp = &(*pp)->next)
         if ((*pp)->base + PAGE_SIZE == va) {
             a = *pp;
-            *pp = a->next;
-            area_count--;
+            WRITE_ONCE(*pp, a->next);
+            WRITE_ONCE(area_count, area_count - 1);
             break;
         }
-    irq_restore(irq);
     return a;
 }
 
+/* vmalloc_lock held. */
 static void area_delete(struct vm_area *a)
 {
-    uint64_t irq = irq_save();
-
+    spin_assert_held(&vmalloc_lock);
     vrange_free(&space, a->base, a->size + PAGE_SIZE);
-    irq_restore(irq);
     kfree(a);
 }
 
@@ -114,6 +122,7 @@ static void unmap_frames(uintptr_t va, size_t size)
     }
 }
 
+/* vmalloc_lock held. */
 static void *map_area(size_t size, enum area_kind kind, const char *name)
 {
     struct vm_area *a = area_new(size, kind, name);
@@ -142,7 +151,7 @@ static void *map_area_locked(size_t size, enum area_kind kind, const char *name)
 {
     void *p;
 
-    spin_lock(&vmalloc_lock);
+    vmalloc_lock_take();
     p = map_area(size, kind, name);
     spin_unlock(&vmalloc_lock);
     return p;
@@ -164,7 +173,7 @@ void vfree(void *p)
 
     if (!p)
         return;
-    spin_lock(&vmalloc_lock);
+    vmalloc_lock_take();
     a = area_take((uintptr_t)p);
     if (a) {
         unmap_frames((uintptr_t)p, a->size);
@@ -177,7 +186,7 @@ uintptr_t vmalloc_reserve(size_t size, const char *name)
 {
     struct vm_area *a;
 
-    spin_lock(&vmalloc_lock);
+    vmalloc_lock_take();
     a = area_new(size, AREA_RESERVED, name);
     spin_unlock(&vmalloc_lock);
     return a ? a->base + PAGE_SIZE : 0;
@@ -187,7 +196,7 @@ void vmalloc_release(uintptr_t va)
 {
     struct vm_area *a;
 
-    spin_lock(&vmalloc_lock);
+    vmalloc_lock_take();
     a = area_take(va);
     if (a)
         area_delete(a);
@@ -196,15 +205,15 @@ void vmalloc_release(uintptr_t va)
 
 size_t vmalloc_size(uintptr_t va)
 {
-    uint64_t irq = irq_save();
     size_t size = 0;
 
+    vmalloc_lock_take();
     for (struct vm_area *a = areas; a; a = a->next)
         if (a->base + PAGE_SIZE == va) {
             size = a->size;
             break;
         }
-    irq_restore(irq);
+    spin_unlock(&vmalloc_lock);
     return size;
 }
 
@@ -237,10 +246,10 @@ bool vmalloc_in_stack(uintptr_t addr, size_t len)
 
 size_t vmalloc_area_count(void)
 {
-    return area_count;
+    return READ_ONCE(area_count);
 }
 
 uint64_t vmalloc_mapped_pages(void)
 {
-    return mapped_pages;
+    return __atomic_load_n(&mapped_pages, __ATOMIC_RELAXED);
 }

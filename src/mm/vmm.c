@@ -4,6 +4,10 @@
  * Part of mm; the only file that knows page-table entry bits. Tables are
  * reached through the direct map. A walk goes PML4 (level 4) -> PDPT (3)
  * -> PD (2) -> PT (1); a leaf sits at level 3 (1 GiB), 2 (2 MiB) or 1.
+ *
+ * Locking (see include/mm/vmm.h): lock_of(as, va) is the lock guarding the
+ * tables that map va: vmm_kernel.lock for the kernel half, as->lock for a
+ * user half. Every helper that reads or writes tables asserts it.
  */
 #include <mm/vmm.h>
 #include <core/errno.h>
@@ -12,6 +16,7 @@
 #include <core/smp.h>
 #include <core/string.h>
 #include <core/x86.h>
+#include <core/spinlock.h>
 #include <mm/kmalloc.h>
 #include <core/layout.h>
 #include <mm/memmap.h>
@@ -45,7 +50,7 @@
 
 extern char __boot_stack_guard[];       /* src/kernel.ld: left unmapped */
 
-struct vmm_space vmm_kernel;
+struct vmm_space vmm_kernel = { .lock = SPINLOCK_INIT("vmm_kernel") };
 static bool kernel_half_sealed;     /* after vmm_init: no new kernel PML4 slots */
 static bool early;                  /* before the switch: tables must sit below 4 GiB */
 static bool have_1g, have_pat;
@@ -104,6 +109,20 @@ static void flush_page(const struct vmm_space *as, uintptr_t va)
         smp_tlb_shootdown(va);
 }
 
+/* The lock guarding the tables that map va in as (see the header comment). */
+static spinlock_t *lock_of(struct vmm_space *as, uintptr_t va)
+{
+    return is_user_va(va) ? &as->lock : &vmm_kernel.lock;
+}
+
+static spinlock_t *space_lock(struct vmm_space *as, uintptr_t va)
+{
+    spinlock_t *l = lock_of(as, va);
+
+    smp_spin_lock_serving(l);
+    return l;
+}
+
 static uint64_t leaf_bits(uint32_t flags, int level)
 {
     uint64_t e = PTE_P;
@@ -148,10 +167,13 @@ static uint32_t flags_of(uint64_t e)
     return f;
 }
 
+/* as->lock held (the kernel half's tables are counted in vmm_kernel). */
 static int alloc_table(struct vmm_space *as, uint64_t *pa)
 {
-    int err = pmm_alloc(PMM_ZERO | (early ? PMM_BELOW_4G : 0), pa);
+    int err;
 
+    spin_assert_held(&as->lock);
+    err = pmm_alloc(PMM_ZERO | (early ? PMM_BELOW_4G : 0), pa);
     if (!err)
         as->table_frames++;
     return err;
@@ -168,6 +190,7 @@ static int walk(struct vmm_space *as, uintptr_t va, int target, bool create,
 {
     uint64_t *table = table_at(as->pml4);
 
+    spin_assert_held(lock_of(as, va));
     for (int level = 4; level > target; level--) {
         uint64_t *e = &table[index_at(va, level)];
         path[level] = e;
@@ -178,7 +201,8 @@ static int walk(struct vmm_space *as, uintptr_t va, int target, bool create,
             if (level == 4 && !is_user_va(va) && kernel_half_sealed)
                 panic("vmm walk: new kernel PML4 slot %u after init (va %#lx)",
                       index_at(va, 4), (unsigned long)va);
-            if (alloc_table(as, &pa))
+            /* kernel-half tables belong to vmm_kernel, whose lock is held */
+            if (alloc_table(is_user_va(va) ? as : &vmm_kernel, &pa))
                 return -ENOMEM;
             /* intermediate entries are permissive; the leaf decides */
             *e = pa | PTE_P | PTE_W | (is_user_va(va) ? PTE_U : 0);
@@ -222,30 +246,25 @@ static bool flags_allowed(const struct vmm_space *as, uintptr_t va, uint32_t fla
     return true;
 }
 
-static uint64_t irq_lock(void)
-{
-    return irq_save();
-}
-
 int vmm_map(struct vmm_space *as, uintptr_t va, uint64_t pa, size_t page_size,
             uint32_t flags)
 {
     uint64_t *path[5] = { 0 };
     int level = size_level(page_size);
-    uint64_t irq;
+    spinlock_t *lock;
     int err;
 
     if (!level || va % page_size || pa % page_size || !canonical(va) ||
         !canonical(va + page_size - 1) || (level == 3 && !have_1g) ||
         pa >= PHYS_ADDR_LIMIT || !flags_allowed(as, va, flags) || va < USER_BASE)
         return -EINVAL;
-    irq = irq_lock();
+    lock = space_lock(as, va);
     err = walk(as, va, level, true, path);
     if (!err && (*path[level] & PTE_P))
         err = -EEXIST;
     if (!err)
         *path[level] = pa | leaf_bits(flags, level);
-    irq_restore(irq);
+    spin_unlock(lock);
     return err;
 }
 
@@ -256,6 +275,7 @@ static int find_leaf(struct vmm_space *as, uintptr_t va, uint64_t *path[5], int 
 
     if (!canonical(va))
         return -ENOENT;
+    spin_assert_held(lock_of(as, va));
     for (int level = 4; level >= 1; level--) {
         uint64_t *e = &table[index_at(va, level)];
         path[level] = e;
@@ -278,11 +298,18 @@ static bool table_empty(const uint64_t *t)
     return true;
 }
 
-/* After clearing a leaf at level: frees tables that became empty, bottom up. */
-static bool prune(struct vmm_space *as, uintptr_t va, uint64_t *path[5], int level)
+/*
+ * After clearing a leaf at level: unhooks tables that became empty, bottom
+ * up, and returns how many (their frames in freed[]; the caller flushes
+ * the TLBs, then frees them, so no CPU can walk a reused frame).
+ */
+static int prune(struct vmm_space *as, uintptr_t va, uint64_t *path[5], int level,
+                 uint64_t freed[3])
 {
-    bool freed = false;
+    struct vmm_space *owner = is_user_va(va) ? as : &vmm_kernel;
+    int n = 0;
 
+    spin_assert_held(&owner->lock);
     for (int l = level + 1; l <= 4; l++) {
         /* the kernel half's PDPTs are shared by every space: never free them */
         if (l == 4 && !is_user_va(va))
@@ -290,20 +317,18 @@ static bool prune(struct vmm_space *as, uintptr_t va, uint64_t *path[5], int lev
         uint64_t *table = next_table(*path[l]);
         if (!table_empty(table))
             break;
-        uint64_t pa = *path[l] & PTE_ADDR;
+        freed[n++] = *path[l] & PTE_ADDR;
         *path[l] = 0;
-        pmm_free(pa);
-        as->table_frames--;
-        freed = true;
+        owner->table_frames--;
     }
-    return freed;
+    return n;
 }
 
 int vmm_unmap(struct vmm_space *as, uintptr_t va, uint64_t *pa)
 {
-    uint64_t *path[5] = { 0 };
-    uint64_t irq = irq_lock();
-    int level, err;
+    uint64_t *path[5] = { 0 }, freed[3];
+    spinlock_t *lock = space_lock(as, va);
+    int level, err, nfreed;
 
     err = find_leaf(as, va, path, &level);
     if (!err) {
@@ -316,13 +341,16 @@ int vmm_unmap(struct vmm_space *as, uintptr_t va, uint64_t *pa)
          * Freed tables may sit in the paging-structure caches whatever space
          * is loaded (kernel tables are shared): a CR3 reload drops them.
          */
-        if (prune(as, va, path, level) && (is_current(as) || !is_user_va(va))) {
+        nfreed = prune(as, va, path, level, freed);
+        if (nfreed && (is_current(as) || !is_user_va(va))) {
             write_cr3(read_cr3());
             if (!is_user_va(va))
                 smp_tlb_shootdown(0);
         }
+        for (int i = 0; i < nfreed; i++)
+            pmm_free(freed[i]);
     }
-    irq_restore(irq);
+    spin_unlock(lock);
     return err;
 }
 
@@ -380,13 +408,13 @@ int vmm_map_range(struct vmm_space *as, uintptr_t va, uint64_t pa, size_t len,
 int vmm_protect(struct vmm_space *as, uintptr_t va, uint32_t flags)
 {
     uint64_t *path[5] = { 0 };
-    uint64_t irq;
+    spinlock_t *lock;
     int level, err;
 
     flags &= ~VMM_OWNED;                /* ownership is fixed when the page is mapped */
     if (!flags_allowed(as, va, flags))
         return -EINVAL;
-    irq = irq_lock();
+    lock = space_lock(as, va);
     err = find_leaf(as, va, path, &level);
     if (!err) {
         uint64_t e = *path[level];
@@ -395,7 +423,7 @@ int vmm_protect(struct vmm_space *as, uintptr_t va, uint32_t flags)
                        keep_owned;
         flush_page(as, va);
     }
-    irq_restore(irq);
+    spin_unlock(lock);
     return err;
 }
 
@@ -403,7 +431,7 @@ int vmm_translate(struct vmm_space *as, uintptr_t va, uint64_t *pa, uint32_t *fl
                   size_t *page_size)
 {
     uint64_t *path[5] = { 0 };
-    uint64_t irq = irq_lock();
+    spinlock_t *lock = space_lock(as, va);
     int level, err;
 
     err = find_leaf(as, va, path, &level);
@@ -417,7 +445,7 @@ int vmm_translate(struct vmm_space *as, uintptr_t va, uint64_t *pa, uint32_t *fl
         if (page_size)
             *page_size = size;
     }
-    irq_restore(irq);
+    spin_unlock(lock);
     return err;
 }
 
@@ -439,7 +467,8 @@ static struct vmm_space *space_create(uint32_t pml4_flags)
         kfree(as);
         return NULL;
     }
-    as->table_frames++;
+    spin_init(&as->lock, "vmm_space");
+    as->table_frames = 1;
     as->pml4 = pa;
     memcpy(table_at(pa) + KERNEL_SLOT0, table_at(vmm_kernel.pml4) + KERNEL_SLOT0,
            (ENTRIES - KERNEL_SLOT0) * sizeof(uint64_t));
@@ -456,11 +485,12 @@ struct vmm_space *vmm_space_create_low(void)
     return space_create(PMM_BELOW_4G);
 }
 
-/* Frees the user-half subtree under a table at level (3 = PDPT .. 1 = PT). */
+/* Frees the user-half subtree under a table at level (3 = PDPT .. 1 = PT). as->lock held. */
 static void free_subtree(struct vmm_space *as, uint64_t table_pa, int level)
 {
     uint64_t *t = table_at(table_pa);
 
+    spin_assert_held(&as->lock);
     for (int i = 0; i < ENTRIES; i++) {
         uint64_t e = t[i];
         if (!(e & PTE_P))
@@ -486,6 +516,8 @@ void vmm_space_destroy(struct vmm_space *as)
     if (as == &vmm_kernel || is_current(as))
         panic("vmm_space_destroy: destroying the %s address space",
               as == &vmm_kernel ? "kernel" : "loaded");
+    /* nobody else may use a space being destroyed: the lock is for the helpers' assertions */
+    smp_spin_lock_serving(&as->lock);
     pml4 = table_at(as->pml4);
     for (int i = 0; i < KERNEL_SLOT0; i++)
         if (pml4[i] & PTE_P)
@@ -494,6 +526,7 @@ void vmm_space_destroy(struct vmm_space *as)
     as->table_frames--;
     if (as->table_frames != 0)
         panic("vmm_space_destroy: %zu table frames unaccounted for", as->table_frames);
+    spin_unlock(&as->lock);
     kfree(as);
 }
 
@@ -597,6 +630,7 @@ static int presize_kernel_slots(void)
     uint64_t *pml4 = table_at(vmm_kernel.pml4);
     unsigned slots[3] = { SLOT_OF(VMALLOC_BASE), SLOT_OF(KERNEL_VMA), 0 };
 
+    spin_assert_held(&vmm_kernel.lock);
     for (size_t s = 0; s < direct_slots + 2; s++) {
         unsigned slot = s < 2 ? slots[s] : SLOT_OF(DIRECT_MAP_BASE) + (unsigned)(s - 2);
         uint64_t pa;
@@ -636,11 +670,14 @@ int vmm_init(void)
 
     early = true;
     vmm_init_cpu();
+    spin_lock(&vmm_kernel.lock);
     err = alloc_table(&vmm_kernel, &pml4);
-    if (err)
-        return err;
-    vmm_kernel.pml4 = pml4;
-    if ((err = presize_kernel_slots()) ||
+    if (!err) {
+        vmm_kernel.pml4 = pml4;
+        err = presize_kernel_slots();
+    }
+    spin_unlock(&vmm_kernel.lock);
+    if (err ||
         (err = build_direct_map()) ||
         (err = map_image((uintptr_t)__text_start, (uintptr_t)__text_end, VMM_EXEC)) ||
         (err = map_image((uintptr_t)__rodata_start, (uintptr_t)__rodata_end, 0)) ||
