@@ -22,9 +22,11 @@
  * In every build a corrupted slab free list is detected before it is
  * followed.
  *
- * Locking: every call runs with interrupts off around the cache it touches
- * (the scheduling work turns this into a per-cache irqsave spinlock, taken
- * before the PMM's). Callable from any context, including interrupt handlers.
+ * Locking: one heap lock, kheap_lock (irqsave spinlock in src/mm/kmalloc.c),
+ * guards every cache, slab list, large-block list and counter; every call
+ * takes it (none is held on entry) and the PMM's lock nests inside it
+ * (vmalloc_lock -> vmm space locks -> kheap_lock -> pmm_lock). Callable
+ * from any context, interrupt handlers included; never sleeps.
  */
 #ifndef BASALT_MM_KMALLOC_H
 #define BASALT_MM_KMALLOC_H

@@ -18,7 +18,9 @@
  * In a release build a slot is just the payload.
  *
  * Locking: kheap_lock (irqsave, one for every cache) around every cache
- * operation; the PMM's lock nests inside it.
+ * operation; the PMM's lock nests inside it. The static helpers below the
+ * public entry points all run with it held; those that change lists assert
+ * it.
  */
 #include <mm/kmalloc.h>
 #include <core/backtrace.h>
@@ -62,6 +64,7 @@ struct obj_debug {
 };
 _Static_assert(sizeof(struct obj_debug) == DEBUG_HEADER, "debug header size");
 
+/* A slab: the header at the start of its pages. Every field [h] under kheap_lock. */
 struct slab {
     uint32_t magic;
     uint16_t in_use;
@@ -72,20 +75,24 @@ struct slab {
     uint8_t *first;             /* first slot */
 };
 
+/*
+ * A cache. Lock legend: [c] set by cache_setup before the cache is
+ * published, constant afterwards; [h] under kheap_lock.
+ */
 struct kmem_cache {
-    const char *name;
-    size_t size;            /* what callers ask for (the class size for kmalloc) */
-    size_t slot;            /* bytes per slot, overhead included */
-    size_t payload_off;     /* payload offset in a slot (0 in release builds) */
-    size_t align;
-    size_t slab_pages;
-    uint16_t per_slab;
-    bool is_kmalloc;        /* kmalloc class: one-page slabs, kfree finds the slab */
-    struct slab *partial, *full, *empty;
-    uint64_t objects_in_use;
-    uint64_t bytes_requested;
-    uint64_t slabs;
-    struct kmem_cache *next_cache;
+    const char *name;       /* [c] */
+    size_t size;            /* [c] what callers ask for (the class size for kmalloc) */
+    size_t slot;            /* [c] bytes per slot, overhead included */
+    size_t payload_off;     /* [c] payload offset in a slot (0 in release builds) */
+    size_t align;           /* [c] */
+    size_t slab_pages;      /* [c] */
+    uint16_t per_slab;      /* [c] */
+    bool is_kmalloc;        /* [c] kmalloc class: one-page slabs, kfree finds the slab */
+    struct slab *partial, *full, *empty;    /* [h] */
+    uint64_t objects_in_use;                /* [h] */
+    uint64_t bytes_requested;               /* [h] */
+    uint64_t slabs;                         /* [h] */
+    struct kmem_cache *next_cache;          /* [h] the list of all caches */
 };
 
 struct large_header {
@@ -147,6 +154,7 @@ static const char *site(uintptr_t addr, char *buf, size_t n)
 
 static void list_push(struct slab **head, struct slab *s)
 {
+    spin_assert_held(&kheap_lock);
     s->prev = NULL;
     s->next = *head;
     if (*head)
@@ -156,6 +164,7 @@ static void list_push(struct slab **head, struct slab *s)
 
 static void list_remove(struct slab **head, struct slab *s)
 {
+    spin_assert_held(&kheap_lock);
     if (s->prev)
         s->prev->next = s->next;
     else

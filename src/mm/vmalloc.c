@@ -123,7 +123,7 @@ static void unmap_frames(uintptr_t va, size_t size)
 }
 
 /* vmalloc_lock held. */
-static void *map_area(size_t size, enum area_kind kind, const char *name)
+static void *map_area_locked(size_t size, enum area_kind kind, const char *name)
 {
     struct vm_area *a = area_new(size, kind, name);
     uintptr_t va;
@@ -147,24 +147,24 @@ static void *map_area(size_t size, enum area_kind kind, const char *name)
     return (void *)va;
 }
 
-static void *map_area_locked(size_t size, enum area_kind kind, const char *name)
+static void *map_area(size_t size, enum area_kind kind, const char *name)
 {
     void *p;
 
     vmalloc_lock_take();
-    p = map_area(size, kind, name);
+    p = map_area_locked(size, kind, name);
     spin_unlock(&vmalloc_lock);
     return p;
 }
 
 void *vmalloc(size_t size)
 {
-    return map_area_locked(size, AREA_MEMORY, "vmalloc");
+    return map_area(size, AREA_MEMORY, "vmalloc");
 }
 
 void *vmalloc_stack(size_t size, const char *name)
 {
-    return map_area_locked(size, AREA_STACK, name);
+    return map_area(size, AREA_STACK, name);
 }
 
 void vfree(void *p)
