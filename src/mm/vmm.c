@@ -123,20 +123,23 @@ static spinlock_t *space_lock(struct vmm_space *as, uintptr_t va)
     return l;
 }
 
+/* The VMM_* flags that are one PTE bit each, both ways (leaf_bits, flags_of). */
+static const struct {
+    uint32_t flag;
+    uint64_t bit;
+} plain_bits[] = {
+    { VMM_WRITE, PTE_W }, { VMM_USER, PTE_U }, { VMM_GLOBAL, PTE_G }, { VMM_OWNED, PTE_OWNED },
+};
+
 static uint64_t leaf_bits(uint32_t flags, int level)
 {
     uint64_t e = PTE_P;
 
-    if (flags & VMM_WRITE)
-        e |= PTE_W;
-    if (flags & VMM_USER)
-        e |= PTE_U;
+    for (size_t i = 0; i < ARRAY_SIZE(plain_bits); i++)
+        if (flags & plain_bits[i].flag)
+            e |= plain_bits[i].bit;
     if (!(flags & VMM_EXEC))
         e |= PTE_NX;
-    if (flags & VMM_GLOBAL)
-        e |= PTE_G;
-    if (flags & VMM_OWNED)
-        e |= PTE_OWNED;
     if (flags & VMM_NOCACHE)
         e |= PTE_PCD | PTE_PWT;
     else if ((flags & VMM_WC) && have_pat)
@@ -150,16 +153,11 @@ static uint32_t flags_of(uint64_t e)
 {
     uint32_t f = 0;
 
-    if (e & PTE_W)
-        f |= VMM_WRITE;
-    if (e & PTE_U)
-        f |= VMM_USER;
+    for (size_t i = 0; i < ARRAY_SIZE(plain_bits); i++)
+        if (e & plain_bits[i].bit)
+            f |= plain_bits[i].flag;
     if (!(e & PTE_NX))
         f |= VMM_EXEC;
-    if (e & PTE_G)
-        f |= VMM_GLOBAL;
-    if (e & PTE_OWNED)
-        f |= VMM_OWNED;
     if ((e & (PTE_PCD | PTE_PWT)) == (PTE_PCD | PTE_PWT))
         f |= VMM_NOCACHE;
     else if (e & PTE_PWT)
