@@ -63,7 +63,12 @@ void printk_replay(struct console *con);
 /* Copies up to n bytes of the log ring, oldest first; returns the count. */
 size_t printk_ring_read(char *buf, size_t n);
 
-/* Lines end in '\n' if the format does not; a line is one printk call. */
+/*
+ * The one logging style: pr_err("pci: ..."), pr_warn, pr_info, ...; each
+ * line starts with its subsystem's name. printk(level, ...) itself only
+ * where the level is computed. Lines end in '\n' if the format does not;
+ * a line is one call.
+ */
 #define pr_emerg(...)   printk(LOG_EMERG, __VA_ARGS__)
 #define pr_err(...)     printk(LOG_ERR, __VA_ARGS__)
 #define pr_warn(...)    printk(LOG_WARNING, __VA_ARGS__)

@@ -95,8 +95,8 @@ static void print_leaf_caller_guess(uintptr_t rip, uintptr_t rsp, uintptr_t next
     if (!in_text(top) || top == next)
         return;
     fn = ksym_lookup(top - 1, &off);
-    printk(LOG_EMERG, "  ?  0x%016lx %s+0x%lx (from the stack top)", (unsigned long)top,
-           fn ? fn : "?", (unsigned long)(off + 1));
+    pr_emerg("  ?  0x%016lx %s+0x%lx (from the stack top)", (unsigned long)top,
+             fn ? fn : "?", (unsigned long)(off + 1));
 }
 
 void backtrace_print_from(uintptr_t rip, uintptr_t rbp)
@@ -107,7 +107,7 @@ void backtrace_print_from(uintptr_t rip, uintptr_t rbp)
     char name[96];
 
     noted_stack_top = 0;
-    printk(LOG_EMERG, "backtrace:");
+    pr_emerg("backtrace:");
     for (size_t i = 0; i < n; i++) {
         /*
          * A return address may already lie in the next function (after a
@@ -122,12 +122,12 @@ void backtrace_print_from(uintptr_t rip, uintptr_t rbp)
             snprintf(name, sizeof(name), "%s+0x%lx", fn, (unsigned long)(exact ? off : off + 1));
         else
             snprintf(name, sizeof(name), "?");
-        printk(LOG_EMERG, "  #%zu 0x%016lx %s", i, (unsigned long)addrs[i], name);
+        pr_emerg("  #%zu 0x%016lx %s", i, (unsigned long)addrs[i], name);
         if (i == 0)
             print_leaf_caller_guess(rip, rsp, n > 1 ? addrs[1] : 0);
     }
     if (n == 0)
-        printk(LOG_EMERG, "  (no frames)");
+        pr_emerg("  (no frames)");
 }
 
 __noinline void backtrace_print(void)

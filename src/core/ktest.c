@@ -73,7 +73,7 @@ static void vrecord(const char *file, int line, const char *fmt, va_list ap)
     if (current_failures++ == 0)
         strlcpy(first_msg, msg, sizeof(first_msg));
     else
-        printk(LOG_ERR, "ktest:   also: %s", msg);
+        pr_err("ktest:   also: %s", msg);
 }
 
 void ktest_fail(const char *file, int line, const char *fmt, ...)
@@ -94,7 +94,7 @@ void ktest_abort(void)
          * The runner's stack is not ours to jump to (another CPU, or a
          * worker thread): the failure is recorded and this context stops.
          */
-        printk(LOG_ERR, "ktest: assertion failed outside the test's own thread (CPU %u); "
+        pr_err("ktest: assertion failed outside the test's own thread (CPU %u); "
                "it stops here", this_cpu()->index);
         if (this_cpu_current() && this_cpu_current() != runner_thread && thread_exit_hook)
             thread_exit_hook();
@@ -198,8 +198,8 @@ static enum outcome run_one(const struct ktest *t)
     if (preempt_count() != preempt) {
         /* a test left through kjmp with a spinlock held (or leaked one) */
         if (current_failures == 0)
-            printk(LOG_WARNING, "ktest: %s.%s changed the preempt count %u -> %u; reset",
-                   t->suite, t->name, preempt, preempt_count());
+            pr_warn("ktest: %s.%s changed the preempt count %u -> %u; reset",
+                    t->suite, t->name, preempt, preempt_count());
         this_cpu()->preempt_count = preempt;
     }
     irq_restore(flags);
@@ -209,15 +209,15 @@ static enum outcome run_one(const struct ktest *t)
 
     uint64_t us = (tsc_ns_since_boot() - start) / 1000;
     if (current_failures != 0) {
-        printk(LOG_ERR, "ktest: FAIL %s.%s (%s)", t->suite, t->name, first_msg);
+        pr_err("ktest: FAIL %s.%s (%s)", t->suite, t->name, first_msg);
         return OUTCOME_FAIL;
     }
     if (current_skipped) {
-        printk(LOG_WARNING, "ktest: SKIP %s.%s (%s)", t->suite, t->name, skip_msg);
+        pr_warn("ktest: SKIP %s.%s (%s)", t->suite, t->name, skip_msg);
         return OUTCOME_SKIP;
     }
-    printk(LOG_INFO, "ktest: PASS %s.%s (%llu.%03llu ms)", t->suite, t->name,
-           (unsigned long long)(us / 1000), (unsigned long long)(us % 1000));
+    pr_info("ktest: PASS %s.%s (%llu.%03llu ms)", t->suite, t->name,
+            (unsigned long long)(us / 1000), (unsigned long long)(us % 1000));
     return OUTCOME_PASS;
 }
 
@@ -228,10 +228,10 @@ int ktest_run(const char *filter)
     for (const struct ktest *t = __start_ktests; t < __stop_ktests; t++)
         if (selected(t, filter))
             total++;
-    printk(LOG_INFO, "ktest: running %u of %zu tests (filter '%s')", total,
-           (size_t)(__stop_ktests - __start_ktests), filter);
+    pr_info("ktest: running %u of %zu tests (filter '%s')", total,
+            (size_t)(__stop_ktests - __start_ktests), filter);
     if (total == 0) {
-        printk(LOG_ERR, "ktest: no test matches '%s'", filter);
+        pr_err("ktest: no test matches '%s'", filter);
         printk_raw("0 passed, 0 failed, 0 skipped\n");
         return -ENOENT;
     }
@@ -279,15 +279,15 @@ uint64_t ktest_bench_ns_since(uint64_t tsc_start)
 
 void ktest_bench_report(const char *what, uint64_t ns, uint64_t ops)
 {
-    printk(LOG_INFO, "bench: %s: %llu.%01llu ns/op (%llu ops)", what,
-           (unsigned long long)(ns / ops), (unsigned long long)(ns * 10 / ops % 10),
-           (unsigned long long)ops);
+    pr_info("bench: %s: %llu.%01llu ns/op (%llu ops)", what,
+            (unsigned long long)(ns / ops), (unsigned long long)(ns * 10 / ops % 10),
+            (unsigned long long)ops);
 }
 
 void ktest_exit(bool passed)
 {
     outb(DEBUG_EXIT_PORT, passed ? DEBUG_EXIT_PASS : DEBUG_EXIT_FAIL);
     /* not under QEMU with isa-debug-exit: stay here */
-    printk(LOG_INFO, "ktest: done (%s); halting", passed ? "pass" : "fail");
+    pr_info("ktest: done (%s); halting", passed ? "pass" : "fail");
     cpu_halt_forever();
 }

@@ -91,7 +91,7 @@ static void emit(uint64_t *counter, const char *msg)
 {
     strlcpy(last_report, msg, sizeof(last_report));
     atomic_inc(counter);
-    printk(LOG_ERR, "%s", msg);
+    pr_err("%s", msg);
     backtrace_print();
 }
 

@@ -52,7 +52,7 @@ static __noreturn void vpanic_at(uintptr_t rip, uintptr_t rbp, const char *fmt, 
     if (!recover)
         smp_stop_others();          /* NMI: the others halt without a word */
     vsnprintf(msg, sizeof(msg), fmt, ap);
-    printk(LOG_EMERG, "PANIC: %s", msg);
+    pr_emerg("PANIC: %s", msg);
     backtrace_print_from(rip, rbp);
     /* every thread and where it sleeps: the scheduler runs, the machine stops */
     if (!recover && this_cpu()->current && dump_hook)
@@ -62,7 +62,7 @@ static __noreturn void vpanic_at(uintptr_t rip, uintptr_t rbp, const char *fmt, 
         __atomic_store_n(&panicking, 0, __ATOMIC_RELEASE);
         ktest_abort_current("panic: %s", msg);
     }
-    printk(LOG_EMERG, "basalt: system halted.");
+    pr_emerg("basalt: system halted.");
     cpu_halt_forever();
 }
 

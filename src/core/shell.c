@@ -169,5 +169,5 @@ void shell_check_commands(void)
     for (const struct shell_command *a = __start_shell_commands; a < __stop_shell_commands; a++)
         for (const struct shell_command *b = a + 1; b < __stop_shell_commands; b++)
             if (strcmp(a->name, b->name) == 0)
-                printk(LOG_WARNING, "shell: command '%s' is defined twice", a->name);
+                pr_warn("shell: command '%s' is defined twice", a->name);
 }

@@ -47,7 +47,7 @@ static void report(const spinlock_t *l, const char *what)
              l->name ? l->name : "?", my_cpu(), holder, (unsigned long)l->holder_pc);
     strlcpy(last_error, msg, sizeof(last_error));
     atomic_inc(&error_count);
-    printk(LOG_ERR, "spinlock: %s", msg);
+    pr_err("spinlock: %s", msg);
     backtrace_print();
 }
 

@@ -188,12 +188,12 @@ int time_init(void)
     apic_hz = apic_timer_rate();
     irq_restore(irq);
 
-    printk(LOG_INFO, "time: clock %s, TSC %llu.%03llu MHz, local APIC timer %llu.%03llu MHz",
-           time_source_name(), (unsigned long long)(tsc_khz() / 1000),
-           (unsigned long long)(tsc_khz() % 1000), (unsigned long long)(apic_hz / 1000000),
-           (unsigned long long)(apic_hz / 1000 % 1000));
+    pr_info("time: clock %s, TSC %llu.%03llu MHz, local APIC timer %llu.%03llu MHz",
+            time_source_name(), (unsigned long long)(tsc_khz() / 1000),
+            (unsigned long long)(tsc_khz() % 1000), (unsigned long long)(apic_hz / 1000000),
+            (unsigned long long)(apic_hz / 1000 % 1000));
     if (apic_hz < TIME_HZ) {
-        printk(LOG_ERR, "time: local APIC timer runs at %llu Hz; no periodic tick",
+        pr_err("time: local APIC timer runs at %llu Hz; no periodic tick",
                (unsigned long long)apic_hz);
         return -EIO;
     }

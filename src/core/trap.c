@@ -82,26 +82,26 @@ void trap_report(const struct trap_frame *f)
     char what[96], sym[96];
 
     describe_error(f, what, sizeof(what));
-    printk(LOG_EMERG, "EXCEPTION: %s (vector %llu, error %#llx: %s)", trap_name(f->vector),
-           (unsigned long long)f->vector, (unsigned long long)f->error, what);
-    printk(LOG_EMERG, "  RIP %016llx <%s>  CS %04llx  RFLAGS %016llx",
-           (unsigned long long)f->rip, ksym_format(f->rip, sym, sizeof(sym)),
-           (unsigned long long)f->cs, (unsigned long long)f->rflags);
-    printk(LOG_EMERG, "  RSP %016llx  SS %04llx  CR2 %016llx  CR3 %016llx",
-           (unsigned long long)f->rsp, (unsigned long long)f->ss,
-           (unsigned long long)read_cr2(), (unsigned long long)read_cr3());
-    printk(LOG_EMERG, "  RAX %016llx  RBX %016llx  RCX %016llx  RDX %016llx",
-           (unsigned long long)f->rax, (unsigned long long)f->rbx,
-           (unsigned long long)f->rcx, (unsigned long long)f->rdx);
-    printk(LOG_EMERG, "  RSI %016llx  RDI %016llx  RBP %016llx  R8  %016llx",
-           (unsigned long long)f->rsi, (unsigned long long)f->rdi,
-           (unsigned long long)f->rbp, (unsigned long long)f->r8);
-    printk(LOG_EMERG, "  R9  %016llx  R10 %016llx  R11 %016llx  R12 %016llx",
-           (unsigned long long)f->r9, (unsigned long long)f->r10,
-           (unsigned long long)f->r11, (unsigned long long)f->r12);
-    printk(LOG_EMERG, "  R13 %016llx  R14 %016llx  R15 %016llx  CR0 %016llx",
-           (unsigned long long)f->r13, (unsigned long long)f->r14,
-           (unsigned long long)f->r15, (unsigned long long)read_cr0());
+    pr_emerg("EXCEPTION: %s (vector %llu, error %#llx: %s)", trap_name(f->vector),
+             (unsigned long long)f->vector, (unsigned long long)f->error, what);
+    pr_emerg("  RIP %016llx <%s>  CS %04llx  RFLAGS %016llx",
+             (unsigned long long)f->rip, ksym_format(f->rip, sym, sizeof(sym)),
+             (unsigned long long)f->cs, (unsigned long long)f->rflags);
+    pr_emerg("  RSP %016llx  SS %04llx  CR2 %016llx  CR3 %016llx",
+             (unsigned long long)f->rsp, (unsigned long long)f->ss,
+             (unsigned long long)read_cr2(), (unsigned long long)read_cr3());
+    pr_emerg("  RAX %016llx  RBX %016llx  RCX %016llx  RDX %016llx",
+             (unsigned long long)f->rax, (unsigned long long)f->rbx,
+             (unsigned long long)f->rcx, (unsigned long long)f->rdx);
+    pr_emerg("  RSI %016llx  RDI %016llx  RBP %016llx  R8  %016llx",
+             (unsigned long long)f->rsi, (unsigned long long)f->rdi,
+             (unsigned long long)f->rbp, (unsigned long long)f->r8);
+    pr_emerg("  R9  %016llx  R10 %016llx  R11 %016llx  R12 %016llx",
+             (unsigned long long)f->r9, (unsigned long long)f->r10,
+             (unsigned long long)f->r11, (unsigned long long)f->r12);
+    pr_emerg("  R13 %016llx  R14 %016llx  R15 %016llx  CR0 %016llx",
+             (unsigned long long)f->r13, (unsigned long long)f->r14,
+             (unsigned long long)f->r15, (unsigned long long)read_cr0());
 }
 
 void trap_reset_depth(void)

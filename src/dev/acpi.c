@@ -109,7 +109,7 @@ static void unmap_all(void)
 static void acpi_report(void *ctx, const char *message)
 {
     (void)ctx;
-    printk(LOG_WARNING, "acpi: %s", message);
+    pr_warn("acpi: %s", message);
 }
 
 static const struct acpi_env env = { .map = acpi_map, .report = acpi_report, .ctx = NULL };
@@ -140,7 +140,7 @@ static void dump_bytes(uint64_t pa, const uint8_t *p, size_t len)
             line[2 * i + 1] = hex[p[off + i] & 0xf];
         }
         line[2 * n] = '\0';
-        printk(LOG_INFO, "acpi.dump: mem %#llx %s", (unsigned long long)(pa + off), line);
+        pr_info("acpi.dump: mem %#llx %s", (unsigned long long)(pa + off), line);
     }
 }
 
@@ -148,7 +148,7 @@ static void dump_table(const char *sig, uint64_t pa, uint32_t len, const char *s
 {
     const uint8_t *p;
 
-    printk(LOG_INFO, "acpi.dump: table %s %#llx %u %s", sig, (unsigned long long)pa, len, status);
+    pr_info("acpi.dump: table %s %#llx %u %s", sig, (unsigned long long)pa, len, status);
     if (len < sizeof(struct acpi_sdt_header) || len > ACPI_TABLE_MAX_LEN)
         len = sizeof(struct acpi_sdt_header);   /* the header shows what is wrong */
     p = acpi_map(NULL, pa, len);
@@ -162,8 +162,8 @@ static void dump_root(const char *sig, uint64_t pa)
     uint32_t len;
 
     if (!h) {
-        printk(LOG_INFO, "acpi.dump: table %s %#llx 0 cannot be mapped", sig,
-               (unsigned long long)pa);
+        pr_info("acpi.dump: table %s %#llx 0 cannot be mapped", sig,
+                (unsigned long long)pa);
         return;
     }
     len = (uint32_t)h[4] | ((uint32_t)h[5] << 8) | ((uint32_t)h[6] << 16) |
@@ -178,15 +178,15 @@ static void dump_all(const struct acpi_rsdp *rsdp, const void *rsdp_bytes)
     static const char hex[] = "0123456789abcdef";
     size_t n = MIN((size_t)rsdp->length, sizeof(struct acpi_rsdp_raw));
 
-    printk(LOG_INFO, "acpi.dump: begin");
+    pr_info("acpi.dump: begin");
     for (size_t i = 0; i < n; i++) {
         line[2 * i] = hex[b[i] >> 4];
         line[2 * i + 1] = hex[b[i] & 0xf];
     }
     line[2 * n] = '\0';
-    printk(LOG_INFO, "acpi.dump: rsdp %s", line);
+    pr_info("acpi.dump: rsdp %s", line);
     if (rsdp->address != ACPI_RSDP_LOADER_COPY)
-        printk(LOG_INFO, "acpi.dump: rsdp-at %#llx", (unsigned long long)rsdp->address);
+        pr_info("acpi.dump: rsdp-at %#llx", (unsigned long long)rsdp->address);
     if (rsdp->revision >= 2 && rsdp->xsdt)
         dump_root("XSDT", rsdp->xsdt);
     if (rsdp->rsdt)
@@ -196,7 +196,7 @@ static void dump_all(const struct acpi_rsdp *rsdp, const void *rsdp_bytes)
         dump_table(t->signature, t->address, t->length,
                    t->status == ACPI_TABLE_OK ? "ok" : "skipped");
     }
-    printk(LOG_INFO, "acpi.dump: end %zu", info.table_count);
+    pr_info("acpi.dump: end %zu", info.table_count);
 }
 
 /* ---- the boot summary ------------------------------------------------------------ */
@@ -230,57 +230,57 @@ static void log_summary(const char *source)
         if (t->status != ACPI_TABLE_OK)
             pos += strlcpy(list + pos, "!", sizeof(list) - pos);
     }
-    printk(LOG_INFO, "acpi: RSDP v%u %s, %zu %s:%s", info.rsdp.revision >= 2 ? 2 : 1,
-           info.xsdt ? "XSDT" : "RSDT", info.table_count,
-           plural(info.table_count, "table", "tables"), list);
-    printk(LOG_INFO, "acpi: RSDP %s, OEM '%s', %s at %#llx", source, info.rsdp.oem_id,
-           info.xsdt ? "XSDT" : "RSDT", (unsigned long long)info.root_address);
+    pr_info("acpi: RSDP v%u %s, %zu %s:%s", info.rsdp.revision >= 2 ? 2 : 1,
+            info.xsdt ? "XSDT" : "RSDT", info.table_count,
+            plural(info.table_count, "table", "tables"), list);
+    pr_info("acpi: RSDP %s, OEM '%s', %s at %#llx", source, info.rsdp.oem_id,
+            info.xsdt ? "XSDT" : "RSDT", (unsigned long long)info.root_address);
 
     if (info.has_madt) {
         size_t disabled = info.cpu_count - info.cpus_enabled;
-        printk(LOG_INFO, "acpi: MADT %zu %s%s, %zu I/O %s, %zu %s; local APIC at %#llx",
-               info.cpus_enabled, plural(info.cpus_enabled, "CPU", "CPUs"),
-               disabled ? " (and more disabled)" : "", info.ioapic_count,
-               plural(info.ioapic_count, "APIC", "APICs"), info.override_count,
-               plural(info.override_count, "override", "overrides"),
-               (unsigned long long)info.lapic_address);
+        pr_info("acpi: MADT %zu %s%s, %zu I/O %s, %zu %s; local APIC at %#llx",
+                info.cpus_enabled, plural(info.cpus_enabled, "CPU", "CPUs"),
+                disabled ? " (and more disabled)" : "", info.ioapic_count,
+                plural(info.ioapic_count, "APIC", "APICs"), info.override_count,
+                plural(info.override_count, "override", "overrides"),
+                (unsigned long long)info.lapic_address);
         for (size_t i = 0; i < info.cpu_count; i++)
-            printk(LOG_DEBUG, "acpi:   CPU uid %u %sAPIC ID %u%s", info.cpus[i].uid,
-                   info.cpus[i].x2apic ? "x2" : "", info.cpus[i].apic_id,
-                   info.cpus[i].enabled ? "" : " (disabled)");
+            pr_debug("acpi:   CPU uid %u %sAPIC ID %u%s", info.cpus[i].uid,
+                     info.cpus[i].x2apic ? "x2" : "", info.cpus[i].apic_id,
+                     info.cpus[i].enabled ? "" : " (disabled)");
         for (size_t i = 0; i < info.ioapic_count; i++)
-            printk(LOG_INFO, "acpi:   I/O APIC %u at %#x, GSI base %u", info.ioapics[i].id,
-                   info.ioapics[i].address, info.ioapics[i].gsi_base);
+            pr_info("acpi:   I/O APIC %u at %#x, GSI base %u", info.ioapics[i].id,
+                    info.ioapics[i].address, info.ioapics[i].gsi_base);
         for (size_t i = 0; i < info.override_count; i++) {
             static const char *const pol[] = { "conforming", "high", "?", "low" };
             static const char *const trig[] = { "conforming", "edge", "?", "level" };
             const struct acpi_override *o = &info.overrides[i];
-            printk(LOG_DEBUG, "acpi:   bus %u IRQ %u -> GSI %u, %s, active %s", o->bus,
-                   o->source, o->gsi, trig[o->trigger & 3], pol[o->polarity & 3]);
+            pr_debug("acpi:   bus %u IRQ %u -> GSI %u, %s, active %s", o->bus,
+                     o->source, o->gsi, trig[o->trigger & 3], pol[o->polarity & 3]);
         }
     } else {
-        printk(LOG_WARNING, "acpi: no MADT");
+        pr_warn("acpi: no MADT");
     }
     if (info.hpet.present)
-        printk(LOG_INFO, "acpi: HPET %u at %#llx, %u comparators, minimum tick %u",
-               info.hpet.number, (unsigned long long)info.hpet.address, info.hpet.comparators,
-               info.hpet.min_tick);
+        pr_info("acpi: HPET %u at %#llx, %u comparators, minimum tick %u",
+                info.hpet.number, (unsigned long long)info.hpet.address, info.hpet.comparators,
+                info.hpet.min_tick);
     else
-        printk(LOG_INFO, "acpi: no HPET table");
+        pr_info("acpi: no HPET table");
     for (size_t i = 0; i < info.mcfg_count; i++)
-        printk(LOG_INFO, "acpi: MCFG segment %u buses %u-%u at %#llx", info.mcfg[i].segment,
-               info.mcfg[i].start_bus, info.mcfg[i].end_bus,
-               (unsigned long long)info.mcfg[i].base);
+        pr_info("acpi: MCFG segment %u buses %u-%u at %#llx", info.mcfg[i].segment,
+                info.mcfg[i].start_bus, info.mcfg[i].end_bus,
+                (unsigned long long)info.mcfg[i].base);
     if (f->present) {
-        printk(LOG_INFO, "acpi: FADT rev %u%s: SCI IRQ %u, PM1a_CNT %s %#llx, reset %s%s %#llx "
-               "<- %#x, S5 %s %u/%u", f->revision, f->hw_reduced ? " (hardware-reduced)" : "",
-               f->sci_irq, gas_space_name(f->pm1a_cnt.space),
-               (unsigned long long)f->pm1a_cnt.address,
-               f->reset_supported ? "" : "(unsupported) ", gas_space_name(f->reset_reg.space),
-               (unsigned long long)f->reset_reg.address, f->reset_value,
-               info.s5.present ? "SLP_TYP" : "missing", info.s5.slp_typa, info.s5.slp_typb);
+        pr_info("acpi: FADT rev %u%s: SCI IRQ %u, PM1a_CNT %s %#llx, reset %s%s %#llx "
+                "<- %#x, S5 %s %u/%u", f->revision, f->hw_reduced ? " (hardware-reduced)" : "",
+                f->sci_irq, gas_space_name(f->pm1a_cnt.space),
+                (unsigned long long)f->pm1a_cnt.address,
+                f->reset_supported ? "" : "(unsupported) ", gas_space_name(f->reset_reg.space),
+                (unsigned long long)f->reset_reg.address, f->reset_value,
+                info.s5.present ? "SLP_TYP" : "missing", info.s5.slp_typa, info.s5.slp_typb);
     } else {
-        printk(LOG_WARNING, "acpi: no FADT: no ACPI power-off or reset register");
+        pr_warn("acpi: no FADT: no ACPI power-off or reset register");
     }
 }
 
@@ -297,11 +297,11 @@ static int find_rsdp(const struct boot_info *bi, struct acpi_rsdp *rsdp, const v
             *source = "from the loader";
             return 0;
         }
-        printk(LOG_WARNING, "acpi: the loader's RSDP copy is unusable: %s", why);
+        pr_warn("acpi: the loader's RSDP copy is unusable: %s", why);
     }
     if (bi->efi)
-        printk(LOG_WARNING, "acpi: UEFI boot without a usable RSDP from the loader; scanning "
-               "the BIOS area as a last resort");
+        pr_warn("acpi: UEFI boot without a usable RSDP from the loader; scanning "
+                "the BIOS area as a last resort");
     if (acpi_rsdp_scan(&env, rsdp) != 0)
         return -ENOENT;
     *bytes = acpi_map(NULL, rsdp->address, rsdp->length);
@@ -449,7 +449,7 @@ static void enable_acpi_mode(const struct acpi_fadt *f)
         return;         /* no SMI_CMD: the machine is always in ACPI mode */
     if (gas_read(&f->pm1a_cnt, 16, &v) != 0 || (v & ACPI_PM1_SCI_EN))
         return;
-    printk(LOG_INFO, "acpi: enabling ACPI mode (SMI_CMD %#x <- %#x)", f->smi_cmd, f->acpi_enable);
+    pr_info("acpi: enabling ACPI mode (SMI_CMD %#x <- %#x)", f->smi_cmd, f->acpi_enable);
     outb((uint16_t)f->smi_cmd, f->acpi_enable);
     deadline = tsc_ns_since_boot() + ACPI_ENABLE_WAIT_NS;
     while (tsc_ns_since_boot() < deadline) {
@@ -457,7 +457,7 @@ static void enable_acpi_mode(const struct acpi_fadt *f)
             return;
         cpu_relax();
     }
-    printk(LOG_WARNING, "acpi: SCI_EN still clear after the ACPI enable request");
+    pr_warn("acpi: SCI_EN still clear after the ACPI enable request");
 }
 
 static void pm1_write_sleep(const struct acpi_gas *cnt, uint8_t typ, bool enable)
@@ -486,7 +486,7 @@ int acpi_poweroff(void)
     if (f->hw_reduced ? !f->sleep_control.address : !f->pm1a_cnt.address)
         return -EOPNOTSUPP;
 
-    printk(LOG_NOTICE, "acpi: powering off");
+    pr_notice("acpi: powering off");
     flags = irq_save();
     if (f->hw_reduced) {
         gas_write(&f->sleep_control, 8,
@@ -501,7 +501,7 @@ int acpi_poweroff(void)
     }
     tsc_delay_ns(POWEROFF_WAIT_NS);
     irq_restore(flags);
-    printk(LOG_ERR, "acpi: power-off had no effect");
+    pr_err("acpi: power-off had no effect");
     return -EIO;
 }
 
@@ -517,22 +517,22 @@ int acpi_reboot(void)
     const struct acpi_fadt *f = &info.fadt;
     struct desc_ptr no_idt = { 0, 0 };
 
-    printk(LOG_NOTICE, "acpi: rebooting");
+    pr_notice("acpi: rebooting");
     irq_disable();
     if (ready && f->present && f->reset_supported) {
-        printk(LOG_INFO, "acpi: reboot: FADT reset register (%s %#llx <- %#x)",
-               gas_space_name(f->reset_reg.space), (unsigned long long)f->reset_reg.address,
-               f->reset_value);
+        pr_info("acpi: reboot: FADT reset register (%s %#llx <- %#x)",
+                gas_space_name(f->reset_reg.space), (unsigned long long)f->reset_reg.address,
+                f->reset_value);
         if (gas_write(&f->reset_reg, 8, f->reset_value) == 0)
             tsc_delay_ns(RESET_WAIT_NS);
-        printk(LOG_WARNING, "acpi: reboot: the FADT reset register had no effect");
+        pr_warn("acpi: reboot: the FADT reset register had no effect");
     }
-    printk(LOG_INFO, "acpi: reboot: keyboard controller reset line");
+    pr_info("acpi: reboot: keyboard controller reset line");
     for (int i = 0; i < 100000 && (inb(I8042_STATUS) & I8042_INPUT_FULL); i++)
         io_wait();
     outb(I8042_COMMAND, I8042_PULSE_RESET);
     tsc_delay_ns(RESET_WAIT_NS);
-    printk(LOG_WARNING, "acpi: reboot: the keyboard controller had no effect; triple faulting");
+    pr_warn("acpi: reboot: the keyboard controller had no effect; triple faulting");
     /* no IDT: the breakpoint cannot be delivered, nor the #GP and #DF after it */
     x86_lidt(&no_idt);
     x86_int3();
@@ -546,10 +546,10 @@ void acpi_boot_actions(void)
 
     if (cmdline_has(cl, "acpi.poweroff_at_boot")) {
         err = acpi_poweroff();
-        printk(LOG_ERR, "acpi: power-off failed: %s", errno_name(err));
+        pr_err("acpi: power-off failed: %s", errno_name(err));
     }
     if (cmdline_has(cl, "acpi.reboot_at_boot")) {
         err = acpi_reboot();
-        printk(LOG_ERR, "acpi: reboot failed: %s", errno_name(err));
+        pr_err("acpi: reboot failed: %s", errno_name(err));
     }
 }

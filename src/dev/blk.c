@@ -69,11 +69,11 @@ int blk_register(struct blk_dev *dev, const char *prefix)
 out:
     spin_unlock(&blk_lock);
     if (!err)
-        printk(LOG_INFO, "blk: %s: %llu sectors, %u-byte blocks, %s%s (%s%s%s)", dev->name,
-               (unsigned long long)dev->sectors, dev->block_size,
-               dev->read_only ? "read-only" : "read-write",
-               dev->write_cache ? ", write cache" : "", dev->driver ? dev->driver : "?",
-               dev->model[0] ? " " : "", dev->model);
+        pr_info("blk: %s: %llu sectors, %u-byte blocks, %s%s (%s%s%s)", dev->name,
+                (unsigned long long)dev->sectors, dev->block_size,
+                dev->read_only ? "read-only" : "read-write",
+                dev->write_cache ? ", write cache" : "", dev->driver ? dev->driver : "?",
+                dev->model[0] ? " " : "", dev->model);
     return err;
 }
 
@@ -162,8 +162,8 @@ void blk_complete(struct blk_request *rq, int status)
     struct blk_dev *dev = rq->dev;
 
     if (status > 0) {
-        printk(LOG_WARNING, "blk: %s: driver completed a request with status %d; taken as EIO",
-               dev->name, status);
+        pr_warn("blk: %s: driver completed a request with status %d; taken as EIO",
+                dev->name, status);
         status = -EIO;
     }
     switch (rq->op) {

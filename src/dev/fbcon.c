@@ -489,8 +489,8 @@ static void use_shadow(void *mem, const char *why)
     if (!mem) {
         fbc.draw = fbc.fb;
         fbc.draw_pitch = fbc.pitch;
-        printk(LOG_WARNING, "fbcon: no shadow buffer (%s); drawing straight on the "
-               "framebuffer, scrolling reads it back (slow)", why);
+        pr_warn("fbcon: no shadow buffer (%s); drawing straight on the "
+                "framebuffer, scrolling reads it back (slow)", why);
         return;
     }
     fbc.draw = mem;
@@ -664,8 +664,8 @@ int fbcon_init(const struct boot_framebuffer *fb)
 
     /* before registering: the screen shows this once, when boot replays the log to it */
     if (fbc.shadow)
-        printk(LOG_INFO, "fbcon: %ux%u cells of %ux%u pixels, through a %zu KiB shadow buffer",
-               fbc.cols, fbc.rows, font_width, font_height, shadow_bytes() >> 10);
+        pr_info("fbcon: %ux%u cells of %ux%u pixels, through a %zu KiB shadow buffer",
+                fbc.cols, fbc.rows, font_width, font_height, shadow_bytes() >> 10);
     fb_clear(&fb_console);
     console_register(&fb_console);
     registered = true;

@@ -67,14 +67,14 @@ static bool hpet_agrees_with_pit(void)
         t1 = rdtsc();
     } while (h1 - h0 < HPET_CHECK_NS && t1 - t0 < tsc_limit);
     if (h1 - h0 < HPET_CHECK_NS) {
-        printk(LOG_WARNING, "time: the HPET counter does not advance; not using it");
+        pr_warn("time: the HPET counter does not advance; not using it");
         return false;
     }
     khz = (t1 - t0) * 1000000ull / (h1 - h0);
     if (khz * 100 < pit * (100 - HPET_MAX_DISAGREEMENT_PCT) ||
         khz * 100 > pit * (100 + HPET_MAX_DISAGREEMENT_PCT)) {
-        printk(LOG_WARNING, "time: the HPET says the TSC runs at %llu kHz, the PIT %llu kHz; "
-               "not using the HPET", (unsigned long long)khz, (unsigned long long)pit);
+        pr_warn("time: the HPET says the TSC runs at %llu kHz, the PIT %llu kHz; "
+                "not using the HPET", (unsigned long long)khz, (unsigned long long)pit);
         return false;
     }
     return true;
@@ -119,7 +119,7 @@ fail:
         vmm_iounmap((void *)regs);
     regs = NULL;
     irq_restore(irq);
-    printk(LOG_WARNING, "time: HPET at %#llx unusable; using the TSC", (unsigned long long)phys);
+    pr_warn("time: HPET at %#llx unusable; using the TSC", (unsigned long long)phys);
     return err;
 }
 

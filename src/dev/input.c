@@ -42,16 +42,16 @@ void input_echo_loop(void)
     char text[64];
 
     if (keys && !kbd_present()) {
-        printk(LOG_WARNING, "input: kbd.echo: there is no keyboard");
+        pr_warn("input: kbd.echo: there is no keyboard");
         keys = false;
     }
     if (moves && !mouse_present()) {
-        printk(LOG_WARNING, "input: mouse.echo: there is no mouse");
+        pr_warn("input: mouse.echo: there is no mouse");
         moves = false;
     }
     if (!keys && !moves)
         return;
-    printk(LOG_INFO, "input: echoing %s", keys && moves ? "keys and mouse events"
+    pr_info("input: echoing %s", keys && moves ? "keys and mouse events"
                                           : keys ? "keys" : "mouse events");
     for (;;) {
         uint64_t flags = irq_save();
@@ -65,10 +65,10 @@ void input_echo_loop(void)
         }
         irq_restore(flags);
         if (k == 0 && kbd_scan_describe(&kev, text, sizeof(text)) > 0)
-            printk(LOG_INFO, "kbd: %s", text);
+            pr_info("kbd: %s", text);
         if (m == 0) {
             mouse_packet_describe(&mev, text, sizeof(text));
-            printk(LOG_INFO, "mouse: %s", text);
+            pr_info("mouse: %s", text);
         }
     }
 }

@@ -157,38 +157,38 @@ int kbd_ps2_probe(unsigned port)
 
     err = ps2_command(port, PS2_DEV_RESET, NULL, 0, answer, 1, KBD_RESET_TIMEOUT_MS);
     if (err) {
-        printk(LOG_DEBUG, "kbd: no answer to reset on port %u (%s)", port + 1, errno_name(err));
+        pr_debug("kbd: no answer to reset on port %u (%s)", port + 1, errno_name(err));
         return -ENODEV;
     }
     if (answer[0] != PS2_DEV_SELF_TEST_OK) {
-        printk(LOG_WARNING, "kbd: keyboard self-test answered %#04x, not 0xaa", answer[0]);
+        pr_warn("kbd: keyboard self-test answered %#04x, not 0xaa", answer[0]);
         return -ENODEV;
     }
     ps2_command(port, PS2_DEV_DISABLE_SCAN, NULL, 0, NULL, 0, 0);
     /* AT keyboards answer no ID bytes, MF2 keyboards ab 83 (ab 41 translated) */
     if (ps2_command(port, PS2_DEV_IDENTIFY, NULL, 0, answer, 2, KBD_ANSWER_TIMEOUT_MS) == 0) {
         if (answer[0] != 0xAB) {
-            printk(LOG_WARNING, "kbd: the device on port %u is no keyboard (id %02x %02x)",
-                   port + 1, answer[0], answer[1]);
+            pr_warn("kbd: the device on port %u is no keyboard (id %02x %02x)",
+                    port + 1, answer[0], answer[1]);
             return -ENODEV;
         }
         snprintf(id, sizeof(id), "%02x %02x", answer[0], answer[1]);
     }
     err = ps2_command(port, KBD_SCANCODE_SET, set2, 1, NULL, 0, 0);
     if (err)        /* it stays in its default set, which is set 2 */
-        printk(LOG_DEBUG, "kbd: selecting scan code set 2: %s", errno_name(err));
+        pr_debug("kbd: selecting scan code set 2: %s", errno_name(err));
     ps2_command(port, KBD_SET_LEDS, leds_off, 1, NULL, 0, 0);
     err = ps2_command(port, PS2_DEV_ENABLE_SCAN, NULL, 0, NULL, 0, 0);
     if (err) {
-        printk(LOG_WARNING, "kbd: keyboard on port %u does not enable scanning (%s)",
-               port + 1, errno_name(err));
+        pr_warn("kbd: keyboard on port %u does not enable scanning (%s)",
+                port + 1, errno_name(err));
         return -ENODEV;
     }
     kbd_scan_init(&scan, 0);
     input_ring_init(&ring, ring_slots, sizeof(ring_slots[0]), KBD_RING_SIZE);
     kbd_port = port;
-    printk(LOG_INFO, "ps2: keyboard on port %u (id %s), scan code set 2 translated to set 1",
-           port + 1, id);
+    pr_info("ps2: keyboard on port %u (id %s), scan code set 2 translated to set 1",
+            port + 1, id);
     return 0;
 }
 

@@ -66,31 +66,31 @@ int mouse_ps2_probe(unsigned port)
     /* reset: acknowledge, self-test passed (0xaa), device ID */
     err = ps2_command(port, PS2_DEV_RESET, NULL, 0, answer, 2, MOUSE_RESET_TIMEOUT_MS);
     if (err) {
-        printk(LOG_DEBUG, "mouse: no answer to reset on port %u (%s)", port + 1,
-               errno_name(err));
+        pr_debug("mouse: no answer to reset on port %u (%s)", port + 1,
+                 errno_name(err));
         return -ENODEV;
     }
     if (answer[0] != PS2_DEV_SELF_TEST_OK) {
-        printk(LOG_WARNING, "mouse: self-test answered %#04x, not 0xaa", answer[0]);
+        pr_warn("mouse: self-test answered %#04x, not 0xaa", answer[0]);
         return -ENODEV;
     }
     if (answer[1] != MOUSE_ID_STANDARD && answer[1] != MOUSE_ID_WHEEL &&
         answer[1] != MOUSE_ID_5BUTTON) {
-        printk(LOG_WARNING, "mouse: the device on port %u is no mouse (id %#04x)", port + 1,
-               answer[1]);
+        pr_warn("mouse: the device on port %u is no mouse (id %#04x)", port + 1,
+                answer[1]);
         return -ENODEV;
     }
     err = ps2_command(port, PS2_DEV_SET_DEFAULTS, NULL, 0, NULL, 0, 0);
     if (!err)
         err = ps2_command(port, PS2_DEV_ENABLE_SCAN, NULL, 0, NULL, 0, 0);
     if (err) {
-        printk(LOG_WARNING, "mouse: mouse on port %u does not enable data reporting (%s)",
-               port + 1, errno_name(err));
+        pr_warn("mouse: mouse on port %u does not enable data reporting (%s)",
+                port + 1, errno_name(err));
         return -ENODEV;
     }
     mouse_packet_init(&packet);
     input_ring_init(&ring, ring_slots, sizeof(ring_slots[0]), MOUSE_RING_SIZE);
-    printk(LOG_INFO, "ps2: mouse on port %u (id %02x), 3-byte packets", port + 1, answer[1]);
+    pr_info("ps2: mouse on port %u (id %02x), 3-byte packets", port + 1, answer[1]);
     return 0;
 }
 

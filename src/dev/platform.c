@@ -57,24 +57,24 @@ int platform_init_interrupts(const struct platform_topology *t)
     pic_disable();
     err = apic_init_cpu();
     if (err) {
-        printk(LOG_ERR, "apic: no local APIC (%d); interrupts stay off", err);
+        pr_err("apic: no local APIC (%d); interrupts stay off", err);
         return err;
     }
     boot_apic_id = apic_id();
     for (size_t i = 0; i < topo.ioapic_count; i++) {
         err = ioapic_add(topo.ioapics[i].id, topo.ioapics[i].addr, topo.ioapics[i].gsi_base);
         if (err)
-            printk(LOG_WARNING, "ioapic: I/O APIC %u at %#llx unusable (%d); skipped",
-                   topo.ioapics[i].id, (unsigned long long)topo.ioapics[i].addr, err);
+            pr_warn("ioapic: I/O APIC %u at %#llx unusable (%d); skipped",
+                    topo.ioapics[i].id, (unsigned long long)topo.ioapics[i].addr, err);
     }
     if (ioapic_count() == 0) {
-        printk(LOG_ERR, "ioapic: no working I/O APIC; interrupts stay off");
+        pr_err("ioapic: no working I/O APIC; interrupts stay off");
         return -ENODEV;
     }
     irq_set_chip(&pc_chip);
-    printk(LOG_INFO, "apic: local APIC %u in %s mode; %zu I/O APIC(s), %zu ISA overrides%s",
-           boot_apic_id, apic_is_x2apic() ? "x2APIC" : "xAPIC", ioapic_count(),
-           topo.override_count, t ? "" : " (standard PC assumed: no MADT)");
+    pr_info("apic: local APIC %u in %s mode; %zu I/O APIC(s), %zu ISA overrides%s",
+            boot_apic_id, apic_is_x2apic() ? "x2APIC" : "xAPIC", ioapic_count(),
+            topo.override_count, t ? "" : " (standard PC assumed: no MADT)");
     return 0;
 }
 

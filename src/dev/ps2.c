@@ -320,8 +320,8 @@ int ps2_port_attach(unsigned port, ps2_byte_fn fn, void *ctx, const char *name)
     int err = port_attach(port, fn, ctx, name);
 
     if (err)
-        printk(LOG_WARNING, "ps2: cannot attach %s on port %u (%s); device unused", name,
-               port + 1, errno_name(err));
+        pr_warn("ps2: cannot attach %s on port %u (%s); device unused", name,
+                port + 1, errno_name(err));
     return err;
 }
 
@@ -346,7 +346,7 @@ struct ps2_stats ps2_get_stats(void)
 
 static int no_controller(const char *why)
 {
-    printk(LOG_INFO, "ps2: no controller (%s)", why);
+    pr_info("ps2: no controller (%s)", why);
     present = false;
     return -ENODEV;
 }
@@ -374,7 +374,7 @@ static int bring_up(void)
     if (ctrl_query(CMD_SELF_TEST, SELF_TEST_TIMEOUT_MS, &answer))
         return no_controller("no answer to the self-test");
     if (answer != SELF_TEST_OK) {
-        printk(LOG_WARNING, "ps2: controller self-test answered %#04x, not 0x55", answer);
+        pr_warn("ps2: controller self-test answered %#04x, not 0x55", answer);
         return no_controller("self-test failed");
     }
     /* the self-test may have reset the controller */
@@ -393,12 +393,12 @@ static int bring_up(void)
     ports[PS2_PORT1].usable = ctrl_query(CMD_TEST_PORT1, CTRL_TIMEOUT_MS, &answer) == 0 &&
                               answer == PORT_TEST_OK;
     if (!ports[PS2_PORT1].usable)
-        printk(LOG_WARNING, "ps2: port 1 failed its interface test (%#04x)", answer);
+        pr_warn("ps2: port 1 failed its interface test (%#04x)", answer);
     if (dual) {
         ports[PS2_PORT2].usable = ctrl_query(CMD_TEST_PORT2, CTRL_TIMEOUT_MS, &answer) == 0 &&
                                   answer == PORT_TEST_OK;
         if (!ports[PS2_PORT2].usable)
-            printk(LOG_WARNING, "ps2: port 2 failed its interface test (%#04x)", answer);
+            pr_warn("ps2: port 2 failed its interface test (%#04x)", answer);
     }
 
     /*
@@ -410,8 +410,8 @@ static int bring_up(void)
         config &= (uint8_t)~CFG_PORT1_CLOCK_OFF;
     if (ports[PS2_PORT2].usable && ctrl_command(CMD_ENABLE_PORT2) == 0)
         config &= (uint8_t)~CFG_PORT2_CLOCK_OFF;
-    printk(LOG_INFO, "ps2: i8042 controller, %s (configuration %#04x)",
-           dual ? "2 ports" : "1 port", config);
+    pr_info("ps2: i8042 controller, %s (configuration %#04x)",
+            dual ? "2 ports" : "1 port", config);
     return 0;
 }
 
@@ -433,14 +433,14 @@ int ps2_init(void)
     if (ports[PS2_PORT1].usable)
         kbd = kbd_ps2_probe(PS2_PORT1) == 0;
     if (!kbd) {
-        printk(LOG_INFO, "ps2: no keyboard on port 1");
+        pr_info("ps2: no keyboard on port 1");
         if (ports[PS2_PORT1].usable)
             disable_port(PS2_PORT1);
     }
     if (ports[PS2_PORT2].usable)
         mouse = mouse_ps2_probe(PS2_PORT2) == 0;
     if (!mouse) {
-        printk(LOG_INFO, "ps2: no mouse %s", dual ? "on port 2" : "(single-port controller)");
+        pr_info("ps2: no mouse %s", dual ? "on port 2" : "(single-port controller)");
         if (ports[PS2_PORT2].usable)
             disable_port(PS2_PORT2);
     }

@@ -74,15 +74,15 @@ static const char *cmdline_text = "";      /* what the parser read */
 
 static __noreturn void boot_halt(const char *why)
 {
-    printk(LOG_EMERG, "basalt: boot failed: %s", why);
-    printk(LOG_EMERG, "basalt: halted.");
+    pr_emerg("basalt: boot failed: %s", why);
+    pr_emerg("basalt: halted.");
     cpu_halt_forever();
 }
 
 static void step_banner(void)
 {
-    printk(LOG_INFO, "Basalt %s booting (x86_64, %s build, %s)", BASALT_VERSION,
-           BASALT_BUILD_TYPE, BASALT_COMPILER);
+    pr_info("Basalt %s booting (x86_64, %s build, %s)", BASALT_VERSION,
+            BASALT_BUILD_TYPE, BASALT_COMPILER);
 }
 
 static void step_descriptor_tables(void)
@@ -111,8 +111,8 @@ static void step_boot_info(uint32_t magic, uint32_t mbi_phys)
         boot_halt("kmain: no boot information address");
     max = MIN((size_t)MBI_MAX_SIZE, (size_t)(BOOT_DIRECT_MAP_LIMIT - mbi_phys));
     if (mb2_parse(phys_to_virt(mbi_phys), max, mbi_phys, &boot, &why) != 0) {
-        printk(LOG_EMERG, "boot: multiboot2 information at %#x is malformed: %s", mbi_phys,
-               why);
+        pr_emerg("boot: multiboot2 information at %#x is malformed: %s", mbi_phys,
+                 why);
         boot_halt("cannot go on without valid boot information");
     }
     mb2_set_boot_info(&boot);
@@ -134,16 +134,16 @@ static void step_memory(void)
     if ((err = kheap_init()) != 0 || (err = vmalloc_init()) != 0)
         boot_halt("kheap_init: out of memory setting up the heap");
     st = pmm_stats();
-    printk(LOG_INFO, "mm: %llu MiB usable, %llu KiB held for kernel and boot data, "
-           "%llu of %llu frames free; direct map up to %#llx with %s pages",
-           (unsigned long long)(st.usable_bytes >> 20),
-           (unsigned long long)(st.reserved_bytes >> 10),
-           (unsigned long long)st.free_frames, (unsigned long long)st.managed_frames,
-           (unsigned long long)st.highest_ram, vmm_has_1g_pages() ? "1 GiB" : "2 MiB");
+    pr_info("mm: %llu MiB usable, %llu KiB held for kernel and boot data, "
+            "%llu of %llu frames free; direct map up to %#llx with %s pages",
+            (unsigned long long)(st.usable_bytes >> 20),
+            (unsigned long long)(st.reserved_bytes >> 10),
+            (unsigned long long)st.free_frames, (unsigned long long)st.managed_frames,
+            (unsigned long long)st.highest_ram, vmm_has_1g_pages() ? "1 GiB" : "2 MiB");
     uint64_t now = tsc_ns_since_boot(), us = now / 1000, mm_us = (now - start_ns) / 1000;
-    printk(LOG_INFO, "mm: heap ready %llu.%03llu ms after kernel entry (memory setup took "
-           "%llu.%03llu ms)", (unsigned long long)(us / 1000), (unsigned long long)(us % 1000),
-           (unsigned long long)(mm_us / 1000), (unsigned long long)(mm_us % 1000));
+    pr_info("mm: heap ready %llu.%03llu ms after kernel entry (memory setup took "
+            "%llu.%03llu ms)", (unsigned long long)(us / 1000), (unsigned long long)(us % 1000),
+            (unsigned long long)(mm_us / 1000), (unsigned long long)(mm_us % 1000));
 }
 
 static void step_screen(void)
@@ -156,15 +156,15 @@ static void step_screen(void)
         name = "fb";
     } else if (!boot.has_framebuffer && boot.efi) {
         /* UEFI machines have no legacy VGA to fall back on */
-        printk(LOG_WARNING, "console: no screen console (UEFI gave no framebuffer); serial only");
+        pr_warn("console: no screen console (UEFI gave no framebuffer); serial only");
         return;
     } else {
         err = vgatext_init(boot.has_framebuffer ? &boot.fb : NULL);
         name = "vga";
     }
     if (err) {
-        printk(LOG_WARNING, "console: no screen console (%s: %s); serial only", name,
-               errno_name(err));
+        pr_warn("console: no screen console (%s: %s); serial only", name,
+                errno_name(err));
         return;
     }
     /* the screen missed everything so far: show it the log */
@@ -177,13 +177,13 @@ static void step_acpi(void)
 
     /* no ACPI is not fatal: the platform layer falls back to legacy defaults */
     if (err)
-        printk(LOG_WARNING, "acpi: no ACPI tables (%s)", errno_name(err));
+        pr_warn("acpi: no ACPI tables (%s)", errno_name(err));
 }
 
 static void report_cmdline_problem(void *ctx, const char *message)
 {
     (void)ctx;
-    printk(LOG_WARNING, "cmdline: %s", message);
+    pr_warn("cmdline: %s", message);
 }
 
 static void step_cmdline(void)
@@ -196,16 +196,16 @@ static void step_cmdline(void)
     if (strncmp(boot.loader_name, "GRUB", 4) == 0) {
         size_t len = cmdline_unescape_grub(unescaped, sizeof(unescaped), boot.cmdline);
         if (len >= sizeof(unescaped))
-            printk(LOG_WARNING, "cmdline: command line is %zu bytes; only the first %d are read",
-                   len, CMDLINE_MAX_LEN);
+            pr_warn("cmdline: command line is %zu bytes; only the first %d are read",
+                    len, CMDLINE_MAX_LEN);
         cmdline_text = unescaped;
     }
     if (cmdline_parse(&cmdline, cmdline_text) != 0) {
         for (size_t i = 0; i < MIN(cmdline.error_count, (size_t)CMDLINE_MAX_ERRORS); i++)
-            printk(LOG_WARNING, "cmdline: %s", cmdline.errors[i]);
+            pr_warn("cmdline: %s", cmdline.errors[i]);
         if (cmdline.error_count > CMDLINE_MAX_ERRORS)
-            printk(LOG_WARNING, "cmdline: ... and %zu more problems",
-                   cmdline.error_count - CMDLINE_MAX_ERRORS);
+            pr_warn("cmdline: ... and %zu more problems",
+                    cmdline.error_count - CMDLINE_MAX_ERRORS);
     }
     cmdline_check(&cmdline, __start_cmdline_params,
                   (size_t)(__stop_cmdline_params - __start_cmdline_params),
@@ -219,51 +219,51 @@ static void step_summary(void)
 {
     uint64_t usable = 0;
 
-    printk(LOG_INFO, "boot: loader '%s'", boot.loader_name);
-    printk(LOG_INFO, "boot: command line '%s'", cmdline_text);
+    pr_info("boot: loader '%s'", boot.loader_name);
+    pr_info("boot: command line '%s'", cmdline_text);
     for (size_t i = 0; i < boot.mmap_count; i++)
         if (boot.mmap[i].type == BOOT_MEM_USABLE)
             usable += boot.mmap[i].length;
-    printk(LOG_INFO, "boot: memory map: %zu entries%s, %llu MiB usable", boot.mmap_count,
-           boot.mmap_truncated ? " (truncated)" : "", (unsigned long long)(usable >> 20));
+    pr_info("boot: memory map: %zu entries%s, %llu MiB usable", boot.mmap_count,
+            boot.mmap_truncated ? " (truncated)" : "", (unsigned long long)(usable >> 20));
     for (size_t i = 0; i < boot.mmap_count; i++)
-        printk(LOG_DEBUG, "boot:   [0x%016llx-0x%016llx] %s",
-               (unsigned long long)boot.mmap[i].base,
-               (unsigned long long)(boot.mmap[i].base + boot.mmap[i].length - 1),
-               memmap_type_name(boot.mmap[i].type));
+        pr_debug("boot:   [0x%016llx-0x%016llx] %s",
+                 (unsigned long long)boot.mmap[i].base,
+                 (unsigned long long)(boot.mmap[i].base + boot.mmap[i].length - 1),
+                 memmap_type_name(boot.mmap[i].type));
     if (boot.has_framebuffer)
-        printk(LOG_INFO, "boot: framebuffer %ux%u %s, %u bpp, pitch %u, at %#llx",
-               boot.fb.width, boot.fb.height,
-               boot.fb.type == BOOT_FB_RGB ? "RGB" :
-               boot.fb.type == BOOT_FB_EGA_TEXT ? "EGA text" : "indexed",
-               boot.fb.bpp, boot.fb.pitch, (unsigned long long)boot.fb.addr);
+        pr_info("boot: framebuffer %ux%u %s, %u bpp, pitch %u, at %#llx",
+                boot.fb.width, boot.fb.height,
+                boot.fb.type == BOOT_FB_RGB ? "RGB" :
+                boot.fb.type == BOOT_FB_EGA_TEXT ? "EGA text" : "indexed",
+                boot.fb.bpp, boot.fb.pitch, (unsigned long long)boot.fb.addr);
     else
-        printk(LOG_INFO, "boot: no framebuffer information");
+        pr_info("boot: no framebuffer information");
     if (boot.rsdp)
-        printk(LOG_INFO, "boot: ACPI RSDP v%u (%u bytes) from the loader", boot.rsdp_version,
-               boot.rsdp_size);
+        pr_info("boot: ACPI RSDP v%u (%u bytes) from the loader", boot.rsdp_version,
+                boot.rsdp_size);
     else
-        printk(LOG_INFO, "boot: no ACPI RSDP from the loader");
-    printk(LOG_INFO, "boot: %u ELF section headers, %zu modules%s, EFI memory map %s",
-           boot.elf_shnum, boot.module_count, boot.modules_truncated ? " (truncated)" : "",
-           boot.efi_mmap ? "present" : "absent");
+        pr_info("boot: no ACPI RSDP from the loader");
+    pr_info("boot: %u ELF section headers, %zu modules%s, EFI memory map %s",
+            boot.elf_shnum, boot.module_count, boot.modules_truncated ? " (truncated)" : "",
+            boot.efi_mmap ? "present" : "absent");
     for (size_t i = 0; i < boot.module_count; i++)
-        printk(LOG_INFO, "boot:   module [%#llx-%#llx) '%s'",
-               (unsigned long long)boot.modules[i].start,
-               (unsigned long long)boot.modules[i].end, boot.modules[i].cmdline);
-    printk(LOG_INFO, "boot: kernel image [%#lx-%#lx) physical",
-           (unsigned long)(uintptr_t)__kernel_phys_start,
-           (unsigned long)(uintptr_t)__kernel_phys_end);
+        pr_info("boot:   module [%#llx-%#llx) '%s'",
+                (unsigned long long)boot.modules[i].start,
+                (unsigned long long)boot.modules[i].end, boot.modules[i].cmdline);
+    pr_info("boot: kernel image [%#lx-%#lx) physical",
+            (unsigned long)(uintptr_t)__kernel_phys_start,
+            (unsigned long)(uintptr_t)__kernel_phys_end);
 }
 
 static void step_clock(void)
 {
     if (tsc_calibrate() != 0)
-        printk(LOG_WARNING, "tsc: the PIT gave no usable measurement; assuming %llu MHz "
-               "(timestamps approximate)", (unsigned long long)(tsc_khz() / 1000));
+        pr_warn("tsc: the PIT gave no usable measurement; assuming %llu MHz "
+                "(timestamps approximate)", (unsigned long long)(tsc_khz() / 1000));
     else
-        printk(LOG_INFO, "tsc: %llu.%03llu MHz (calibrated against the PIT)",
-               (unsigned long long)(tsc_khz() / 1000), (unsigned long long)(tsc_khz() % 1000));
+        pr_info("tsc: %llu.%03llu MHz (calibrated against the PIT)",
+                (unsigned long long)(tsc_khz() / 1000), (unsigned long long)(tsc_khz() % 1000));
 }
 
 /*
@@ -286,7 +286,7 @@ static void step_interrupts(void)
     if (hpet)
         (void)hpet_init(hpet);  /* reported; the clock is then the TSC */
     if (time_init() != 0)
-        printk(LOG_WARNING, "time: no periodic tick; sleeps busy-wait");
+        pr_warn("time: no periodic tick; sleeps busy-wait");
     sched_init();               /* this code path becomes thread "kmain" on CPU 0 */
     irq_enable();
     smpboot_start(apic_ids, platform_cpu_apic_ids(apic_ids, CPU_MAX));
@@ -299,8 +299,8 @@ static void step_input(void)
 
     /* without it serial input is polled, which works as well, just less idly */
     if (err && err != -ENODEV)
-        printk(LOG_WARNING, "serial: no receive interrupt (%s); input is polled",
-               errno_name(err));
+        pr_warn("serial: no receive interrupt (%s); input is polled",
+                errno_name(err));
     input_init();               /* reports what it finds; never fatal */
 }
 
@@ -318,10 +318,10 @@ static void step_symbols(void)
     int err = ksym_init(&boot, pmm_is_ram);
 
     if (err)
-        printk(LOG_WARNING, "ksym: no kernel symbol table (%s); backtraces show addresses only",
-               errno_name(err));
+        pr_warn("ksym: no kernel symbol table (%s); backtraces show addresses only",
+                errno_name(err));
     else
-        printk(LOG_INFO, "ksym: %zu function symbols", ksym_count());
+        pr_info("ksym: %zu function symbols", ksym_count());
 }
 
 static void debug_panic_here(void *arg)
@@ -340,7 +340,7 @@ static void step_debug_panic(void)
         return;
     err = smp_call((unsigned)cpu, debug_panic_here, NULL);
     /* only reached if the panic did not stop this CPU */
-    printk(LOG_ERR, "debug: CPU %llu did not panic (%s)", (unsigned long long)cpu,
+    pr_err("debug: CPU %llu did not panic (%s)", (unsigned long long)cpu,
            err ? errno_name(err) : "it returned");
 }
 
@@ -377,7 +377,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     step_devices();
     step_ktest();
 
-    printk(LOG_INFO, "basalt: boot complete");
+    pr_info("basalt: boot complete");
     step_debug_panic();
     acpi_boot_actions();
     input_echo_loop();          /* only with kbd.echo / mouse.echo */
@@ -385,7 +385,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     if (!cmdline_has(&cmdline, "shell.off")) {
         struct thread *shell = thread_create("shell", shell_thread, NULL, THREAD_CPU(0));
         if (!shell)
-            printk(LOG_ERR, "shell: no memory for its thread");
+            pr_err("shell: no memory for its thread");
         else
             thread_join(shell, NULL);   /* never returns: the shell runs for good */
     }

@@ -128,7 +128,7 @@ static void heap_report(const char *fmt, ...)
     vsnprintf(last_error, sizeof(last_error), fmt, ap);
     va_end(ap);
     heap_errors++;
-    printk(LOG_ERR, "kheap: %s", last_error);
+    pr_err("kheap: %s", last_error);
     backtrace_print();
 }
 

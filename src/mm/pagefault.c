@@ -35,20 +35,20 @@ bool pagefault_check_stack_overflow(uintptr_t addr)
 
     if (addr >= (uintptr_t)__boot_stack_guard && addr < (uintptr_t)boot_stack_bottom) {
         last_guard_hit = addr;
-        printk(LOG_EMERG, "kernel stack overflow: %#lx is in the guard page below the boot "
-               "stack", (unsigned long)addr);
+        pr_emerg("kernel stack overflow: %#lx is in the guard page below the boot "
+                 "stack", (unsigned long)addr);
         return true;
     }
     if (!vmalloc_guard_lookup(addr, &name, &lo, &hi, &is_stack))
         return false;
     last_guard_hit = addr;
     if (is_stack)
-        printk(LOG_EMERG, "kernel stack overflow: %#lx is in the guard page below stack '%s' "
-               "[%#lx-%#lx)", (unsigned long)addr, name, (unsigned long)lo, (unsigned long)hi);
+        pr_emerg("kernel stack overflow: %#lx is in the guard page below stack '%s' "
+                 "[%#lx-%#lx)", (unsigned long)addr, name, (unsigned long)lo, (unsigned long)hi);
     else
-        printk(LOG_EMERG, "vmalloc overrun: %#lx is in the guard page between the area "
-               "below and '%s' [%#lx-%#lx)", (unsigned long)addr, name, (unsigned long)lo,
-               (unsigned long)hi);
+        pr_emerg("vmalloc overrun: %#lx is in the guard page between the area "
+                 "below and '%s' [%#lx-%#lx)", (unsigned long)addr, name, (unsigned long)lo,
+                 (unsigned long)hi);
     return is_stack;
 }
 
@@ -67,16 +67,16 @@ bool pagefault_handle(struct trap_frame *f)
         return true;
     if (pagefault_check_stack_overflow(addr))
         return false;
-    printk(LOG_EMERG, "page fault: %s %s %#lx (%s) at RIP %#lx <%s>",
-           from_user ? "user" : "kernel",
-           (f->error & PF_FETCH) ? "instruction fetch from" :
-           (f->error & PF_WRITE) ? "write to" : "read from",
-           (unsigned long)addr,
-           (f->error & PF_PRESENT) ? "protection violation on a present page" :
+    pr_emerg("page fault: %s %s %#lx (%s) at RIP %#lx <%s>",
+             from_user ? "user" : "kernel",
+             (f->error & PF_FETCH) ? "instruction fetch from" :
+             (f->error & PF_WRITE) ? "write to" : "read from",
+             (unsigned long)addr,
+             (f->error & PF_PRESENT) ? "protection violation on a present page" :
                                      "page not present",
-           (unsigned long)f->rip, ksym_format(f->rip, sym, sizeof(sym)));
+             (unsigned long)f->rip, ksym_format(f->rip, sym, sizeof(sym)));
     if (addr < PAGE_SIZE)
-        printk(LOG_EMERG, "page fault: looks like a NULL pointer dereference");
+        pr_emerg("page fault: looks like a NULL pointer dereference");
     return false;
 }
 

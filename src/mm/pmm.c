@@ -95,20 +95,20 @@ static int build_map(const struct boot_info *bi)
     for (size_t i = 0; i < bi->mmap_count; i++)
         add_range(bi->mmap[i].base, bi->mmap[i].length, bi->mmap[i].type);
     if (bi->mmap_truncated)
-        printk(LOG_WARNING, "pmm: the loader's memory map has more than %d entries; the rest "
-               "is ignored", BOOT_MAX_MMAP);
+        pr_warn("pmm: the loader's memory map has more than %d entries; the rest "
+                "is ignored", BOOT_MAX_MMAP);
     if (bi->efi_mmap &&
         memmap_add_efi(&map, bi->efi_mmap, bi->efi_mmap_size, bi->efi_desc_size) != 0)
-        printk(LOG_WARNING, "pmm: EFI memory map unreadable or too large; it refines the "
-               "multiboot map only partly");
+        pr_warn("pmm: EFI memory map unreadable or too large; it refines the "
+                "multiboot map only partly");
     memmap_clean(&map);
     /* RAM claimed beyond what the CPU can address or the direct map can hold is garbage */
     if (memmap_highest(&map, BOOT_MEM_USABLE) > limit)
-        printk(LOG_WARNING, "pmm: ignoring RAM above %#llx (beyond the CPU's %u address bits "
-               "or the direct map)", (unsigned long long)limit, phys_addr_bits());
+        pr_warn("pmm: ignoring RAM above %#llx (beyond the CPU's %u address bits "
+                "or the direct map)", (unsigned long long)limit, phys_addr_bits());
     memmap_reserve(&map, limit, UINT64_MAX, BOOT_MEM_RESERVED);
     if (map.overflow)
-        printk(LOG_WARNING, "pmm: firmware memory map too large; some ranges ignored");
+        pr_warn("pmm: firmware memory map too large; some ranges ignored");
     usable_bytes = memmap_total(&map, BOOT_MEM_USABLE);
     highest_ram = memmap_highest(&map, BOOT_MEM_USABLE);
     if (!usable_bytes)
@@ -173,7 +173,7 @@ int pmm_init(const struct boot_info *bi)
 static void report_bad_free(int err, uint64_t pa)
 {
     __atomic_fetch_add(&bad_frees, 1, __ATOMIC_RELAXED);   /* outside pmm_lock */
-    printk(LOG_ERR, "pmm_free: %s frame %#llx: %s", err == -EFAULT ? "foreign" : "bad",
+    pr_err("pmm_free: %s frame %#llx: %s", err == -EFAULT ? "foreign" : "bad",
            (unsigned long long)pa,
            err == -EFAULT ? "never belonged to the allocator (not managed RAM)" :
            err == -EINVAL ? "already free (double free, or never allocated)" :
@@ -253,10 +253,10 @@ struct pmm_stats pmm_stats(void)
 void pmm_dump_map(void)
 {
     for (size_t i = 0; i < map.count; i++)
-        printk(LOG_INFO, "pmm:   [%#014llx-%#014llx) %8llu KiB %s",
-               (unsigned long long)map.ranges[i].base, (unsigned long long)map.ranges[i].end,
-               (unsigned long long)((map.ranges[i].end - map.ranges[i].base) >> 10),
-               memmap_type_name(map.ranges[i].type));
+        pr_info("pmm:   [%#014llx-%#014llx) %8llu KiB %s",
+                (unsigned long long)map.ranges[i].base, (unsigned long long)map.ranges[i].end,
+                (unsigned long long)((map.ranges[i].end - map.ranges[i].base) >> 10),
+                memmap_type_name(map.ranges[i].type));
 }
 
 static bool is_direct_mapped_type(uint32_t type)

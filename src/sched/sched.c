@@ -560,9 +560,9 @@ void sched_init(void)
     register_core_hooks();
     cpu_start(c, t);
     started = true;
-    printk(LOG_INFO, "sched: %s FPU state (%zu bytes), %llu ms time slices",
-           use_xsave ? "xsave" : "fxsave", fpu_size,
-           (unsigned long long)(SCHED_SLICE_NS / 1000000));
+    pr_info("sched: %s FPU state (%zu bytes), %llu ms time slices",
+            use_xsave ? "xsave" : "fxsave", fpu_size,
+            (unsigned long long)(SCHED_SLICE_NS / 1000000));
 }
 
 __noreturn void sched_ap_enter(struct cpu *c)

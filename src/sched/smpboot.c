@@ -143,21 +143,21 @@ unsigned smpboot_start(const uint32_t *apic_ids, size_t n)
     expected = n ? (unsigned)n : 1;
     smp_init();
     if (n == 0) {
-        printk(LOG_WARNING, "smp: the firmware lists no CPUs (no MADT); using the boot CPU only");
+        pr_warn("smp: the firmware lists no CPUs (no MADT); using the boot CPU only");
         return 1;
     }
     if (n == 1) {
-        printk(LOG_INFO, "smp: 1 of 1 CPUs online");
+        pr_info("smp: 1 of 1 CPUs online");
         return 1;
     }
     if (!page_pa) {
-        printk(LOG_WARNING, "smp: no free page below 1 MiB for the trampoline; one CPU only");
+        pr_warn("smp: no free page below 1 MiB for the trampoline; one CPU only");
         return 1;
     }
     tramp = vmm_space_create_low();
     if (!tramp || vmm_map(tramp, page_pa, page_pa, VMM_PAGE_4K,
                           VMM_USER | VMM_WRITE | VMM_EXEC) != 0) {
-        printk(LOG_WARNING, "smp: out of memory for the trampoline; one CPU only");
+        pr_warn("smp: out of memory for the trampoline; one CPU only");
         vmm_space_destroy(tramp);
         return 1;
     }
@@ -177,20 +177,20 @@ unsigned smpboot_start(const uint32_t *apic_ids, size_t n)
         if (apic_ids[i] == self)
             continue;
         if (!apic_is_x2apic() && apic_ids[i] > 0xFF) {
-            printk(LOG_WARNING, "smp: APIC ID %u needs x2APIC; CPU left out", apic_ids[i]);
+            pr_warn("smp: APIC ID %u needs x2APIC; CPU left out", apic_ids[i]);
             continue;
         }
         if (start_ap(page, page_pa, apic_ids[i], &stray))
             online++;
         else
-            printk(LOG_WARNING, "smp: CPU with APIC ID %u did not come up; left out",
-                   apic_ids[i]);
+            pr_warn("smp: CPU with APIC ID %u did not come up; left out",
+                    apic_ids[i]);
     }
     bringup_us = (time_ns() - start) / 1000;
     /* a late AP might still walk the trampoline's tables: keep them then */
     if (!stray)
         vmm_space_destroy(tramp);
-    printk(LOG_INFO, "smp: %u of %zu CPUs online (bring-up took %llu.%03llu ms)", online, n,
-           (unsigned long long)(bringup_us / 1000), (unsigned long long)(bringup_us % 1000));
+    pr_info("smp: %u of %zu CPUs online (bring-up took %llu.%03llu ms)", online, n,
+            (unsigned long long)(bringup_us / 1000), (unsigned long long)(bringup_us % 1000));
     return online;
 }

@@ -63,7 +63,7 @@ int mutex_unlock(struct mutex *m)
         struct thread *o = m->owner;
         spin_unlock_irqrestore(&m->guard, f);
         atomic_inc(&mutex_errors);
-        printk(LOG_ERR, "mutex_unlock: '%s' unlocked by '%s', owner '%s'", m->name,
+        pr_err("mutex_unlock: '%s' unlocked by '%s', owner '%s'", m->name,
                me ? me->name : "?", o ? o->name : "(none)");
         backtrace_print();
         return -EPERM;

@@ -363,7 +363,7 @@ int workqueue_init(void)
         snprintf(name, sizeof(name), "kworker/%u", i);
         t = thread_create(name, worker_main, &pools[i], THREAD_CPU(i) | THREAD_DETACHED);
         if (!t) {
-            printk(LOG_ERR, "workqueue: no memory for CPU %u's worker; its items wait", i);
+            pr_err("workqueue: no memory for CPU %u's worker; its items wait", i);
             err = -ENOMEM;
             continue;
         }
@@ -372,6 +372,6 @@ int workqueue_init(void)
         spin_unlock_irqrestore(&work_lock, f);
         made++;
     }
-    printk(LOG_INFO, "workqueue: %u worker threads (one per CPU)", made);
+    pr_info("workqueue: %u worker threads (one per CPU)", made);
     return err;
 }

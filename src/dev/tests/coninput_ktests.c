@@ -132,7 +132,7 @@ KTEST_F(coninput_typed, serial_byte_wakes_a_sleeping_reader, KTEST_MANUAL)
     KT_ASSERT_TRUE(t != NULL);
     KT_EXPECT_TRUE(sleeps_on_console_input("kt-conserial"));
     asked = time_ns();
-    printk(LOG_INFO, "ktest: coninput: waiting for serial input");
+    pr_info("ktest: coninput: waiting for serial input");
     KT_ASSERT_EQ(thread_join(t, NULL), 0);
     KT_EXPECT_EQ(r.rc, 0);
     KT_EXPECT_LT(r.woke_ns - asked, WOKE_WITHIN_NS);

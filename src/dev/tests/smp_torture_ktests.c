@@ -392,26 +392,26 @@ KTEST_F(smptorture, mm_and_irq_tables_on_every_cpu, KTEST_MANUAL)
         irq += smpt_w[i].irq_ops;
         self += smpt_w[i].self_ops;
     }
-    printk(LOG_INFO, "smptorture: %u CPUs: %llu vmalloc, %llu ioremap, %llu sparse, %llu irq "
-           "request/free (%llu handler runs), %llu self-IPI rounds", n, (unsigned long long)vm,
-           (unsigned long long)io, (unsigned long long)sparse, (unsigned long long)irq,
-           (unsigned long long)smpt_fixed_runs, (unsigned long long)self);
-    printk(LOG_INFO, "smptorture: violations: vm translate %llu data %llu, io translate %llu "
-           "data %llu, irq dead-run %llu wrong-cpu %llu missed %llu errors %llu; nomem %llu/%llu",
-           (unsigned long long)smpt_bad_vm_translate, (unsigned long long)smpt_bad_vm_data,
-           (unsigned long long)smpt_bad_io_translate, (unsigned long long)smpt_bad_io_data,
-           (unsigned long long)smpt_irq_dead_run, (unsigned long long)smpt_irq_wrong_cpu,
-           (unsigned long long)smpt_irq_missed, (unsigned long long)smpt_irq_errors,
-           (unsigned long long)smpt_vm_nomem, (unsigned long long)smpt_io_nomem);
+    pr_info("smptorture: %u CPUs: %llu vmalloc, %llu ioremap, %llu sparse, %llu irq "
+            "request/free (%llu handler runs), %llu self-IPI rounds", n, (unsigned long long)vm,
+            (unsigned long long)io, (unsigned long long)sparse, (unsigned long long)irq,
+            (unsigned long long)smpt_fixed_runs, (unsigned long long)self);
+    pr_info("smptorture: violations: vm translate %llu data %llu, io translate %llu "
+            "data %llu, irq dead-run %llu wrong-cpu %llu missed %llu errors %llu; nomem %llu/%llu",
+            (unsigned long long)smpt_bad_vm_translate, (unsigned long long)smpt_bad_vm_data,
+            (unsigned long long)smpt_bad_io_translate, (unsigned long long)smpt_bad_io_data,
+            (unsigned long long)smpt_irq_dead_run, (unsigned long long)smpt_irq_wrong_cpu,
+            (unsigned long long)smpt_irq_missed, (unsigned long long)smpt_irq_errors,
+            (unsigned long long)smpt_vm_nomem, (unsigned long long)smpt_io_nomem);
 
     for (unsigned i = 0; i < n; i++)
-        printk(LOG_INFO, "smptorture: worker %u: us per round: vm %llu io %llu sparse %llu "
-               "irq %llu self %llu", i,
-               (unsigned long long)(smpt_w[i].ns[0] / 1000 / (smpt_w[i].vm_ops + 1)),
-               (unsigned long long)(smpt_w[i].ns[1] / 1000 / (smpt_w[i].io_ops + 1)),
-               (unsigned long long)(smpt_w[i].ns[2] / 1000 / (smpt_w[i].sparse_ops + 1)),
-               (unsigned long long)(smpt_w[i].ns[3] / 1000 / (smpt_w[i].irq_ops + 1)),
-               (unsigned long long)(smpt_w[i].ns[4] / 1000 / (smpt_w[i].self_ops + 1)));
+        pr_info("smptorture: worker %u: us per round: vm %llu io %llu sparse %llu "
+                "irq %llu self %llu", i,
+                (unsigned long long)(smpt_w[i].ns[0] / 1000 / (smpt_w[i].vm_ops + 1)),
+                (unsigned long long)(smpt_w[i].ns[1] / 1000 / (smpt_w[i].io_ops + 1)),
+                (unsigned long long)(smpt_w[i].ns[2] / 1000 / (smpt_w[i].sparse_ops + 1)),
+                (unsigned long long)(smpt_w[i].ns[3] / 1000 / (smpt_w[i].irq_ops + 1)),
+                (unsigned long long)(smpt_w[i].ns[4] / 1000 / (smpt_w[i].self_ops + 1)));
     KT_EXPECT_EQ(smpt_bad_vm_translate, 0u);
     KT_EXPECT_EQ(smpt_bad_vm_data, 0u);
     KT_EXPECT_EQ(smpt_vm_nomem, 0u);

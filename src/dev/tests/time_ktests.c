@@ -205,6 +205,6 @@ KTEST_F(bench, self_ipi_round_trip, KTEST_MANUAL)
     if (!(flags & RFLAGS_IF))
         irq_disable();
     irq_free(h);
-    printk(LOG_INFO, "bench: local APIC self-IPI round trip: %llu ns/op (%d ops)",
-           (unsigned long long)(t / ROUNDS), ROUNDS);
+    pr_info("bench: local APIC self-IPI round trip: %llu ns/op (%d ops)",
+            (unsigned long long)(t / ROUNDS), ROUNDS);
 }

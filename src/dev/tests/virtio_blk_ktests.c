@@ -135,18 +135,18 @@ static int vblk_open(const char *serial, struct vblk_disk *d)
 
     *d = (struct vblk_disk){ .serial = serial, .dev = vblk_by_serial(serial) };
     if (!d->dev) {
-        printk(LOG_ERR, "vblk: no disk with serial %s", serial);
+        pr_err("vblk: no disk with serial %s", serial);
         return -ENODEV;
     }
     err = blk_read(d->dev, 0, 1, w);
     if (err) {
-        printk(LOG_ERR, "vblk: %s: reading sector 0 failed: %s", d->dev->name, errno_name(err));
+        pr_err("vblk: %s: reading sector 0 failed: %s", d->dev->name, errno_name(err));
         return err;
     }
     d->seed = w[2];
     d->sectors = w[3];
     if (vblk_first_bad(w, 0, d->seed, d->sectors) >= 0) {
-        printk(LOG_ERR, "vblk: %s: sector 0 holds no test pattern (magic %#llx)",
+        pr_err("vblk: %s: sector 0 holds no test pattern (magic %#llx)",
                d->dev->name, (unsigned long long)w[0]);
         return -EINVAL;
     }
@@ -191,7 +191,7 @@ static unsigned vblk_check(const struct vblk_disk *d, uint64_t lba, uint32_t cou
         if (j < 0)
             continue;
         if (bad++ < VBLK_REPORT_MAX)
-            printk(LOG_ERR, "vblk: %s: sector %llu: pattern mismatch at byte %d "
+            pr_err("vblk: %s: sector %llu: pattern mismatch at byte %d "
                    "(%#llx, expected %#llx)", d->dev->name, (unsigned long long)l, j * 8,
                    (unsigned long long)w[j], (unsigned long long)vblk_word(l, seed, d->sectors, j));
     }
@@ -210,7 +210,7 @@ static unsigned vblk_read_check(const struct vblk_disk *d, uint64_t lba, uint32_
         return bad;
     err = blk_read(d->dev, lba, count, buf);
     if (err)
-        printk(LOG_ERR, "vblk: %s: reading %u sectors at %llu failed: %s", d->dev->name, count,
+        pr_err("vblk: %s: reading %u sectors at %llu failed: %s", d->dev->name, count,
                (unsigned long long)lba, errno_name(err));
     else
         bad = vblk_check(d, lba, count, buf, only_seed);
@@ -318,7 +318,7 @@ static int vblk_run_go(struct vblk_run *r)
 
         if (chan_recv(&r->done, &item) != 0) {
             /* only in atomic context (debug builds): leak what is still out, never reuse it */
-            printk(LOG_ERR, "vblk: cannot wait for %u requests in flight", out);
+            pr_err("vblk: cannot wait for %u requests in flight", out);
             return -EDEADLK;
         }
         rq = item;
@@ -374,8 +374,8 @@ KTEST_F(vblk, disks_found_in_order, KTEST_MANUAL)
         KT_EXPECT_EQ(d.dev->block_size, BLK_SECTOR_SIZE);
         KT_EXPECT_FALSE(d.dev->read_only);
         KT_EXPECT_STREQ(d.dev->driver, "virtio-blk");
-        printk(LOG_INFO, "vblk: %s (%s): %llu sectors, seed %#llx", d.dev->name, d.serial,
-               (unsigned long long)d.dev->sectors, (unsigned long long)d.seed);
+        pr_info("vblk: %s (%s): %llu sectors, seed %#llx", d.dev->name, d.serial,
+                (unsigned long long)d.dev->sectors, (unsigned long long)d.seed);
     }
     VBLK_OPEN(VBLK_SERIAL_B, &d);
     KT_EXPECT_EQ(d.dev->sectors, 4099u);
@@ -405,9 +405,9 @@ KTEST_F(vblk, read_all_sectors, KTEST_MANUAL)
             if (err == 0)
                 ok += n - vblk_check(&d, lba, n, buf, 0);
         }
-        printk(LOG_INFO, "vblk: %s (%s): verified %llu of %llu sectors (seed %#llx)",
-               d.dev->name, d.serial, (unsigned long long)ok, (unsigned long long)d.dev->sectors,
-               (unsigned long long)d.seed);
+        pr_info("vblk: %s (%s): verified %llu of %llu sectors (seed %#llx)",
+                d.dev->name, d.serial, (unsigned long long)ok, (unsigned long long)d.dev->sectors,
+                (unsigned long long)d.seed);
         KT_EXPECT_EQ(ok, d.sectors);
     }
     kfree(buf);
@@ -431,9 +431,9 @@ static void vblk_check_rewritten(const struct vblk_disk *d)
     KT_EXPECT_EQ(vblk_read_check(d, d->wr_lba - 1, 1, d->seed), 0u);
     if (d->wr_lba + d->wr_count < d->sectors)
         KT_EXPECT_EQ(vblk_read_check(d, d->wr_lba + d->wr_count, 1, d->seed), 0u);
-    printk(LOG_INFO, "vblk: %s (%s): wrote sectors %llu..%llu with seed %#llx, flushed, read back",
-           d->dev->name, d->serial, (unsigned long long)d->wr_lba,
-           (unsigned long long)(d->wr_lba + d->wr_count - 1), (unsigned long long)~d->seed);
+    pr_info("vblk: %s (%s): wrote sectors %llu..%llu with seed %#llx, flushed, read back",
+            d->dev->name, d->serial, (unsigned long long)d->wr_lba,
+            (unsigned long long)(d->wr_lba + d->wr_count - 1), (unsigned long long)~d->seed);
 }
 
 /*
@@ -543,10 +543,10 @@ KTEST_F(vblk, concurrent_readers, KTEST_MANUAL)
         sectors += readers[i].sectors;
         bad += readers[i].bad;
     }
-    printk(LOG_INFO, "vblk: concurrent readers: %u threads on %u CPUs, %llu requests, %llu "
-           "sectors checked, %u bad, up to %u requests in flight", n, MIN(n, ncpu),
-           (unsigned long long)reqs, (unsigned long long)sectors, bad,
-           atomic_load(&vblk_inflight_max));
+    pr_info("vblk: concurrent readers: %u threads on %u CPUs, %llu requests, %llu "
+            "sectors checked, %u bad, up to %u requests in flight", n, MIN(n, ncpu),
+            (unsigned long long)reqs, (unsigned long long)sectors, bad,
+            atomic_load(&vblk_inflight_max));
     KT_EXPECT_EQ(bad, 0u);
     KT_EXPECT_GE(atomic_load(&vblk_inflight_max), 2u);
     KT_EXPECT_EQ(atomic_load(&vblk_inflight), 0u);
@@ -605,8 +605,8 @@ KTEST_F(vblk, sync_reads_beside_async, KTEST_MANUAL)
     atomic_store(&vblk_busy_stop, true);
     KT_EXPECT_EQ(thread_join(t, NULL), 0);
     kfree(buf);
-    printk(LOG_INFO, "vblk: %s: %u synchronous reads done while %llu asynchronous ones ran",
-           a.dev->name, VBLK_SYNC_READS, (unsigned long long)busy.done_reqs);
+    pr_info("vblk: %s: %u synchronous reads done while %llu asynchronous ones ran",
+            a.dev->name, VBLK_SYNC_READS, (unsigned long long)busy.done_reqs);
     KT_EXPECT_EQ(bad, 0u);
     KT_EXPECT_EQ(busy.error, 0);
     KT_EXPECT_LT(busy.done_reqs, (uint64_t)VBLK_BUSY_REQS);
@@ -637,8 +637,8 @@ KTEST_F(vblk, many_async_requests, KTEST_MANUAL)
     KT_EXPECT_EQ(vblk_run_go(&r), 0);
     KT_EXPECT_EQ(r.done_reqs, 160u);
     KT_EXPECT_EQ(r.bad, 0u);
-    printk(LOG_INFO, "vblk: %s: 160 asynchronous reads, up to %u in flight", a.dev->name,
-           atomic_load(&vblk_inflight_max));
+    pr_info("vblk: %s: 160 asynchronous reads, up to %u in flight", a.dev->name,
+            atomic_load(&vblk_inflight_max));
     KT_EXPECT_GE(atomic_load(&vblk_inflight_max), 2u);
 }
 
@@ -730,8 +730,8 @@ static int vblk_shell(const char *line)
     rc = shell_execute(line);
     shell_capture(NULL, 0);
     nl = strchr(vblk_out, '\n');
-    printk(LOG_INFO, "vblk: shell '%s' -> %s, first line '%.*s'", line,
-           rc ? errno_name(rc) : "0", nl ? (int)(nl - vblk_out) : (int)strlen(vblk_out), vblk_out);
+    pr_info("vblk: shell '%s' -> %s, first line '%.*s'", line,
+            rc ? errno_name(rc) : "0", nl ? (int)(nl - vblk_out) : (int)strlen(vblk_out), vblk_out);
     return rc;
 }
 
@@ -834,8 +834,8 @@ KTEST_F(vblk, device_error, KTEST_MANUAL)
     KT_EXPECT_EQ(vblk_read_check(&e, VBLK_EIO_LBA + 1, (uint32_t)(e.sectors - VBLK_EIO_LBA - 1), 0),
                  0u);
     KT_EXPECT_EQ(blk_read(e.dev, VBLK_EIO_LBA, 1, buf), -EIO);
-    printk(LOG_INFO, "vblk: %s (%s): sector %u fails with EIO, the other %llu read back",
-           e.dev->name, e.serial, VBLK_EIO_LBA, (unsigned long long)(e.sectors - 1));
+    pr_info("vblk: %s (%s): sector %u fails with EIO, the other %llu read back",
+            e.dev->name, e.serial, VBLK_EIO_LBA, (unsigned long long)(e.sectors - 1));
     kfree(buf);
 }
 
@@ -870,11 +870,11 @@ static void vblk_bench_report(const char *what, uint64_t reqs, uint64_t sectors,
     ns = ns ? ns : 1;
     mbps10 = bytes * 10000 / ns;            /* bytes/ns = 1000 MB/s (MB = 10^6 bytes) */
     iops = reqs * 1000000000ull / ns;
-    printk(LOG_INFO, "bench: vblk %s: %llu.%llu MB/s, %llu IOPS (%llu requests of %llu KiB "
-           "in %llu.%03llu ms)", what, (unsigned long long)(mbps10 / 10),
-           (unsigned long long)(mbps10 % 10), (unsigned long long)iops,
-           (unsigned long long)reqs, (unsigned long long)(sectors / reqs / 2),
-           (unsigned long long)(ns / 1000000), (unsigned long long)(ns / 1000 % 1000));
+    pr_info("bench: vblk %s: %llu.%llu MB/s, %llu IOPS (%llu requests of %llu KiB "
+            "in %llu.%03llu ms)", what, (unsigned long long)(mbps10 / 10),
+            (unsigned long long)(mbps10 % 10), (unsigned long long)iops,
+            (unsigned long long)reqs, (unsigned long long)(sectors / reqs / 2),
+            (unsigned long long)(ns / 1000000), (unsigned long long)(ns / 1000 % 1000));
 }
 
 /* A write benchmark ends with a flush, timed on its own. */
@@ -883,9 +883,9 @@ static void vblk_bench_flush(const struct vblk_disk *d, uint64_t sectors)
     uint64_t t = rdtsc();
 
     KT_EXPECT_EQ(blk_flush(d->dev), 0);
-    printk(LOG_INFO, "bench: vblk flush after writing %llu MiB: %llu us",
-           (unsigned long long)(sectors / 2048),
-           (unsigned long long)(ktest_bench_ns_since(t) / 1000));
+    pr_info("bench: vblk flush after writing %llu MiB: %llu us",
+            (unsigned long long)(sectors / 2048),
+            (unsigned long long)(ktest_bench_ns_since(t) / 1000));
 }
 
 /* Request i of sequential passes over the disk. */

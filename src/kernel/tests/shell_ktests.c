@@ -181,8 +181,8 @@ KTEST(shell, log_lines_start_below_a_waiting_prompt)
     uint64_t before = printk_lines_cut();
 
     printk_write("ktest-prompt> ", 14);
-    printk(LOG_INFO, "ktest: this log line starts on a line of its own");
+    pr_info("ktest: this log line starts on a line of its own");
     KT_EXPECT_EQ(printk_lines_cut(), before + 1);
-    printk(LOG_INFO, "ktest: and so does this one, without another cut");
+    pr_info("ktest: and so does this one, without another cut");
     KT_EXPECT_EQ(printk_lines_cut(), before + 1);
 }

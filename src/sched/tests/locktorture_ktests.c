@@ -137,9 +137,9 @@ KTEST(locktorture, spin_and_mutex_writers_on_every_cpu)
     }
     for (unsigned i = 0; i < n; i++)
         KT_EXPECT_EQ(thread_join(t[i], NULL), 0);
-    printk(LOG_INFO, "locktorture: %u CPUs, %llu spin writes, %llu mutex writes, %llu violations",
-           ncpu, (unsigned long long)tt_spin_writes, (unsigned long long)tt_mutex_writes,
-           (unsigned long long)tt_violations);
+    pr_info("locktorture: %u CPUs, %llu spin writes, %llu mutex writes, %llu violations",
+            ncpu, (unsigned long long)tt_spin_writes, (unsigned long long)tt_mutex_writes,
+            (unsigned long long)tt_violations);
     KT_EXPECT_EQ(tt_violations, 0u);
     for (unsigned i = 0; i < n; i++)
         KT_EXPECT_NE(args[i].ops, 0u);

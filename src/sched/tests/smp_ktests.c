@@ -225,9 +225,9 @@ KTEST_F(bench, smp_call_round_trip, KTEST_MANUAL)
     for (int i = 0; i < ROUNDS; i++)
         KT_ASSERT_EQ(smp_call(1, nothing, NULL), 0);
     t = tsc_ns_since_boot() - t;
-    printk(LOG_INFO, "bench: cross-CPU call round trip (IPI + ack): %llu ns/op (%d ops)",
-           (unsigned long long)(t / ROUNDS), ROUNDS);
-    printk(LOG_INFO, "bench: AP bring-up for %u CPUs: %llu.%03llu ms", cpu_count(),
-           (unsigned long long)(smpboot_us() / 1000),
-           (unsigned long long)(smpboot_us() % 1000));
+    pr_info("bench: cross-CPU call round trip (IPI + ack): %llu ns/op (%d ops)",
+            (unsigned long long)(t / ROUNDS), ROUNDS);
+    pr_info("bench: AP bring-up for %u CPUs: %llu.%03llu ms", cpu_count(),
+            (unsigned long long)(smpboot_us() / 1000),
+            (unsigned long long)(smpboot_us() % 1000));
 }

@@ -279,6 +279,6 @@ KTEST(timedwait, stress_completions_at_the_deadline)
         timeouts += p->timeouts;
     }
     KT_EXPECT_EQ(sched_timeout_count(), armed);
-    printk(LOG_INFO, "timedwait: %u pairs x %u rounds: %llu completed, %llu timed out", n,
-           TD_ROUNDS, (unsigned long long)got, (unsigned long long)timeouts);
+    pr_info("timedwait: %u pairs x %u rounds: %llu completed, %llu timed out", n,
+            TD_ROUNDS, (unsigned long long)got, (unsigned long long)timeouts);
 }

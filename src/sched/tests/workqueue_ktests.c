@@ -527,7 +527,7 @@ KTEST(workqueue, stress_every_cpu_queues_and_cancels)
         overlaps += stress_items[i].overlaps;
         timers += sched_timeout_armed(&stress_items[i].dw.timer);
     }
-    printk(LOG_INFO, "workqueue stress: %u threads, %llu queued, %llu cancelled, %llu runs on %u CPUs",
+    pr_info("workqueue stress: %u threads, %llu queued, %llu cancelled, %llu runs on %u CPUs",
               n, (unsigned long long)queued, (unsigned long long)cancelled,
               (unsigned long long)runs, cpu_count());
     KT_EXPECT_GE(queued, (uint64_t)n);           /* a bare minimum even on a loaded host */
