@@ -28,8 +28,8 @@
 
 #include <core/compiler.h>
 
-#define LOCKDEP_MAX_CLASSES 64
-#define LOCKDEP_MAX_EDGES   512
+#define LOCKDEP_MAX_CLASSES 128
+#define LOCKDEP_MAX_EDGES   1024
 #define LOCKDEP_MAX_HELD    16
 
 #define LOCKDEP_MAX_HELD_SLEEPING 8

@@ -41,8 +41,8 @@
 #include <core/compiler.h>
 #include <core/lockdep.h>       /* LOCKDEP_MAX_CLASSES, LOCKDEP_MAX_EDGES */
 
-/* Each class's out-edges, and its reported pairs, are one 64-bit mask. */
-_Static_assert(LOCKDEP_MAX_CLASSES <= 64, "lockdep class masks are uint64_t");
+/* Each class's out-edges, and its reported pairs, are a bit set of classes. */
+#define LOCKDEP_GRAPH_WORDS     ((LOCKDEP_MAX_CLASSES + 63) / 64)
 _Static_assert(LOCKDEP_MAX_CLASSES <= 0xffff - 1, "lock class caches are uint16_t + 1");
 
 /* One lock-order graph. All zero (static or lockdep_graph_init) is empty and on. */
@@ -52,9 +52,9 @@ struct lockdep_graph {
     unsigned nedges;                            /* [caller] edges recorded */
     const char *cls_name[LOCKDEP_MAX_CLASSES];  /* [caller] class -> name */
     uint8_t cls_kind[LOCKDEP_MAX_CLASSES];      /* [caller] class -> kind */
-    uint64_t edge[LOCKDEP_MAX_CLASSES];         /* [ro] bit b of edge[a]: a -> b */
+    uint64_t edge[LOCKDEP_MAX_CLASSES][LOCKDEP_GRAPH_WORDS];        /* [ro] bit b of edge[a]: a -> b */
     uintptr_t edge_site[LOCKDEP_MAX_CLASSES][LOCKDEP_MAX_CLASSES];  /* [caller] */
-    uint64_t reported[LOCKDEP_MAX_CLASSES];     /* [caller] bit b of [a]: (a, b) reported */
+    uint64_t reported[LOCKDEP_MAX_CLASSES][LOCKDEP_GRAPH_WORDS];    /* [caller] bit b of [a]: (a, b) reported */
 };
 
 /* An inversion found when adding a -> b: b already reaches a. */

@@ -22,9 +22,15 @@ bool lockdep_graph_enabled(const struct lockdep_graph *g)
     return !atomic_load(&g->disabled);
 }
 
+/* Bit b of the class set m. */
+static bool set_has(const uint64_t *m, unsigned b)
+{
+    return (m[b / 64] >> (b % 64)) & 1;
+}
+
 bool lockdep_graph_has_edge(const struct lockdep_graph *g, unsigned a, unsigned b)
 {
-    return (atomic_load(&g->edge[a]) >> b) & 1;
+    return (atomic_load(&g->edge[a][b / 64]) >> (b % 64)) & 1;
 }
 
 const char *lockdep_graph_class_name(const struct lockdep_graph *g, unsigned cls)
@@ -63,23 +69,26 @@ int lockdep_graph_class(struct lockdep_graph *g, const char *name, unsigned kind
 bool lockdep_graph_reaches(const struct lockdep_graph *g, unsigned from, unsigned to,
                            unsigned *hop)
 {
-    uint64_t seen = 1ull << from;
+    uint64_t seen[LOCKDEP_GRAPH_WORDS] = { 0 };
     unsigned stack[LOCKDEP_MAX_CLASSES], first[LOCKDEP_MAX_CLASSES];
     unsigned sp = 0, n = from, f = 0;
 
+    seen[from / 64] |= 1ull << (from % 64);
     for (;;) {
-        for (uint64_t m = g->edge[n]; m; m &= m - 1) {
-            unsigned b = (unsigned)__builtin_ctzll(m);
-            unsigned b_first = n == from ? b : f;
+        for (unsigned w = 0; w < LOCKDEP_GRAPH_WORDS; w++) {
+            for (uint64_t m = g->edge[n][w]; m; m &= m - 1) {
+                unsigned b = w * 64 + (unsigned)__builtin_ctzll(m);
+                unsigned b_first = n == from ? b : f;
 
-            if (b == to) {
-                *hop = b_first;
-                return true;
-            }
-            if (!(seen & (1ull << b)) && sp < LOCKDEP_MAX_CLASSES) {
-                seen |= 1ull << b;
-                stack[sp] = b;
-                first[sp++] = b_first;
+                if (b == to) {
+                    *hop = b_first;
+                    return true;
+                }
+                if (!set_has(seen, b) && sp < LOCKDEP_MAX_CLASSES) {
+                    seen[b / 64] |= 1ull << (b % 64);
+                    stack[sp] = b;
+                    first[sp++] = b_first;
+                }
             }
         }
         if (sp == 0)
@@ -98,12 +107,12 @@ int lockdep_graph_add_edge(struct lockdep_graph *g, int a, int b, uintptr_t site
         return -EINVAL;
     if (g->disabled)
         return -ECANCELED;
-    if (a == b || (g->edge[a] & (1ull << b)))
+    if (a == b || set_has(g->edge[a], (unsigned)b))
         return 0;
     if (lockdep_graph_reaches(g, (unsigned)b, (unsigned)a, &hop)) {
-        if (g->reported[a] & (1ull << b))
+        if (set_has(g->reported[a], (unsigned)b))
             return -EALREADY;
-        g->reported[a] |= 1ull << b;
+        g->reported[a][b / 64] |= 1ull << (b % 64);
         inv->hop = hop;
         inv->hop_site = g->edge_site[b][hop];
         return -EDEADLK;
@@ -111,7 +120,7 @@ int lockdep_graph_add_edge(struct lockdep_graph *g, int a, int b, uintptr_t site
     if (g->nedges == LOCKDEP_MAX_EDGES)
         return overflow(g);
     g->edge_site[a][b] = site;
-    atomic_store(&g->edge[a], g->edge[a] | (1ull << b));
+    atomic_store(&g->edge[a][b / 64], g->edge[a][b / 64] | (1ull << (b % 64)));
     g->nedges++;
     return 0;
 }
