@@ -492,6 +492,20 @@ static void test_raw_fixed_overlap_and_bad_symbols(void **state)
         bw_fixed_sym(&w, 256);
         assert_int_equal(raw(&w, 100, NULL, &n), -EINVAL);
     }
+    /*
+     * cut inside the end-of-block code: 3 + 8 bits, then 5 zero padding
+     * bits, which would be the start of the 7-bit all-zero end-of-block
+     */
+    memset(&w, 0, sizeof(w));
+    bw_put(&w, 1, 1);
+    bw_put(&w, 1, 2);
+    bw_fixed_sym(&w, 'a');
+    assert_int_equal(bw_bytes(&w), 2);
+    assert_int_equal(raw(&w, 100, NULL, &n), -ENODATA);
+    bw_fixed_sym(&w, 256);
+    assert_int_equal(raw(&w, 100, NULL, &n), 0);
+    assert_int_equal(n, 1);
+
     /* distance 1 with nothing written yet */
     memset(&w, 0, sizeof(w));
     bw_put(&w, 1, 1);
@@ -601,6 +615,38 @@ static void test_raw_dynamic_valid(void **state)
     assert_int_equal(raw(&w, 1, &out, &n), 0);
     assert_int_equal(n, 1);
     assert_int_equal(out[0], 'a');
+    free(out);
+}
+
+/*
+ * Codes longer than the fast table: 'a' length 1, end-of-block 2, 'b'..'i'
+ * 3..10, 'j' 10 (so 'i' is 1111111110, 'j' 1111111111); the input ending
+ * after nine 1 bits is cut inside a 10-bit code.
+ */
+static void test_raw_dynamic_long_codes(void **state)
+{
+    static struct bw w;
+    const uint8_t syms[] = { 18, 1, 3, 4, 5, 6, 7, 8, 9, 10, 10, 18, 18, 2, 0 };
+    const int extra[] = { 97 - 11, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 138 - 11, 0, -1, -1 };
+    uint8_t *out;
+    size_t n, pad = 0;
+
+    (void)state;
+    bw_dynamic(&w, 257, 1, clen_rep, syms, extra, sizeof(syms));
+    while ((w.bits + pad + 9) % 8 != 0)
+        pad++;
+    for (size_t i = 0; i < pad; i++)
+        bw_code(&w, 0, 1);                  /* 'a' */
+    bw_code(&w, 0x1ff, 9);
+    assert_int_equal(w.bits % 8, 0);
+    assert_int_equal(raw(&w, 100, NULL, &n), -ENODATA);
+    bw_code(&w, 0, 1);                      /* ... 1111111110: 'i' */
+    bw_code(&w, 0x3ff, 10);                 /* 'j' */
+    bw_code(&w, 2, 2);                      /* end of block */
+    assert_int_equal(raw(&w, 100, &out, &n), 0);
+    assert_int_equal(n, pad + 2);
+    assert_int_equal(out[pad], 'i');
+    assert_int_equal(out[pad + 1], 'j');
     free(out);
 }
 
@@ -888,6 +934,7 @@ int main(void)
         cmocka_unit_test(test_raw_fixed_overlap_and_bad_symbols),
         cmocka_unit_test(test_raw_block_types_and_stored),
         cmocka_unit_test(test_raw_dynamic_valid),
+        cmocka_unit_test(test_raw_dynamic_long_codes),
         cmocka_unit_test(test_raw_dynamic_bad_lengths),
         cmocka_unit_test(test_gzip_member_window),
         cmocka_unit_test(test_truncation_every_point),

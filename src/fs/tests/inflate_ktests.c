@@ -48,7 +48,7 @@ KTEST(inflate, gzip_truncated_and_corrupt)
 
     KT_EXPECT_EQ(inflate_gzip(&kt_state, kt_gz, sizeof(kt_gz) - 1, kt_out, sizeof(kt_out), &n),
                  -ENODATA);
-    KT_EXPECT_EQ(n, 0);
+    KT_EXPECT_EQ(n, (size_t)0);
     KT_EXPECT_EQ(inflate_gzip(&kt_state, kt_gz, sizeof(kt_gz), kt_out, sizeof(kt_text) - 2, &n),
                  -ENOSPC);
     memcpy(bad, kt_gz, sizeof(bad));
