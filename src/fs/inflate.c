@@ -412,6 +412,15 @@ static int inflate_blocks(struct inflate_state *st, const uint8_t *in, size_t in
     return 0;
 }
 
+/* The public decoders' results: nothing reported on error. */
+static int inflate_report(int err, size_t produced, size_t used, size_t *in_used, size_t *out_len)
+{
+    *out_len = err ? 0 : produced;
+    if (in_used)
+        *in_used = err ? 0 : used;
+    return err;
+}
+
 int inflate_raw(struct inflate_state *st, const void *in, size_t in_len, size_t *in_used,
                 void *out, size_t out_cap, size_t *out_len)
 {
@@ -419,10 +428,7 @@ int inflate_raw(struct inflate_state *st, const void *in, size_t in_len, size_t 
     size_t used = 0;
     int err = inflate_blocks(st, in, in_len, &used, &o);
 
-    *out_len = err ? 0 : o.pos;
-    if (in_used)
-        *in_used = err ? 0 : used;
-    return err;
+    return inflate_report(err, o.pos, used, in_used, out_len);
 }
 
 /* ---- gzip ------------------------------------------------------------------- */
@@ -517,10 +523,7 @@ int inflate_gzip_member(struct inflate_state *st, const void *in, size_t in_len,
     size_t used = 0;
     int err = gz_member(st, in, in_len, &used, &o);
 
-    *out_len = err ? 0 : o.pos;
-    if (in_used)
-        *in_used = err ? 0 : used;
-    return err;
+    return inflate_report(err, o.pos, used, in_used, out_len);
 }
 
 int inflate_gzip(struct inflate_state *st, const void *in, size_t in_len,

@@ -93,6 +93,16 @@ static uint8_t *text_bytes(size_t len, uint64_t seed)
     return p;
 }
 
+/* len bytes of text (from seed), and in *gz their compression by gzip ARGS. */
+static uint8_t *text_gzipped(size_t len, uint64_t seed, const char *args, uint8_t **gz,
+                             size_t *gz_len)
+{
+    uint8_t *t = text_bytes(len, seed);
+
+    *gz = gzip_data(t, len, "text", args, gz_len);
+    return t;
+}
+
 /* Decodes gz into an exactly-sized buffer (and one a byte short) and checks against orig. */
 static void check_gzip_decodes(const uint8_t *gz, size_t gz_len, const uint8_t *orig, size_t len)
 {
@@ -259,11 +269,10 @@ static uint8_t *with_all_flags(const uint8_t *gz, size_t gz_len, size_t *len)
 static void test_gzip_header_flags(void **state)
 {
     size_t gz_len, len, n;
-    uint8_t *t = text_bytes(3000, 5);
+    uint8_t *gz, *t = text_gzipped(3000, 5, "-n -9", &gz, &gz_len);
     uint8_t out[3000];
 
     (void)state;
-    uint8_t *gz = gzip_data(t, 3000, "flags", "-n -9", &gz_len);
     uint8_t *all = with_all_flags(gz, gz_len, &len);
     check_gzip_decodes(all, len, t, 3000);
 
@@ -810,10 +819,9 @@ static void check_every_truncation(const uint8_t *gz, size_t gz_len, size_t out_
 static void test_truncation_every_point(void **state)
 {
     size_t gz_len;
-    uint8_t *t = text_bytes(6000, 9);
+    uint8_t *gz, *t = text_gzipped(6000, 9, "-n -9", &gz, &gz_len);  /* dynamic Huffman */
 
     (void)state;
-    uint8_t *gz = gzip_data(t, 6000, "trunc", "-n -9", &gz_len);   /* dynamic Huffman */
     check_every_truncation(gz, gz_len, 6000);
     free(gz);
     gz = gzip_data("hello, hello, hello", 19, "trunc", "-n -9", &gz_len); /* fixed */
@@ -882,10 +890,9 @@ static void check_bit_flips(const uint8_t *gz, size_t gz_len, const uint8_t *ori
 static void test_bit_flips(void **state)
 {
     size_t gz_len;
-    uint8_t *t = text_bytes(4000, 11);
+    uint8_t *gz, *t = text_gzipped(4000, 11, "-n -9", &gz, &gz_len);
 
     (void)state;
-    uint8_t *gz = gzip_data(t, 4000, "flip", "-n -9", &gz_len);
     check_bit_flips(gz, gz_len, t, 4000, 1);
     free(gz);
     gz = gzip_data(t, 40, "flip", "-n -9", &gz_len);
