@@ -659,6 +659,24 @@ static void test_raw_dynamic_long_codes(void **state)
     free(out);
 }
 
+/* A dynamic block (HLIT 257, HDIST 1) with the hclen code-length code lengths given. */
+static int clen_code(const uint8_t *lens, unsigned hclen)
+{
+    static struct bw w;
+    size_t n;
+
+    memset(&w, 0, sizeof(w));
+    bw_put(&w, 1, 1);
+    bw_put(&w, 2, 2);
+    bw_put(&w, 0, 5);
+    bw_put(&w, 0, 5);
+    bw_put(&w, hclen - 4, 4);
+    for (unsigned i = 0; i < hclen; i++)
+        bw_put(&w, lens[i], 3);
+    bw_put(&w, 0, 32);
+    return raw(&w, 100, NULL, &n);
+}
+
 /* A dynamic block whose 258 lengths (HLIT 257, HDIST 1) are given by syms. */
 static int dynamic_lengths(const uint8_t *syms, const int *extra, unsigned nsyms)
 {
@@ -687,27 +705,11 @@ static void test_raw_dynamic_bad_lengths(void **state)
     }
 
     /* over-subscribed code-length code: all 19 of length 1 */
-    memset(&w, 0, sizeof(w));
-    bw_put(&w, 1, 1);
-    bw_put(&w, 2, 2);
-    bw_put(&w, 0, 5);
-    bw_put(&w, 0, 5);
-    bw_put(&w, 15, 4);
-    for (unsigned i = 0; i < 19; i++)
-        bw_put(&w, 1, 3);
-    bw_put(&w, 0, 32);
-    assert_int_equal(raw(&w, 100, NULL, &n), -EINVAL);
+    const uint8_t all_one[19] = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 };
+    assert_int_equal(clen_code(all_one, 19), -EINVAL);
     /* incomplete code-length code: three codes of length 2 */
-    memset(&w, 0, sizeof(w));
-    bw_put(&w, 1, 1);
-    bw_put(&w, 2, 2);
-    bw_put(&w, 0, 5);
-    bw_put(&w, 0, 5);
-    bw_put(&w, 0, 4);
-    for (unsigned i = 0; i < 4; i++)
-        bw_put(&w, i < 3 ? 2 : 0, 3);
-    bw_put(&w, 0, 32);
-    assert_int_equal(raw(&w, 100, NULL, &n), -EINVAL);
+    const uint8_t three_two[4] = { 2, 2, 2, 0 };
+    assert_int_equal(clen_code(three_two, 4), -EINVAL);
 
     /* over-subscribed literal/length code: 257 lengths of 1 */
     {
