@@ -6,6 +6,13 @@
  * walk stops at a zero return address (boot/entry64.asm plants one), after
  * BACKTRACE_MAX_DEPTH frames, or at the first frame pointer that is not
  * inside a known kernel stack, so a corrupt stack never faults the walker.
+ *
+ * Context: the walkers and printers run in any context (traps, panics),
+ * take no lock and never sleep. backtrace_add_stack and
+ * backtrace_set_stack_lookup are boot-time registrations on the boot CPU
+ * before the other CPUs start (the extra-stack table has no lock).
+ * backtrace_note_stack_top keeps one word for all CPUs: two CPUs faulting
+ * at once may show each other's word (a diagnostic line, nothing else).
  */
 #ifndef BASALT_CORE_BACKTRACE_H
 #define BASALT_CORE_BACKTRACE_H
@@ -30,8 +37,9 @@ void backtrace_note_stack_top(uintptr_t rsp);
 void backtrace_print(void);
 
 /*
- * Registers [lo, hi) as a stack the walker may read. The boot stack and
- * the IST stacks are known from the start; kernel threads add theirs.
+ * Registers [lo, hi) as a stack the walker may read: kmain adds the boot
+ * stack and the boot CPU's IST stacks; thread stacks are found through the
+ * lookup below. At most MAX_EXTRA_STACKS; more are silently ignored.
  */
 void backtrace_add_stack(uintptr_t lo, uintptr_t hi);
 

@@ -17,6 +17,10 @@
  *     parameters (declared anywhere with CMDLINE_PARAM); unknown options
  *     and bad values are reported and marked rejected, so the getters
  *     never return them.
+ *
+ * Context: any; no locks, never sleep. Every function but the boot pair at
+ * the end works on the caller's struct cmdline only; the boot command line
+ * is written once during boot and read-only afterwards.
  */
 #ifndef BASALT_CORE_CMDLINE_H
 #define BASALT_CORE_CMDLINE_H

@@ -11,6 +11,10 @@
  *
  * Locking: consoles are registered during single-threaded boot only; the
  * list is then read-only. Writers are serialised by printk's lock.
+ * Context: console_register in the boot thread before other CPUs start;
+ * the rest in any context, with printk's log lock held for the writers
+ * (console_write, console_write_screens, console_clear); none sleeps or
+ * fails except as stated.
  */
 #ifndef BASALT_CORE_CONSOLE_H
 #define BASALT_CORE_CONSOLE_H

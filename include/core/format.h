@@ -8,6 +8,9 @@
  * "(null)". Unknown conversions are copied through verbatim. '+' and ' '
  * apply to signed conversions only. Widths and precisions are clamped to
  * FORMAT_MAX_WIDTH.
+ *
+ * Context: any, including interrupt handlers and panics (printk uses it);
+ * no locks, never sleeps, touches only the caller's buffer.
  */
 #ifndef BASALT_CORE_FORMAT_H
 #define BASALT_CORE_FORMAT_H

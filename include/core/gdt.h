@@ -7,6 +7,10 @@
  * The TSS carries the interrupt stack table (IST): double fault, NMI and
  * machine check run on their own stacks so a broken kernel stack still
  * gets reported. One set per CPU, inside its struct cpu (core/cpu).
+ *
+ * Context: gdt_init_cpu runs on each CPU as it starts, interrupts off;
+ * gdt_set_kernel_stack on the CPU that owns t, interrupts off; a CPU's
+ * tables are written only by that CPU, so there is no lock. None fails.
  */
 #ifndef BASALT_CORE_GDT_H
 #define BASALT_CORE_GDT_H

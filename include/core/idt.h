@@ -4,6 +4,10 @@
  * Part of core. All 256 vectors point at the stubs in src/core/isr.asm;
  * double fault, NMI and machine check use their IST stacks (core/gdt).
  * One IDT serves every CPU.
+ *
+ * Context: idt_init on the boot CPU, once, before the other CPUs start;
+ * idt_load on each application processor as it starts. The table is
+ * read-only afterwards (no lock); neither fails.
  */
 #ifndef BASALT_CORE_IDT_H
 #define BASALT_CORE_IDT_H

@@ -126,6 +126,7 @@ struct irq_chip {
     /* legacy IRQ -> GSI and flags (MADT overrides) */
     uint32_t (*legacy_to_gsi)(unsigned irq, unsigned *flags);
 };
+/* Boot CPU, once, before any GSI is requested; no lock (read-only afterwards). */
 void irq_set_chip(const struct irq_chip *chip);
 
 #endif

@@ -5,6 +5,10 @@
  * and describes in the multiboot2 ELF-sections tag, so no second link pass
  * is needed. mm/pmm keeps those pages reserved and direct-mapped, so
  * ksym_init runs after the memory manager.
+ *
+ * Context: ksym_init runs once on the boot CPU before the other CPUs start;
+ * the table is read-only afterwards, so the lookups run in any context
+ * (traps and panics included) on any CPU with no lock, and never sleep.
  */
 #ifndef BASALT_CORE_KSYM_H
 #define BASALT_CORE_KSYM_H

@@ -11,6 +11,9 @@
  * Addresses inside tags (modules, framebuffer, ELF sections, RSDP copies)
  * are physical unless a field says otherwise. Strings point into the
  * multiboot information itself, which src/mm keeps reserved.
+ *
+ * Context: mb2_parse works on the caller's memory only (any context, no
+ * locks); the boot pair at the end is described there.
  */
 #ifndef BASALT_CORE_MULTIBOOT2_H
 #define BASALT_CORE_MULTIBOOT2_H

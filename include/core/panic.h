@@ -13,6 +13,7 @@
 
 #include <core/compiler.h>
 
+/* Any context, any locks held; never returns (but see ktest above). */
 __noreturn void panic(const char *fmt, ...) __printf_like(1, 2);
 
 /* Like panic, with the backtrace starting at the given frame (used by traps). */

@@ -1,7 +1,7 @@
 /*
  * include/core/preempt.h - the per-CPU preemption count.
  *
- * Part of sched, below the spinlocks. A CPU whose struct cpu preempt_count
+ * Part of core, below the spinlocks. A CPU whose struct cpu preempt_count
  * is above 0 is never switched away from by the tick (sched/sched.c checks
  * it at the preemption point at the end of irq_dispatch); spin_lock raises
  * it and spin_unlock lowers it. The count is per CPU and changed by single

@@ -9,8 +9,9 @@
  * Line format:  "[    1.234567] text"; warnings and errors are coloured.
  *
  * Context: callable from any context, including exception handlers and
- * before the heap exists. Locking: one global lock (interrupts off while
- * held) once SMP arrives; until then interrupts are simply disabled.
+ * before the heap exists; never sleeps. Locking: one global log lock,
+ * taken inside with interrupts off, re-entrant on the CPU that holds it
+ * (src/core/printk.c); the innermost lock, so callers may hold any other.
  */
 #ifndef BASALT_CORE_PRINTK_H
 #define BASALT_CORE_PRINTK_H

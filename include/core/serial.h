@@ -12,7 +12,7 @@
  * registers a receive hook, which the interrupt handler calls after it
  * filled the ring: core never calls up.
  *
- * Locking: output is serialised by printk's lock (core/console). Input has
+ * Locking: output is serialised by printk's log lock (core/printk). Input has
  * one consumer (the shell), which reads with interrupts off on the CPU the
  * interrupt is routed to (the boot CPU): the ring is single-producer
  * single-consumer and lock-free, and the pause/resume of the interrupt is

@@ -32,7 +32,7 @@ void smp_init(void);
 int smp_call(unsigned cpu, void (*fn)(void *), void *arg);
 
 /*
- * Takes spinlock l (see sched/spinlock.h), serving the cross-CPU calls sent
+ * Takes spinlock l (see core/spinlock.h), serving the cross-CPU calls sent
  * to this CPU while it waits. For locks whose holder may wait for a TLB
  * shootdown (vmalloc_lock, the vmm space locks): a CPU spinning for such a
  * lock with interrupts off would otherwise never answer the holder's IPI,

@@ -27,13 +27,18 @@
 #define SPIN_TIMEOUT_NS     1000000000ull   /* 1 s */
 #define SPIN_NO_HOLDER      (-1)
 
+/*
+ * Legend: [a] atomic, any CPU, no lock; [h] written by the holder only
+ * (read racily by reports); [ld] written once under lockdep's own lock,
+ * read atomically; name is constant after init.
+ */
 typedef struct spinlock {
-    volatile uint32_t next;         /* next ticket handed out */
-    volatile uint32_t serving;      /* ticket that holds the lock */
+    volatile uint32_t next;         /* [a] next ticket handed out */
+    volatile uint32_t serving;      /* [h] ticket that holds the lock */
     const char *name;
-    volatile int holder;            /* CPU index holding it, SPIN_NO_HOLDER (debug builds) */
-    uintptr_t holder_pc;            /* where it was taken (debug builds) */
-    uint16_t ld_class;              /* lockdep class + 1, 0 = not looked up yet */
+    volatile int holder;            /* [h] CPU index holding it, SPIN_NO_HOLDER (debug builds) */
+    uintptr_t holder_pc;            /* [h] where it was taken (debug builds) */
+    uint16_t ld_class;              /* [ld] lockdep class + 1, 0 = not looked up yet */
 } spinlock_t;
 
 #define SPINLOCK_INIT(name_) { .next = 0, .serving = 0, .name = (name_), \

@@ -5,6 +5,9 @@
  * are renamed with a k_ prefix so they do not clash with the C library).
  * The compiler may emit calls to memcpy/memmove/memset/memcmp itself, so
  * these four keep their standard names and semantics.
+ *
+ * Context: any, including interrupt handlers and panics; no locks, never
+ * sleeps, touches only the caller's buffers.
  */
 #ifndef BASALT_CORE_STRING_H
 #define BASALT_CORE_STRING_H

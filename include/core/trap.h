@@ -58,6 +58,7 @@ struct trap_fault_hooks {
     bool (*page_fault)(struct trap_frame *f);
     void (*double_fault_addr)(uintptr_t cr2);
 };
+/* Boot CPU, once, before the other CPUs start; no lock (read-only afterwards). */
 void trap_set_fault_hooks(const struct trap_fault_hooks *hooks);
 
 /* "page fault", "general protection fault", ...; "vector N" beyond 31. */

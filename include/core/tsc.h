@@ -5,12 +5,18 @@
  * tsc_calibrate measures its frequency against PIT channel 2 (the platform
  * layer replaces this with the HPET later). Until calibration,
  * tsc_ns_since_boot returns 0, which printk shows as 0.000000.
+ *
+ * Context: tsc_init_early, tsc_calibrate and tsc_set_khz run on the boot
+ * CPU during boot, before the other CPUs start (their state is written
+ * with no lock and is read-only afterwards); the readers and
+ * tsc_delay_ns run in any context on any CPU, take no lock, never sleep.
  */
 #ifndef BASALT_CORE_TSC_H
 #define BASALT_CORE_TSC_H
 
 #include <core/compiler.h>
 
+/* Records the TSC at kernel entry (the zero of time since boot). Cannot fail. */
 void tsc_init_early(void);
 
 /*

@@ -19,7 +19,8 @@
  *
  * Locking: acpi_init runs once, during single-threaded boot; acpi_get's
  * result is read-only afterwards. acpi_poweroff and acpi_reboot disable
- * interrupts on the calling CPU; other CPUs are not stopped (SMP later).
+ * interrupts on the calling CPU; the other CPUs are not stopped first and
+ * run until the machine goes off or resets.
  */
 #ifndef BASALT_DEV_ACPI_H
 #define BASALT_DEV_ACPI_H

@@ -69,17 +69,22 @@ typedef void (*blk_done_fn)(struct blk_request *rq);
  * One transfer. The submitter fills op, lba, count, buf, done and ctx; the
  * layer and the driver own the rest until done(rq) runs, which may be in
  * interrupt context (done must not sleep) and on any CPU.
+ *
+ * Legend (ownership, no lock: one owner at a time): [s] written by the
+ * submitter before blk_submit, constant while in flight; [f] written by
+ * the layer or the driver while in flight, the submitter's again once
+ * done(rq) has been called.
  */
 struct blk_request {
-    enum blk_op op;
-    uint64_t lba;                   /* first sector */
-    uint32_t count;                 /* sectors */
-    void *buf;                      /* count * 512 bytes */
-    blk_done_fn done;               /* called exactly once if blk_submit returned 0 */
-    void *ctx;                      /* for the submitter */
-    int status;                     /* set before done: 0 or a negative errno */
-    struct blk_dev *dev;            /* set by blk_submit */
-    void *driver_data;              /* for the driver while in flight */
+    enum blk_op op;                 /* [s] */
+    uint64_t lba;                   /* [s] first sector */
+    uint32_t count;                 /* [s] sectors */
+    void *buf;                      /* [s] count * 512 bytes */
+    blk_done_fn done;               /* [s] called exactly once if blk_submit returned 0 */
+    void *ctx;                      /* [s] for the submitter */
+    int status;                     /* [f] set before done: 0 or a negative errno */
+    struct blk_dev *dev;            /* [f] set by blk_submit */
+    void *driver_data;              /* [f] for the driver while in flight */
 };
 
 struct blk_dev_ops {

@@ -25,6 +25,11 @@
  */
 int hpet_init(uint64_t phys);
 
+/*
+ * The readers below: any context, any CPU, no lock (the 64-bit extension
+ * advances by compare-and-swap), never sleep. hpet_counter and hpet_ns
+ * only once hpet_present() is true (the block is not mapped before).
+ */
 bool hpet_present(void);
 
 /* Counter period in femtoseconds (10^-15 s). */

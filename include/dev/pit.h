@@ -5,6 +5,10 @@
  * describes no HPET it drives the clock, and it is what tests use to prove
  * that an ISA interrupt (IRQ 0, GSI 2 on PCs) travels through the I/O APIC.
  * (Channel 2 is core/tsc's, for TSC calibration.)
+ *
+ * Context: thread context, one user at a time (no lock; today only the
+ * irq ktests use channel 0); each call programs the chip with interrupts
+ * off on the calling CPU. Never sleeps.
  */
 #ifndef BASALT_DEV_PIT_H
 #define BASALT_DEV_PIT_H

@@ -20,7 +20,10 @@
  *
  * Locking: ps2_init, ps2_command and ps2_port_attach run in the boot thread
  * before the port interrupts; ps2_write and ps2_inject with interrupts off
- * or from the byte callbacks (one CPU takes the controller's interrupts).
+ * or from the byte callbacks. There is no lock: interrupts off excludes
+ * only this CPU's handler, so those callers must run on the CPU the
+ * controller's interrupts are routed to (the boot CPU); a caller on
+ * another CPU is not excluded from the handler.
  */
 #ifndef BASALT_DEV_PS2_H
 #define BASALT_DEV_PS2_H
@@ -104,6 +107,11 @@ struct ps2_stats {
     uint64_t unrouted;              /* bytes read for a port with no callback */
     uint64_t errors;                /* bytes flagged with a parity or timeout error */
 };
+/*
+ * A copy of the counters, taken with interrupts off. Any context, never
+ * sleeps; on a CPU other than the interrupt's the copy is not a snapshot
+ * (each counter is read whole, but they may be from different moments).
+ */
 struct ps2_stats ps2_get_stats(void);
 
 #endif

@@ -31,6 +31,7 @@ struct textgrid_ops {
     void (*colours)(uint8_t fg, uint8_t bg);
 };
 
+/* Locking: none of its own; every field is written under the console's writer lock (printk's). */
 struct textgrid {
     unsigned cols, rows;
     unsigned row, col;          /* cursor; col == cols means a pending wrap */

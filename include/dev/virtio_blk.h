@@ -15,10 +15,13 @@
 struct blk_dev;
 struct virtq;
 
-/* Registers the PCI driver. Returns the number of disks bound, or a negative errno. */
+/*
+ * Registers the PCI driver. Boot thread, once, after PCI enumeration; may
+ * sleep (device set-up). Returns the number of disks bound, or a negative errno.
+ */
 int virtio_blk_init(void);
 
-/* The request queue of a virtio-blk disk (for tests), or NULL for another driver's disk. */
+/* The request queue of a virtio-blk disk (for tests), or NULL for another driver's disk. Any context, no lock. */
 struct virtq *virtio_blk_queue(struct blk_dev *disk);
 
 #endif

@@ -11,7 +11,10 @@
 
 #include <core/compiler.h>
 
-/* Registers the PCI driver. Returns the number of devices bound, or a negative errno. */
+/*
+ * Registers the PCI driver. Boot thread, once, after PCI enumeration; may
+ * sleep. Returns the number of devices bound, or a negative errno.
+ */
 int virtio_rng_init(void);
 
 #endif

@@ -11,6 +11,7 @@
 
 #include <core/compiler.h>
 
+/* Boot CPU, once, interrupts off, no locks held; never returns (the boot thread goes on). */
 __noreturn void kmain(uint32_t magic, uint32_t mbi_phys);
 
 #endif

@@ -11,6 +11,9 @@
  * Priority, lowest first: usable < ACPI reclaimable < kernel-owned kinds
  * (MEMMAP_KERNEL, MEMMAP_BOOT_DATA, MEMMAP_LOW_MEMORY) < reserved (and
  * every unknown type) < ACPI NVS < bad.
+ *
+ * Locking: none; the functions work on the caller's arrays only (any
+ * context, never sleep).
  */
 #ifndef BASALT_MM_MEMMAP_H
 #define BASALT_MM_MEMMAP_H

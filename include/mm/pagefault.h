@@ -8,6 +8,10 @@
  * naming the stack. When the overflow leaves no stack to push the #PF frame
  * on, the CPU raises a double fault instead; that runs on its own IST stack
  * and is classified the same way from CR2.
+ *
+ * Context: pagefault_init and pagefault_set_user_handler at boot, before
+ * the other CPUs start (no lock); the rest in the trap path, interrupts
+ * off, any CPU, taking no lock that a faulting holder could own.
  */
 #ifndef BASALT_MM_PAGEFAULT_H
 #define BASALT_MM_PAGEFAULT_H

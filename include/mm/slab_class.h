@@ -6,6 +6,8 @@
  * from whole pages. Classes are powers of two from 16 bytes with a
  * midpoint between each (16, 24, 32, 48, 64, 96, ... 2048), which bounds
  * the waste of any request to 1/3.
+ *
+ * Context: any; no state, no locks, never sleeps.
  */
 #ifndef BASALT_MM_SLAB_CLASS_H
 #define BASALT_MM_SLAB_CLASS_H

@@ -27,11 +27,12 @@ struct mutex {
     spinlock_t guard;
     struct thread *owner;           /* [g] */
     struct wait_queue wq;           /* [g] */
-    const char *name;
-    uint16_t ld_class;              /* lockdep class + 1, 0 = not looked up yet */
+    const char *name;               /* constant after init */
+    uint16_t ld_class;              /* lockdep class + 1, 0 = not looked up yet [ld] (core/spinlock.h) */
 };
 #define MUTEX_INIT(name_) { .guard = SPINLOCK_INIT(name_), .owner = NULL, \
                                .wq = WAIT_QUEUE_INIT(name_), .name = (name_) }
+/* The *_init functions: any context, no lock; the object must not be in use yet. */
 void mutex_init(struct mutex *m, const char *name);
 /* Returns 0, or -EDEADLK (debug builds: called in atomic context, not taken). */
 int mutex_lock(struct mutex *m);
@@ -46,6 +47,7 @@ bool mutex_held_by_me(struct mutex *m);
         if (BASALT_DEBUG && !mutex_held_by_me(m))                               \
             panic("%s: mutex %s not held by this thread", __func__, (m)->name); \
     } while (0)
+/* Misuses reported so far (unlock by a non-owner, ...). Any context; no lock. */
 uint64_t mutex_error_count(void);
 
 /* ---- counting semaphore */

@@ -35,6 +35,7 @@ struct wait_queue {
 
 #define WAIT_QUEUE_INIT(name_) { .head = NULL, .tail = NULL, .name = (name_) }
 
+/* Any context, no lock: wq must not be in use yet. */
 void wq_init(struct wait_queue *wq, const char *name);
 
 /*

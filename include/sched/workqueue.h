@@ -55,7 +55,7 @@ struct work {
 
 struct delayed_work {
     struct work work;
-    struct sched_timeout timer;     /* [tl] fires delayed_work_fire (workqueue.c) */
+    struct sched_timeout timer;     /* [tl] fires delayed_work_fire_locked (workqueue.c) */
     unsigned cpu;                   /* [wl] CPU to queue on when the timer fires */
 };
 

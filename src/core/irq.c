@@ -298,7 +298,7 @@ int irq_free(int handle)
     return 0;
 }
 
-static void (*exit_hook)(void);         /* written once by sched_init, before SMP */
+static void (*exit_hook)(void);         /* written once by sched_init, before the other CPUs start */
 
 void irq_set_exit_hook(void (*fn)(void))
 {

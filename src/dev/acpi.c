@@ -42,6 +42,7 @@ static bool init_done;
 #define MAP_WINDOWS         48
 #define MAP_STRETCH_PAGES   16
 
+/* Written only during acpi_init's parse, on the boot CPU in the boot thread; no lock. */
 struct map_window {
     uint64_t base, end;         /* physical, page aligned */
     uint8_t *va;

@@ -25,6 +25,7 @@
 #define ENTRY_ACTIVE_LOW    (1u << 13)
 #define ENTRY_DEST_SHIFT    24              /* in the high dword */
 
+/* Constant once ioapic_add has filled it (platform setup, boot CPU, before the other CPUs start). */
 struct ioapic {
     volatile uint32_t *regs;
     uint8_t id;
@@ -37,6 +38,10 @@ static size_t count;
 /* IOREGSEL/IOWIN of every I/O APIC: one select-then-access at a time (irqsave) */
 static spinlock_t ioapic_lock = SPINLOCK_INIT("ioapic_lock");
 
+/*
+ * read_reg/write_reg: ioapic_lock held, or from ioapic_add before the
+ * I/O APIC is published (count not yet raised), so no assert here.
+ */
 static uint32_t read_reg(struct ioapic *io, uint32_t reg)
 {
     io->regs[IOREGSEL / 4] = reg;

@@ -60,6 +60,11 @@
 #define ACK_TIMEOUT_MS      200     /* devices acknowledge within ~20 ms; be generous */
 #define SEND_TRIES          3
 
+/*
+ * usable: constant after ps2_init; fn, ctx, irq_handle: written by
+ * ps2_port_attach with interrupts off, before the port's interrupt bit is set
+ * in the controller; read by the handler.
+ */
 struct port {
     bool usable;
     ps2_byte_fn fn;

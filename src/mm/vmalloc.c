@@ -125,9 +125,11 @@ static void unmap_frames(uintptr_t va, size_t size)
 /* vmalloc_lock held. */
 static void *map_area_locked(size_t size, enum area_kind kind, const char *name)
 {
-    struct vm_area *a = area_new(size, kind, name);
+    struct vm_area *a;
     uintptr_t va;
 
+    spin_assert_held(&vmalloc_lock);
+    a = area_new(size, kind, name);
     if (!a)
         return NULL;
     va = a->base + PAGE_SIZE;

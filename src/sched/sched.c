@@ -193,6 +193,7 @@ static void finish_switch(void)
     struct rq *rq = &rqs[c->index];
     struct thread *prev = rq->prev, *me = c->current;
 
+    spin_assert_held(&rq->lock);
     sched_fpu_restore(me->fpu, use_xsave);
     rq->prev = NULL;
     atomic_store_release(&prev->on_cpu, 0);

@@ -71,8 +71,10 @@ static struct work_pool *running_pool_locked(const struct work *w)
  */
 static void enqueue_locked(unsigned cpu, struct work *w)
 {
-    struct work_pool *p = running_pool_locked(w);
+    struct work_pool *p;
 
+    spin_assert_held(&work_lock);
+    p = running_pool_locked(w);
     if (cpu >= cpu_count())
         panic("work_queue: CPU %u is not online (%u CPUs)", cpu, cpu_count());
     if (!p)
@@ -138,7 +140,7 @@ bool work_queue(struct work *w)
 }
 
 /* A delayed item's deadline passed: queue it. A tick, timeouts_lock held, interrupts off. */
-static void delayed_work_fire(struct sched_timeout *to)
+static void delayed_work_fire_locked(struct sched_timeout *to)
 {
     struct delayed_work *dw = container_of(to, struct delayed_work, timer);
 
@@ -170,7 +172,7 @@ static bool queue_delayed(int cpu, struct delayed_work *dw, uint64_t delay_ns)
      * only for these few instructions.
      */
     spin_unlock(&work_lock);
-    sched_timeout_arm_fn(&dw->timer, delayed_work_fire, deadline);
+    sched_timeout_arm_fn(&dw->timer, delayed_work_fire_locked, deadline);
     irq_restore(f);
     return true;
 }
