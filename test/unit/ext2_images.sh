@@ -73,6 +73,10 @@ mkdir small
 cp -a $s/hello.txt $s/odd $s/holes $s/dir $s/many $s/fast_link $s/slow_link small/
 pattern small/big 409600 4
 mk small.img 2M small -b 1024 -N 512
+# other members of the family: ext3 (a COMPAT journal: readable as ext2),
+# ext4 (INCOMPAT extent, 64bit, flex_bg: refused)
+mke2fs -q -F -t ext3 ext3.img 8M >/dev/null
+mke2fs -q -F -t ext4 ext4.img 8M >/dev/null
 
 for img in b1024 nosparse rev0; do
     dumpe2fs $img.img 2>/dev/null |

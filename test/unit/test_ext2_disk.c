@@ -570,6 +570,35 @@ static void test_symlinks(void **state)
     img_close(&im);
 }
 
+/* ext3 is ext2 with a journal (COMPAT): accepted; ext4's INCOMPAT features: refused. */
+static void test_ext3_ext4(void **state)
+{
+    char path[256];
+    uint8_t sb[EXT2_SUPER_SIZE];
+    struct ext2_info info;
+    const char *reason;
+
+    (void)state;
+    path_of(path, sizeof(path), "ext3.img");
+    int fd = open(path, O_RDONLY);
+    assert_true(fd >= 0);
+    assert_int_equal(pread(fd, sb, sizeof(sb), EXT2_SUPER_OFFSET), (ssize_t)sizeof(sb));
+    close(fd);
+    assert_int_equal(ext2_sb_check(sb, 8 << 20, &info, &reason), 0);
+    assert_true(info.feature_compat & EXT2_FEATURE_COMPAT_HAS_JOURNAL);
+    assert_null(reason);
+
+    path_of(path, sizeof(path), "ext4.img");
+    fd = open(path, O_RDONLY);
+    assert_true(fd >= 0);
+    assert_int_equal(pread(fd, sb, sizeof(sb), EXT2_SUPER_OFFSET), (ssize_t)sizeof(sb));
+    close(fd);
+    assert_int_equal(ext2_sb_check(sb, 8 << 20, &info, &reason), -EINVAL);
+    assert_string_equal(reason, "extent");
+    assert_true(info.incompat_unsupported & 0x40);      /* extent */
+    assert_true(info.incompat_unsupported & 0x200);     /* flex_bg */
+}
+
 /* ---- damage, one structure at a time ---------------------------------------------- */
 
 static uint8_t *g_small;
@@ -1066,6 +1095,7 @@ int main(void)
         cmocka_unit_test(test_holes_and_indirect),
         cmocka_unit_test(test_large_directory),
         cmocka_unit_test(test_symlinks),
+        cmocka_unit_test(test_ext3_ext4),
         cmocka_unit_test_setup_teardown(test_damaged_superblock, damage_setup, damage_teardown),
         cmocka_unit_test_setup_teardown(test_features, damage_setup, damage_teardown),
         cmocka_unit_test_setup_teardown(test_damaged_group_desc, damage_setup, damage_teardown),
