@@ -247,6 +247,20 @@ static inline uint32_t ext2_le32(const void *p)
            ((uint32_t)b[3] << 24);
 }
 
+/* Little-endian stores, for the writers of on-disk structures. */
+static inline void ext2_put16(void *p, uint16_t v)
+{
+    uint8_t *b = p;
+    b[0] = (uint8_t)v;
+    b[1] = (uint8_t)(v >> 8);
+}
+
+static inline void ext2_put32(void *p, uint32_t v)
+{
+    ext2_put16(p, (uint16_t)v);
+    ext2_put16((uint8_t *)p + 2, (uint16_t)(v >> 16));
+}
+
 /* A field of on-disk structure TYPE (e.g. ext2_super_disk) in raw bytes. */
 #define EXT2_GET16(raw, type, field) \
     ext2_le16((const uint8_t *)(raw) + offsetof(struct type, field))

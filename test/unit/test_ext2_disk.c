@@ -57,7 +57,8 @@ static void path_of(char *buf, size_t len, const char *name)
 /* ---- an image file read through the layer ---------------------------------------- */
 
 struct img {
-    int fd;
+    int fd;                             /* the image file, or -1 ... */
+    uint8_t *mem;                       /* ... the image in memory */
     uint64_t bytes;
     struct ext2_info info;
     const char *reason;
@@ -72,6 +73,10 @@ static int img_read(void *ctx, uint32_t block, void *buf)
     if (block >= im->info.blocks_count) {
         im->bad_requests++;
         return -EIO;
+    }
+    if (im->mem) {
+        memcpy(buf, im->mem + (size_t)block * im->info.block_size, im->info.block_size);
+        return 0;
     }
     ssize_t n = pread(im->fd, buf, im->info.block_size, (off_t)block * im->info.block_size);
     return n == (ssize_t)im->info.block_size ? 0 : -EIO;
@@ -601,7 +606,7 @@ static void test_ext3_ext4(void **state)
 
 /* ---- damage, one structure at a time ---------------------------------------------- */
 
-static uint8_t *g_small;
+static uint8_t *g_small;          /* small.img, loaded once per damage test */
 static size_t g_small_size;
 
 static int damage_setup(void **state)
@@ -628,70 +633,39 @@ static int damage_teardown(void **state)
     return 0;
 }
 
-/* A private copy of small.img to damage. */
-struct mem {
-    uint8_t *data;
-    struct ext2_info info;
-    unsigned bad_requests;
-    uint8_t scratch[EXT2_MAX_BLOCK_SIZE];
-};
-
-static int mem_read(void *ctx, uint32_t block, void *buf)
+static uint8_t *sb_of(struct img *m)
 {
-    struct mem *m = ctx;
-
-    if (block >= m->info.blocks_count) {
-        m->bad_requests++;
-        return -EIO;
-    }
-    memcpy(buf, m->data + (size_t)block * m->info.block_size, m->info.block_size);
-    return 0;
+    return m->mem + EXT2_SUPER_OFFSET;
 }
 
-static uint8_t *sb_of(struct mem *m)
-{
-    return m->data + EXT2_SUPER_OFFSET;
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    put16(p, (uint16_t)v);
-    put16(p + 2, (uint16_t)(v >> 16));
-}
-
-static int mem_check(struct mem *m, const char **reason)
+static int mem_check(struct img *m, const char **reason)
 {
     return ext2_sb_check(sb_of(m), g_small_size, &m->info, reason);
 }
 
-static void mem_open(struct mem *m)
+static void mem_open(struct img *m)
 {
     const char *reason;
 
-    m->data = malloc(g_small_size);
-    memcpy(m->data, g_small, g_small_size);
-    m->bad_requests = 0;
+    memset(m, 0, sizeof(*m));
+    m->fd = -1;
+    m->mem = malloc(g_small_size);     /* a private copy to damage */
+    memcpy(m->mem, g_small, g_small_size);
     assert_int_equal(mem_check(m, &reason), 0);
 }
 
-static void mem_close(struct mem *m)
+static void mem_close(struct img *m)
 {
     assert_int_equal(m->bad_requests, 0);
-    free(m->data);
+    free(m->mem);
 }
 
-static uint8_t *mem_block(struct mem *m, uint32_t block)
+static uint8_t *mem_block(struct img *m, uint32_t block)
 {
-    return m->data + (size_t)block * m->info.block_size;
+    return m->mem + (size_t)block * m->info.block_size;
 }
 
-static uint8_t *mem_gd(struct mem *m, uint32_t group)
+static uint8_t *mem_gd(struct img *m, uint32_t group)
 {
     uint32_t block, offset;
 
@@ -700,7 +674,7 @@ static uint8_t *mem_gd(struct mem *m, uint32_t group)
 }
 
 /* The raw inode ino and its parsed form. */
-static uint8_t *mem_inode(struct mem *m, uint32_t ino, struct ext2_inode *inode)
+static uint8_t *mem_inode(struct img *m, uint32_t ino, struct ext2_inode *inode)
 {
     uint32_t group, block, offset;
     struct ext2_group gd;
@@ -714,7 +688,7 @@ static uint8_t *mem_inode(struct mem *m, uint32_t ino, struct ext2_inode *inode)
 }
 
 /* Inode number of name in the root directory's first block. */
-static uint32_t mem_root_lookup(struct mem *m, const char *name, uint8_t **entry)
+static uint32_t mem_root_lookup(struct img *m, const char *name, uint8_t **entry)
 {
     struct ext2_inode root;
     struct ext2_dir_iter it;
@@ -735,7 +709,7 @@ static uint32_t mem_root_lookup(struct mem *m, const char *name, uint8_t **entry
 
 static void test_damaged_superblock(void **state)
 {
-    struct mem m;
+    struct img m;
     const char *reason;
 
     (void)state;
@@ -752,45 +726,45 @@ static void test_damaged_superblock(void **state)
         assert_int_equal(mem_check(&m, &reason), 0);                            \
     } while (0)
 
-    put16(sb + 56, 0xEF54);
+    ext2_put16(sb + 56, 0xEF54);
     EXPECT_REFUSED("bad magic");
-    put32(sb + 76, 2);
+    ext2_put32(sb + 76, 2);
     EXPECT_REFUSED("unknown revision");
-    put32(sb + 24, 7);                          /* log_block_size */
-    put32(sb + 28, 7);
+    ext2_put32(sb + 24, 7);                          /* log_block_size */
+    ext2_put32(sb + 28, 7);
     EXPECT_REFUSED("unsupported block size");
-    put32(sb + 24, 3);                          /* 8 KiB */
-    put32(sb + 28, 3);
+    ext2_put32(sb + 24, 3);                          /* 8 KiB */
+    ext2_put32(sb + 28, 3);
     EXPECT_REFUSED("unsupported block size");
-    put32(sb + 28, 1);                          /* fragments of 2 KiB */
+    ext2_put32(sb + 28, 1);                          /* fragments of 2 KiB */
     EXPECT_REFUSED("fragment size differs from block size");
-    put32(sb + 32, 0);                          /* blocks_per_group */
+    ext2_put32(sb + 32, 0);                          /* blocks_per_group */
     EXPECT_REFUSED("bad blocks per group");
-    put32(sb + 32, 8193);
+    ext2_put32(sb + 32, 8193);
     EXPECT_REFUSED("bad blocks per group");
-    put32(sb + 36, 4096);
+    ext2_put32(sb + 36, 4096);
     EXPECT_REFUSED("fragments per group differ from blocks per group");
-    put32(sb + 40, 0);                          /* inodes_per_group */
+    ext2_put32(sb + 40, 0);                          /* inodes_per_group */
     EXPECT_REFUSED("bad inodes per group");
-    put32(sb + 40, 3);                          /* not whole blocks of the table */
+    ext2_put32(sb + 40, 3);                          /* not whole blocks of the table */
     EXPECT_REFUSED("bad inodes per group");
-    put16(sb + 88, 100);
+    ext2_put16(sb + 88, 100);
     EXPECT_REFUSED("bad inode size");
-    put16(sb + 88, 384);
+    ext2_put16(sb + 88, 384);
     EXPECT_REFUSED("bad inode size");
-    put16(sb + 88, 2048);
+    ext2_put16(sb + 88, 2048);
     EXPECT_REFUSED("bad inode size");
-    put32(sb + 84, 5);                          /* s_first_ino */
+    ext2_put32(sb + 84, 5);                          /* s_first_ino */
     EXPECT_REFUSED("bad first inode");
-    put32(sb + 20, 0);                          /* first_data_block with 1 KiB blocks */
+    ext2_put32(sb + 20, 0);                          /* first_data_block with 1 KiB blocks */
     EXPECT_REFUSED("bad first data block");
-    put32(sb + 4, 1);
+    ext2_put32(sb + 4, 1);
     EXPECT_REFUSED("bad block count");
-    put32(sb + 4, (uint32_t)(g_small_size / 1024) + 1);
+    ext2_put32(sb + 4, (uint32_t)(g_small_size / 1024) + 1);
     EXPECT_REFUSED("file system larger than the device");
-    put32(sb + 0, m.info.inodes_count + 1);
+    ext2_put32(sb + 0, m.info.inodes_count + 1);
     EXPECT_REFUSED("inode count disagrees with the groups");
-    put16(sb + 206, 2000);                      /* reserved GDT blocks */
+    ext2_put16(sb + 206, 2000);                      /* reserved GDT blocks */
     EXPECT_REFUSED("metadata does not fit in group 0");
 
     /* a device one block short of the file system */
@@ -802,7 +776,7 @@ static void test_damaged_superblock(void **state)
 
 static void test_features(void **state)
 {
-    struct mem m;
+    struct img m;
     const char *reason;
 
     (void)state;
@@ -810,29 +784,29 @@ static void test_features(void **state)
     uint8_t *sb = sb_of(&m);
     uint32_t incompat = ext2_le32(sb + 96), ro = ext2_le32(sb + 100);
 
-    put32(sb + 96, incompat | 0x40);            /* extent */
+    ext2_put32(sb + 96, incompat | 0x40);            /* extent */
     assert_int_equal(mem_check(&m, &reason), -EINVAL);
     assert_string_equal(reason, "extent");
     assert_int_equal(m.info.incompat_unsupported, 0x40);
-    put32(sb + 96, incompat | (1u << 20) | (1u << 31));
+    ext2_put32(sb + 96, incompat | (1u << 20) | (1u << 31));
     assert_int_equal(mem_check(&m, &reason), -EINVAL);
     assert_string_equal(reason, "INCOMPAT bit 20");
     assert_int_equal(m.info.incompat_unsupported, (1u << 20) | (1u << 31));
-    put32(sb + 96, incompat);
+    ext2_put32(sb + 96, incompat);
 
-    put32(sb + 100, ro | 0x20 | 0x400);         /* dir_nlink, metadata_csum */
+    ext2_put32(sb + 100, ro | 0x20 | 0x400);         /* dir_nlink, metadata_csum */
     assert_int_equal(mem_check(&m, &reason), 0);
     assert_true(m.info.read_only);
     assert_string_equal(reason, "dir_nlink");
     assert_int_equal(m.info.ro_compat_unsupported, 0x420);
-    put32(sb + 100, ro | (1u << 30));
+    ext2_put32(sb + 100, ro | (1u << 30));
     assert_int_equal(mem_check(&m, &reason), 0);
     assert_true(m.info.read_only);
     assert_string_equal(reason, "RO_COMPAT bit 30");
-    put32(sb + 100, ro);
+    ext2_put32(sb + 100, ro);
 
-    put32(sb + 92, 0xffffffffu);                /* COMPAT bits are ignored */
-    put16(sb + 206, 0);
+    ext2_put32(sb + 92, 0xffffffffu);                /* COMPAT bits are ignored */
+    ext2_put16(sb + 206, 0);
     assert_int_equal(mem_check(&m, &reason), 0);
     assert_null(reason);
     assert_false(m.info.read_only);
@@ -846,7 +820,7 @@ static void test_features(void **state)
 
 static void test_damaged_group_desc(void **state)
 {
-    struct mem m;
+    struct img m;
     struct ext2_group gd;
 
     (void)state;
@@ -862,21 +836,21 @@ static void test_damaged_group_desc(void **state)
         memcpy(raw, saved, sizeof(saved));                                      \
     } while (0)
 
-    put32(raw + 8, m.info.blocks_count - 1);    /* inode table runs past the end */
+    ext2_put32(raw + 8, m.info.blocks_count - 1);    /* inode table runs past the end */
     EXPECT_DAMAGED();
-    put32(raw + 8, 0xfffffff0u);
+    ext2_put32(raw + 8, 0xfffffff0u);
     EXPECT_DAMAGED();
-    put32(raw + 0, m.info.blocks_count);        /* block bitmap past the end */
+    ext2_put32(raw + 0, m.info.blocks_count);        /* block bitmap past the end */
     EXPECT_DAMAGED();
-    put32(raw + 4, 1);                          /* inode bitmap on the superblock */
+    ext2_put32(raw + 4, 1);                          /* inode bitmap on the superblock */
     EXPECT_DAMAGED();
-    put32(raw + 0, 2);                          /* block bitmap on the descriptors */
+    ext2_put32(raw + 0, 2);                          /* block bitmap on the descriptors */
     EXPECT_DAMAGED();
-    put32(raw + 0, gd.inode_bitmap);            /* both bitmaps in one block */
+    ext2_put32(raw + 0, gd.inode_bitmap);            /* both bitmaps in one block */
     EXPECT_DAMAGED();
-    put32(raw + 4, gd.inode_table + 1);         /* inode bitmap inside the table */
+    ext2_put32(raw + 4, gd.inode_table + 1);         /* inode bitmap inside the table */
     EXPECT_DAMAGED();
-    put16(raw + 14, (uint16_t)(m.info.inodes_per_group + 1));
+    ext2_put16(raw + 14, (uint16_t)(m.info.inodes_per_group + 1));
     EXPECT_DAMAGED();
 #undef EXPECT_DAMAGED
     assert_int_equal(ext2_group_parse(&m.info, m.info.group_count, raw, &gd), -EINVAL);
@@ -887,7 +861,7 @@ static void test_damaged_group_desc(void **state)
 
 static void test_damaged_inodes(void **state)
 {
-    struct mem m;
+    struct img m;
     struct ext2_inode inode;
     struct ext2_group gd;
     uint32_t group, b, o;
@@ -904,25 +878,25 @@ static void test_damaged_inodes(void **state)
 
     uint32_t ino = mem_root_lookup(&m, "fast_link", NULL);
     uint8_t *raw = mem_inode(&m, ino, &inode);
-    put32(raw + 4, 60);                         /* a fast symlink too long for i_block */
+    ext2_put32(raw + 4, 60);                         /* a fast symlink too long for i_block */
     assert_int_equal(ext2_inode_parse(&m.info, ino, raw, &inode), -EUCLEAN);
     ino = mem_root_lookup(&m, "slow_link", NULL);
     raw = mem_inode(&m, ino, &inode);
-    put32(raw + 4, 1024);                       /* a slow one of a whole block */
+    ext2_put32(raw + 4, 1024);                       /* a slow one of a whole block */
     assert_int_equal(ext2_inode_parse(&m.info, ino, raw, &inode), -EUCLEAN);
     raw = mem_inode(&m, EXT2_ROOT_INO, &inode);
-    put32(raw + 4, 1000);                       /* a directory of part of a block */
+    ext2_put32(raw + 4, 1000);                       /* a directory of part of a block */
     assert_int_equal(ext2_inode_parse(&m.info, EXT2_ROOT_INO, raw, &inode), -EUCLEAN);
-    put16(raw + 0, 0x0755);                     /* no file type */
+    ext2_put16(raw + 0, 0x0755);                     /* no file type */
     assert_int_equal(ext2_inode_parse(&m.info, EXT2_ROOT_INO, raw, &inode), -EUCLEAN);
-    put16(raw + 0, 0xE1ED);                     /* a type that does not exist */
+    ext2_put16(raw + 0, 0xE1ED);                     /* a type that does not exist */
     assert_int_equal(ext2_inode_parse(&m.info, EXT2_ROOT_INO, raw, &inode), -EUCLEAN);
     mem_close(&m);
 }
 
 static void test_damaged_indirect(void **state)
 {
-    struct mem m;
+    struct img m;
     struct ext2_inode inode;
     uint32_t phys;
 
@@ -933,38 +907,38 @@ static void test_damaged_indirect(void **state)
     uint32_t ind = inode.block[EXT2_IND_BLOCK], dind = inode.block[EXT2_DIND_BLOCK];
     assert_int_not_equal(ind, 0);
     assert_int_not_equal(dind, 0);
-    assert_int_equal(ext2_bmap(&m.info, &inode, 12, mem_read, &m, m.scratch, &phys), 0);
+    assert_int_equal(ext2_bmap(&m.info, &inode, 12, img_read, &m, m.scratch, &phys), 0);
     assert_int_not_equal(phys, 0);
 
     uint32_t saved = ext2_le32(mem_block(&m, ind));
-    put32(mem_block(&m, ind), ind);             /* the indirect block names itself */
-    assert_int_equal(ext2_bmap(&m.info, &inode, 12, mem_read, &m, m.scratch, &phys), -EUCLEAN);
-    put32(mem_block(&m, ind), m.info.blocks_count);     /* a data block past the end */
-    assert_int_equal(ext2_bmap(&m.info, &inode, 12, mem_read, &m, m.scratch, &phys), -EUCLEAN);
-    put32(mem_block(&m, ind), saved);
+    ext2_put32(mem_block(&m, ind), ind);             /* the indirect block names itself */
+    assert_int_equal(ext2_bmap(&m.info, &inode, 12, img_read, &m, m.scratch, &phys), -EUCLEAN);
+    ext2_put32(mem_block(&m, ind), m.info.blocks_count);     /* a data block past the end */
+    assert_int_equal(ext2_bmap(&m.info, &inode, 12, img_read, &m, m.scratch, &phys), -EUCLEAN);
+    ext2_put32(mem_block(&m, ind), saved);
 
     saved = ext2_le32(mem_block(&m, dind));
-    put32(mem_block(&m, dind), dind);           /* double indirect: a loop to itself */
-    assert_int_equal(ext2_bmap(&m.info, &inode, 12 + 256, mem_read, &m, m.scratch, &phys),
+    ext2_put32(mem_block(&m, dind), dind);           /* double indirect: a loop to itself */
+    assert_int_equal(ext2_bmap(&m.info, &inode, 12 + 256, img_read, &m, m.scratch, &phys),
                      -EUCLEAN);
-    put32(mem_block(&m, dind), 0xffffffffu);
-    assert_int_equal(ext2_bmap(&m.info, &inode, 12 + 256, mem_read, &m, m.scratch, &phys),
+    ext2_put32(mem_block(&m, dind), 0xffffffffu);
+    assert_int_equal(ext2_bmap(&m.info, &inode, 12 + 256, img_read, &m, m.scratch, &phys),
                      -EUCLEAN);
-    put32(mem_block(&m, dind), saved);
+    ext2_put32(mem_block(&m, dind), saved);
 
-    put32(raw + 40, m.info.blocks_count + 5);   /* a direct pointer out of range */
-    put32(raw + 40 + 4 * EXT2_TIND_BLOCK, 0);   /* first data block is 1: 0 is a hole */
-    put32(raw + 40 + 4 * EXT2_DIND_BLOCK, m.info.blocks_count);
+    ext2_put32(raw + 40, m.info.blocks_count + 5);   /* a direct pointer out of range */
+    ext2_put32(raw + 40 + 4 * EXT2_TIND_BLOCK, 0);   /* first data block is 1: 0 is a hole */
+    ext2_put32(raw + 40 + 4 * EXT2_DIND_BLOCK, m.info.blocks_count);
     assert_int_equal(ext2_inode_parse(&m.info, ino, raw, &inode), 0);
-    assert_int_equal(ext2_bmap(&m.info, &inode, 0, mem_read, &m, m.scratch, &phys), -EUCLEAN);
-    assert_int_equal(ext2_bmap(&m.info, &inode, 300, mem_read, &m, m.scratch, &phys), -EUCLEAN);
-    assert_int_equal(ext2_bmap(&m.info, &inode, 70000, mem_read, &m, m.scratch, &phys), 0);
+    assert_int_equal(ext2_bmap(&m.info, &inode, 0, img_read, &m, m.scratch, &phys), -EUCLEAN);
+    assert_int_equal(ext2_bmap(&m.info, &inode, 300, img_read, &m, m.scratch, &phys), -EUCLEAN);
+    assert_int_equal(ext2_bmap(&m.info, &inode, 70000, img_read, &m, m.scratch, &phys), 0);
     assert_int_equal(phys, 0);
     mem_close(&m);
 }
 
 /* Iterates block until the end or an error; returns that and the count. */
-static int iterate(struct mem *m, const uint8_t *blk, unsigned *count)
+static int iterate(struct img *m, const uint8_t *blk, unsigned *count)
 {
     struct ext2_dir_iter it;
     struct ext2_dirent ent;
@@ -979,7 +953,7 @@ static int iterate(struct mem *m, const uint8_t *blk, unsigned *count)
 
 static void test_damaged_directory(void **state)
 {
-    struct mem m;
+    struct img m;
     struct ext2_inode root;
     unsigned n, n0;
     uint8_t *entry;
@@ -1001,11 +975,11 @@ static void test_damaged_directory(void **state)
 
     mem_root_lookup(&m, "hello.txt", &entry);
     uint16_t rec = ext2_le16(entry + 4);
-    put16(entry + 4, (uint16_t)(rec + 1));      /* not 4-aligned */
+    ext2_put16(entry + 4, (uint16_t)(rec + 1));      /* not 4-aligned */
     EXPECT_DAMAGED();
-    put16(entry + 4, 0);                        /* would never advance */
+    ext2_put16(entry + 4, 0);                        /* would never advance */
     EXPECT_DAMAGED();
-    put16(entry + 4, 4);
+    ext2_put16(entry + 4, 4);
     EXPECT_DAMAGED();
     entry[6] = (uint8_t)(rec - 8 + 1);          /* name_len > rec_len - 8 */
     EXPECT_DAMAGED();
@@ -1013,9 +987,9 @@ static void test_damaged_directory(void **state)
     EXPECT_DAMAGED();
     entry[7] = 8;                               /* file type 8 */
     EXPECT_DAMAGED();
-    put32(entry, m.info.inodes_count + 1);
+    ext2_put32(entry, m.info.inodes_count + 1);
     EXPECT_DAMAGED();
-    put16(entry + 4, (uint16_t)(1024 - (entry - blk) + 4));  /* crosses the block */
+    ext2_put16(entry + 4, (uint16_t)(1024 - (entry - blk) + 4));  /* crosses the block */
     EXPECT_DAMAGED();
 
     /* the last entry's rec_len crosses the block end */
@@ -1025,14 +999,14 @@ static void test_damaged_directory(void **state)
     while (ext2_dir_next(&it, &ent) == 1)
         last = ent;
     assert_int_equal(last.offset + last.rec_len, 1024);
-    put16(blk + last.offset + 4, (uint16_t)(last.rec_len + 4));
+    ext2_put16(blk + last.offset + 4, (uint16_t)(last.rec_len + 4));
     EXPECT_DAMAGED();
-    put32(blk + 1024 - 4, 0);                   /* a header cut by the block end */
-    put16(blk + last.offset + 4, (uint16_t)(last.rec_len - 4));
+    ext2_put32(blk + 1024 - 4, 0);                   /* a header cut by the block end */
+    ext2_put16(blk + last.offset + 4, (uint16_t)(last.rec_len - 4));
     EXPECT_DAMAGED();
 
     /* an unused entry (inode 0) is skipped, not reported */
-    put32(entry, 0);
+    ext2_put32(entry, 0);
     assert_int_equal(iterate(&m, blk, &n), 0);
     assert_int_equal(n, n0 - 1);
 #undef EXPECT_DAMAGED

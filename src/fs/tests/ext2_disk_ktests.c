@@ -19,24 +19,12 @@
 
 static uint8_t kimg[KBLOCKS * KBS];
 
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    put16(p, (uint16_t)v);
-    put16(p + 2, (uint16_t)(v >> 16));
-}
-
 static void put_dirent(uint8_t *p, uint32_t ino, uint16_t rec_len, const char *name, uint8_t ft)
 {
     size_t len = strlen(name);
 
-    put32(p, ino);
-    put16(p + 4, rec_len);
+    ext2_put32(p, ino);
+    ext2_put16(p + 4, rec_len);
     p[6] = (uint8_t)len;
     p[7] = ft;
     memcpy(p + 8, name, len);
@@ -51,36 +39,36 @@ static void kimg_build(void)
 {
     memset(kimg, 0, sizeof(kimg));
     uint8_t *sb = kimg + EXT2_SUPER_OFFSET;
-    put32(sb + 0, 16);                  /* s_inodes_count */
-    put32(sb + 4, KBLOCKS);             /* s_blocks_count */
-    put32(sb + 20, 1);                  /* s_first_data_block */
-    put32(sb + 32, 8192);               /* s_blocks_per_group */
-    put32(sb + 36, 8192);               /* s_frags_per_group */
-    put32(sb + 40, 16);                 /* s_inodes_per_group */
-    put16(sb + 56, EXT2_MAGIC);
-    put32(sb + 76, EXT2_DYNAMIC_REV);
-    put32(sb + 84, 11);                 /* s_first_ino */
-    put16(sb + 88, 128);                /* s_inode_size */
-    put32(sb + 96, EXT2_FEATURE_INCOMPAT_FILETYPE);
+    ext2_put32(sb + 0, 16);                  /* s_inodes_count */
+    ext2_put32(sb + 4, KBLOCKS);             /* s_blocks_count */
+    ext2_put32(sb + 20, 1);                  /* s_first_data_block */
+    ext2_put32(sb + 32, 8192);               /* s_blocks_per_group */
+    ext2_put32(sb + 36, 8192);               /* s_frags_per_group */
+    ext2_put32(sb + 40, 16);                 /* s_inodes_per_group */
+    ext2_put16(sb + 56, EXT2_MAGIC);
+    ext2_put32(sb + 76, EXT2_DYNAMIC_REV);
+    ext2_put32(sb + 84, 11);                 /* s_first_ino */
+    ext2_put16(sb + 88, 128);                /* s_inode_size */
+    ext2_put32(sb + 96, EXT2_FEATURE_INCOMPAT_FILETYPE);
 
     uint8_t *gd = kblock(2);
-    put32(gd + 0, 3);
-    put32(gd + 4, 4);
-    put32(gd + 8, 5);
+    ext2_put32(gd + 0, 3);
+    ext2_put32(gd + 4, 4);
+    ext2_put32(gd + 8, 5);
 
     uint8_t *root = kblock(5) + 1 * 128;        /* inode 2 */
-    put16(root + 0, EXT2_S_IFDIR | 0755);
-    put32(root + 4, KBS);
-    put16(root + 26, 3);
-    put32(root + 28, 2);
-    put32(root + 40, 7);
+    ext2_put16(root + 0, EXT2_S_IFDIR | 0755);
+    ext2_put32(root + 4, KBS);
+    ext2_put16(root + 26, 3);
+    ext2_put32(root + 28, 2);
+    ext2_put32(root + 40, 7);
     uint8_t *file = kblock(6) + 3 * 128;        /* inode 12 */
-    put16(file + 0, EXT2_S_IFREG | 0644);
-    put32(file + 4, 13 * KBS);
-    put16(file + 26, 1);
-    put32(file + 28, 4);
-    put32(file + 40 + 4 * EXT2_IND_BLOCK, 8);
-    put32(kblock(8), 9);
+    ext2_put16(file + 0, EXT2_S_IFREG | 0644);
+    ext2_put32(file + 4, 13 * KBS);
+    ext2_put16(file + 26, 1);
+    ext2_put32(file + 28, 4);
+    ext2_put32(file + 40 + 4 * EXT2_IND_BLOCK, 8);
+    ext2_put32(kblock(8), 9);
 
     put_dirent(kblock(7), 2, 12, ".", EXT2_FT_DIR);
     put_dirent(kblock(7) + 12, 2, 12, "..", EXT2_FT_DIR);
@@ -168,13 +156,13 @@ KTEST(ext2_disk, crafted_image_damage)
     uint32_t phys;
 
     kimg_build();
-    put32(kblock(8), 8);                        /* the indirect block names itself */
+    ext2_put32(kblock(8), 8);                        /* the indirect block names itself */
     KT_ASSERT_EQ(ext2_sb_check(kimg + EXT2_SUPER_OFFSET, sizeof(kimg), &info, &reason), 0);
     KT_ASSERT_EQ(ext2_group_parse(&info, 0, kblock(2), &gd), 0);
     KT_ASSERT_EQ(kload_inode(&info, &gd, 12, &file), 0);
     KT_EXPECT_EQ(ext2_bmap(&info, &file, 12, kread, NULL, scratch, &phys), -EUCLEAN);
 
-    put32(kblock(7) + 24 + 4, KBS);             /* "hello" crosses the block */
+    ext2_put32(kblock(7) + 24 + 4, KBS);             /* "hello" crosses the block */
     struct ext2_dir_iter it;
     struct ext2_dirent ent;
     ext2_dir_iter_init(&it, &info, kblock(7));
@@ -182,10 +170,10 @@ KTEST(ext2_disk, crafted_image_damage)
     KT_EXPECT_EQ(ext2_dir_next(&it, &ent), 1);
     KT_EXPECT_EQ(ext2_dir_next(&it, &ent), -EUCLEAN);
 
-    put32(kblock(2) + 8, KBLOCKS - 1);          /* inode table runs past the end */
+    ext2_put32(kblock(2) + 8, KBLOCKS - 1);          /* inode table runs past the end */
     KT_EXPECT_EQ(ext2_group_parse(&info, 0, kblock(2), &gd), -EUCLEAN);
 
-    put32(kimg + EXT2_SUPER_OFFSET + 96, EXT2_FEATURE_INCOMPAT_FILETYPE | 0x40);
+    ext2_put32(kimg + EXT2_SUPER_OFFSET + 96, EXT2_FEATURE_INCOMPAT_FILETYPE | 0x40);
     KT_EXPECT_EQ(ext2_sb_check(kimg + EXT2_SUPER_OFFSET, sizeof(kimg), &info, &reason), -EINVAL);
     KT_EXPECT_STREQ(reason, "extent");
 }
