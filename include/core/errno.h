@@ -54,6 +54,7 @@
 #define ETIMEDOUT      110
 #define EALREADY       114
 #define EINPROGRESS    115
+#define EUCLEAN        117     /* structure needs cleaning: a damaged file system */
 #define ECANCELED      125
 
 /* errno_name: "EINVAL" for 22 (either sign); "E?" for an unknown number. */

@@ -27,7 +27,7 @@ static const struct {
     { ENODATA, "ENODATA" }, { ETIME, "ETIME" },       { EOVERFLOW, "EOVERFLOW" },
     { EILSEQ, "EILSEQ" },   { ENOTSUP, "ENOTSUP" },   { ETIMEDOUT, "ETIMEDOUT" },
     { EALREADY, "EALREADY" },                         { EINPROGRESS, "EINPROGRESS" },
-    { ECANCELED, "ECANCELED" },
+    { EUCLEAN, "EUCLEAN" }, { ECANCELED, "ECANCELED" },
 };
 
 const char *errno_name(int err)

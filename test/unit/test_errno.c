@@ -20,7 +20,7 @@ static const struct {
     E(EDOM),    E(ERANGE),  E(EDEADLK), E(ENAMETOOLONG),           E(ENOSYS),
     E(ENOTEMPTY),           E(ELOOP),   E(ENODATA), E(ETIME),      E(EOVERFLOW),
     E(EILSEQ),  E(ENOTSUP), E(ETIMEDOUT),           E(EALREADY),   E(EINPROGRESS),
-    E(ECANCELED),
+    E(EUCLEAN), E(ECANCELED),
 };
 
 static void test_every_name(void **state)

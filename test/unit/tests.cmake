@@ -30,6 +30,7 @@ set(BASALT_UNIT_TESTS
     lockdep_graph
     timeout_list
     inflate
+    ext2_disk
 )
 
 # Pure kernel sources compiled for the host (paths relative to BASALT_ROOT).
@@ -60,4 +61,5 @@ set(BASALT_UNIT_KERNEL_SOURCES
     src/sched/timeout_list.c
     src/fs/crc32.c
     src/fs/inflate.c
+    src/fs/ext2_disk.c
 )
