@@ -180,12 +180,13 @@ static void test_leap_years(void **state)
     assert_true(calendar_is_leap(0));
     assert_true(calendar_is_leap(-4));
     assert_false(calendar_is_leap(-100));
-    assert_int_equal(calendar_days_in_month(1900, 2), 28);
-    assert_int_equal(calendar_days_in_month(2000, 2), 29);
-    assert_int_equal(calendar_days_in_month(2100, 2), 28);
-    assert_int_equal(calendar_days_in_month(2026, 4), 30);
-    assert_int_equal(calendar_days_in_month(2026, 0), 0);
-    assert_int_equal(calendar_days_in_month(2026, 13), 0);
+    static const struct { int year, month, days; } lengths[] = {
+        { 1900, 2, 28 }, { 2000, 2, 29 }, { 2100, 2, 28 }, { 2026, 4, 30 },
+        { 2026, 0, 0 }, { 2026, 13, 0 },
+    };
+    for (size_t i = 0; i < sizeof(lengths) / sizeof(lengths[0]); i++)
+        assert_int_equal(calendar_days_in_month(lengths[i].year, lengths[i].month),
+                         lengths[i].days);
 
     t = tm_of(2000, 2, 29, 0, 0, 0);
     assert_int_equal(calendar_to_unix(&t, &secs), 0);
