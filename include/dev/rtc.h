@@ -15,6 +15,10 @@
  * The RTC keeps UTC here (QEMU's default; a PC dual-booting Windows may
  * keep local time, which Basalt cannot tell).
  *
+ * Kernel parameter: `rtc.off` makes rtc_init act as if there were no
+ * CMOS clock (rtc_read returns -ENODEV): the kernel without a wall clock,
+ * for tests.
+ *
  * NMIs: bit 7 of the index written to port 0x70 masks NMIs on PC chipsets.
  * dev/rtc writes indexes with bit 7 clear, as Linux does: NMIs stay
  * enabled, and nothing else in Basalt masks them through this port.
@@ -62,9 +66,9 @@
 /*
  * Learns the platform's RTC from the ACPI FADT: the century register's
  * index (used when it is in RTC_REG_FIRST_FREE..0x7f; another value is
- * reported and ignored) and the "no CMOS RTC" boot flag. Call once at
- * boot after acpi_init, before other CPUs use the RTC; without ACPI it
- * does nothing (no century register). Logs what it found at debug level.
+ * reported and ignored) and the "no CMOS RTC" boot flag; and `rtc.off`.
+ * Call once at boot after acpi_init, before other CPUs use the RTC;
+ * without ACPI there is no century register. Logs what it found at debug level.
  */
 void rtc_init(void);
 
@@ -73,7 +77,7 @@ void rtc_init(void);
  * boot context, interrupts on or off (takes rtc_lock with irqsave; the
  * caller must not hold it); busy-waits up to RTC_UIP_TIMEOUT_NS per
  * snapshot, so it may take a few milliseconds. Returns 0, or:
- *   -ENODEV     the FADT says there is no CMOS RTC;
+ *   -ENODEV     the FADT says there is no CMOS RTC, or rtc.off;
  *   -ETIMEDOUT  update-in-progress never cleared (no RTC at 0x70: the
  *               port reads 0xff);
  *   -EIO        no two snapshots agreed in RTC_READ_ATTEMPTS;

@@ -4,6 +4,7 @@
  * the protocol and the lock legend.
  */
 #include <dev/rtc.h>
+#include <core/cmdline.h>
 #include <core/errno.h>
 #include <core/printk.h>
 #include <core/spinlock.h>
@@ -12,9 +13,13 @@
 #include <core/x86.h>
 #include <dev/acpi.h>
 
+CMDLINE_PARAM(rtc_off, "rtc.off", CMDLINE_FLAG, 0, 0,
+              "act as if the machine had no CMOS clock (tests the kernel without a wall clock)");
+
 static spinlock_t rtc_lock = SPINLOCK_INIT("rtc_lock");
 static uint8_t rtc_century_index;       /* 0: none; set by rtc_init, read-only after */
-static bool rtc_absent;                 /* the FADT says there is no CMOS RTC */
+static bool rtc_absent;                 /* the FADT says there is no CMOS RTC, or rtc.off */
+static const char *rtc_absent_why = "";
 
 /* The registers of one snapshot, compared as a whole. */
 struct rtc_snapshot {
@@ -34,9 +39,16 @@ void rtc_init(void)
     const struct acpi_info *acpi = acpi_get();
     uint8_t idx;
 
+    if (cmdline_has(cmdline_boot(), "rtc.off")) {
+        rtc_absent = true;
+        rtc_absent_why = "rtc.off on the command line";
+    }
     if (!acpi || !acpi->fadt.present)
         return;
-    rtc_absent = (acpi->fadt.iapc_boot_arch & ACPI_BOOT_NO_CMOS_RTC) != 0;
+    if (acpi->fadt.iapc_boot_arch & ACPI_BOOT_NO_CMOS_RTC) {
+        rtc_absent = true;
+        rtc_absent_why = "the ACPI FADT says this machine has none";
+    }
     idx = acpi->fadt.century;
     if (idx != 0 && (idx < RTC_REG_FIRST_FREE || idx >= 0x80)) {
         pr_warn("rtc: the FADT names CMOS %#x as the century register; ignored "
@@ -94,7 +106,7 @@ int rtc_read(struct calendar_tm *tm)
     int err;
 
     if (rtc_absent) {
-        pr_warn("rtc: the ACPI FADT says this machine has no CMOS clock");
+        pr_warn("rtc: no CMOS clock: %s", rtc_absent_why);
         return -ENODEV;
     }
     if ((err = read_snapshot(&prev)) != 0)

@@ -31,9 +31,8 @@ static int cmd_date(int argc, char **argv)
         return SHELL_USAGE;
     if (!walltime_valid()) {
         err = rtc_read(&tm);
-        shell_error("date: the date is unknown: the RTC was not read at boot%s%s",
-                    err ? "; now it says " : " (it reads now: reboot to use it)",
-                    err ? errno_name(err) : "");
+        shell_error("date: no wall clock: the CMOS clock could not be read at boot (%s now)",
+                    err ? errno_name(err) : "it reads");
         return err ? rtc_failure(err) : -EAGAIN;
     }
     ns = walltime_ns();
