@@ -79,7 +79,7 @@ KTEST(rtc, concurrent_reads)
     unsigned n = cpu_count() < 4 ? cpu_count() : 4;
 
     if (n < 2)
-        KT_SKIP("one CPU: no concurrent reader");
+        KT_SKIP("needs a second CPU for a concurrent reader (%u online)", cpu_count());
     reads_failed = 0;
     for (unsigned i = 0; i < n; i++) {
         t[i] = thread_create("kt-rtc", read_many, NULL, THREAD_CPU(i));
