@@ -283,6 +283,7 @@ _Static_assert(sizeof(struct acpi_mcfg_alloc) == 16, "MCFG allocation layout");
 /* IA-PC boot architecture flags. */
 #define ACPI_BOOT_LEGACY_DEVICES    (1u << 0)
 #define ACPI_BOOT_8042              (1u << 1)
+#define ACPI_BOOT_NO_CMOS_RTC       (1u << 5)   /* ACPI 5.0+: no MC146818 at 0x70 */
 /* PM1 control register bits. */
 #define ACPI_PM1_SCI_EN             (1u << 0)
 #define ACPI_PM1_SLP_TYP_SHIFT      10
@@ -404,6 +405,7 @@ struct acpi_fadt {
     bool hw_reduced;
     uint16_t sci_irq;
     uint16_t iapc_boot_arch;    /* ACPI_BOOT_* (0 when absent) */
+    uint8_t century;            /* CMOS index of the RTC's century register, 0 if none */
     uint32_t smi_cmd;           /* port for ACPI enable/disable, 0 if none */
     uint8_t acpi_enable, acpi_disable;
     /* X_ blocks when present and non-zero, else the 32-bit port blocks as I/O */

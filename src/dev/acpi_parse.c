@@ -593,6 +593,7 @@ static void parse_fadt(const struct acpi_env *env, struct acpi_info *info, const
     f->hw_reduced = (raw.flags & ACPI_FADT_HW_REDUCED) != 0;
     f->sci_irq = raw.sci_int;
     f->iapc_boot_arch = raw.iapc_boot_arch;
+    f->century = raw.century;
     f->smi_cmd = raw.smi_cmd;
     f->acpi_enable = raw.acpi_enable;
     f->acpi_disable = raw.acpi_disable;

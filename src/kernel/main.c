@@ -9,8 +9,9 @@
  *   serial + early clock -> descriptor tables -> banner -> TSC calibration
  *   -> boot information -> command line -> memory (PMM, page tables, heap,
  *   vmalloc) -> screen console -> ACPI tables -> boot summary -> symbols
- *   -> interrupts (PIC off, local APIC, I/O APIC) -> input (serial receive
- *   interrupt, PS/2) -> ktest -> (acpi.poweroff_at_boot / acpi.reboot_at_boot)
+ *   -> interrupts (PIC off, local APIC, I/O APIC) -> wall clock (CMOS RTC)
+ *   -> input (serial receive interrupt, PS/2) -> ktest
+ *   -> (acpi.poweroff_at_boot / acpi.reboot_at_boot)
  *   -> the shell (kernel/kshell), or idle with shell.off
  */
 #include <kernel/main.h>
@@ -32,6 +33,8 @@
 #include <sched/smpboot.h>
 #include <core/string.h>
 #include <core/time.h>
+#include <core/calendar.h>
+#include <core/walltime.h>
 #include <core/tsc.h>
 #include <core/x86.h>
 #include <dev/acpi.h>
@@ -40,6 +43,7 @@
 #include <dev/input.h>
 #include <dev/pci.h>
 #include <dev/platform.h>
+#include <dev/rtc.h>
 #include <dev/virtio_blk.h>
 #include <dev/virtio_rng.h>
 #include <dev/vgatext.h>
@@ -293,6 +297,31 @@ static void step_interrupts(void)
     workqueue_init();           /* a worker thread per online CPU; failures reported */
 }
 
+/*
+ * The wall clock: the CMOS RTC read once (after ACPI, which names the
+ * century register, and after time_init chose the clock the wall clock
+ * counts on). Without it the wall clock counts from 1970 (see core/walltime).
+ */
+static void step_wallclock(void)
+{
+    struct calendar_tm tm;
+    char text[24];
+    int64_t secs;
+    uint64_t now;
+
+    rtc_init();
+    if (rtc_read(&tm) != 0) {   /* the cause is logged */
+        pr_warn("rtc: no wall clock; dates count from 1970-01-01 at boot");
+        return;
+    }
+    now = time_ns();
+    if (calendar_to_unix(&tm, &secs) != 0)
+        return;                 /* rtc_read validated it */
+    walltime_set_base(secs * 1000000000ll - (int64_t)now);
+    calendar_format_iso(&tm, text, sizeof(text));
+    pr_info("rtc: %s UTC", text);
+}
+
 static void step_input(void)
 {
     int err = serial_enable_rx_irq();
@@ -373,6 +402,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     step_summary();
     step_symbols();
     step_interrupts();
+    step_wallclock();
     step_input();
     step_devices();
     step_ktest();

@@ -576,6 +576,8 @@ static void check_qemu(const struct qemu_machine *m)
     assert_int_equal(info->fadt.pm1b_cnt.address, 0);
     assert_int_equal(info->fadt.pm1a_evt.address, m->pm1a_cnt - 4u);
     assert_int_equal(info->fadt.pm1_cnt_len, 2);
+    assert_int_equal(info->fadt.century, 0x32);      /* QEMU's RTC century register */
+    assert_false(info->fadt.iapc_boot_arch & ACPI_BOOT_NO_CMOS_RTC);
     assert_int_equal(info->fadt.dsdt, fx_table("DSDT"));
     assert_int_equal(info->fadt.facs, fx_table("FACS"));
     assert_int_equal(info->fadt.reset_supported, m->q35);

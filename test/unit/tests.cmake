@@ -31,6 +31,7 @@ set(BASALT_UNIT_TESTS
     timeout_list
     inflate
     ext2_disk
+    calendar
 )
 
 # Pure kernel sources compiled for the host (paths relative to BASALT_ROOT).
@@ -62,4 +63,5 @@ set(BASALT_UNIT_KERNEL_SOURCES
     src/fs/crc32.c
     src/fs/inflate.c
     src/fs/ext2_disk.c
+    src/core/calendar.c
 )
