@@ -29,6 +29,7 @@ set(BASALT_UNIT_TESTS
     pci_parse
     lockdep_graph
     timeout_list
+    cpio
 )
 
 # Pure kernel sources compiled for the host (paths relative to BASALT_ROOT).
@@ -57,4 +58,5 @@ set(BASALT_UNIT_KERNEL_SOURCES
     src/dev/pci_parse.c
     src/core/lockdep_graph.c
     src/sched/timeout_list.c
+    src/fs/cpio.c
 )
