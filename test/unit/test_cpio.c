@@ -731,6 +731,27 @@ static void test_bad_sizes(void **state)
     emit_trailer(&b);
     b.p[b.len - 2] = 1;
     assert_int_equal(walk_copy(b.p, b.len, &n), -EINVAL);
+    /* namesize 1: an empty name (only its NUL) */
+    b.len = 0;
+    f[F_NAMESIZE] = 1;
+    emit_raw(&b, "070701", f, "", 1, NULL, 0);
+    emit_trailer(&b);
+    assert_int_equal(walk_copy(b.p, b.len, &n), -EINVAL);
+    /* a second archive 2 bytes off a boundary, laid out for that offset */
+    b.len = 0;
+    emit_trailer(&b);
+    bb_zeros(&b, 2);
+    emit(&b, "070701", "a", CPIO_S_IFREG | 0644, "abc", 3);
+    emit_trailer(&b);
+    assert_int_equal(walk_copy(b.p, b.len, &n), -EINVAL);
+    assert_int_equal(n, 0);
+    b.len = 0;
+    emit_trailer(&b);
+    bb_zeros(&b, 4);
+    emit(&b, "070701", "a", CPIO_S_IFREG | 0644, "abc", 3);
+    emit_trailer(&b);
+    assert_int_equal(walk_copy(b.p, b.len, &n), 0);
+    assert_int_equal(n, 1);
     /* a trailer cut right after its NUL, and one followed by much zero */
     b.len = 0;
     emit_trailer(&b);
