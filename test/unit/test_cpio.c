@@ -721,10 +721,10 @@ static void test_bad_sizes(void **state)
     b.len = 0;
     emit(&b, "070701", "a", CPIO_S_IFREG | 0644, "abc", 3);
     emit_trailer(&b);
-    b.p[CPIO_HEADER_SIZE + 2 + 2 + 3] = 'P';
+    b.p[CPIO_HEADER_SIZE + 2 + 3] = 'P';      /* the byte after "abc" */
     assert_int_equal(walk_copy(b.p, b.len, &n), -EINVAL);
     b.len = 0;
-    emit(&b, "070701", "TRAILER!!!", 0, "abc", 3);
+    emit(&b, "070701", "TRAILER!!!", 0, "\0\0\0\0", 4);
     assert_int_equal(walk_copy(b.p, b.len, &n), -EINVAL);
     /* an unaligned non-zero byte after the trailer */
     b.len = 0;
