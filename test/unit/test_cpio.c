@@ -431,6 +431,17 @@ static size_t trimmed_len(const uint8_t *buf, size_t len)
     return 0;
 }
 
+/* c := a[0..la), nz zero bytes, b[0..lb); returns how its walk ends. */
+static int cat_walk(struct bbuf *c, const void *a, size_t la, size_t nz,
+                    const void *b, size_t lb, unsigned *n)
+{
+    c->len = 0;
+    bb_put(c, a, la);
+    bb_zeros(c, nz);
+    bb_put(c, b, lb);
+    return walk(c->p, c->len, n);
+}
+
 static void test_real_concatenated(void **state)
 {
     (void)state;
@@ -460,36 +471,17 @@ static void test_real_concatenated(void **state)
     }
     assert_int_equal(cpio_next(&it, &e), 0);
 
-    /* no padding between; 4 zero bytes between */
-    c.len = 0;
-    bb_put(&c, a, ta);
-    bb_put(&c, b, lb);
-    assert_int_equal(walk(c.p, c.len, &n), 0);
+    /* no padding between; 4 zero bytes between; b cut in its middle */
+    assert_int_equal(cat_walk(&c, a, ta, 0, b, lb, &n), 0);
     assert_int_equal(n, na + nb);
-    c.len = 0;
-    bb_put(&c, a, ta);
-    bb_zeros(&c, 4);
-    bb_put(&c, b, lb / 2);                  /* b cut in its middle */
-    assert_int_equal(walk(c.p, c.len, &n), -ENODATA);
-    c.len = 0;
-    bb_put(&c, a, ta);
-    bb_zeros(&c, 4);
-    bb_put(&c, b, lb);
-    assert_int_equal(walk(c.p, c.len, &n), 0);
+    assert_int_equal(cat_walk(&c, a, ta, 4, b, lb, &n), 0);
     assert_int_equal(n, na + nb);
-
+    assert_int_equal(cat_walk(&c, a, ta, 4, b, lb / 2, &n), -ENODATA);
     /* misaligned second archive: 2 zero bytes between */
-    c.len = 0;
-    bb_put(&c, a, ta);
-    bb_zeros(&c, 2);
-    bb_put(&c, b, lb);
-    assert_int_equal(walk(c.p, c.len, &n), -EINVAL);
+    assert_int_equal(cat_walk(&c, a, ta, 2, b, lb, &n), -EINVAL);
     assert_int_equal(n, na);
     /* garbage (not a magic) after a trailer, aligned */
-    c.len = 0;
-    bb_put(&c, a, ta);
-    bb_put(&c, "junk", 4);
-    assert_int_equal(walk(c.p, c.len, &n), -EINVAL);
+    assert_int_equal(cat_walk(&c, a, ta, 0, "junk", 4, &n), -EINVAL);
     assert_int_equal(n, na);
 
     free(c.p);
@@ -596,11 +588,11 @@ static void test_every_truncation(void **state)
 }
 
 /* How a walk of the small archive ends after f(b) changed it. */
-static int mutated(void (*f)(struct bbuf *), const char *magic)
+static int mutated(void (*f)(struct bbuf *))
 {
     struct bbuf b = { 0 };
     unsigned n;
-    small_archive(&b, magic);
+    small_archive(&b, "070701");
     f(&b);
     int r = walk_copy(b.p, b.len, &n);
     free(b.p);
@@ -623,18 +615,17 @@ static void no_trailer(struct bbuf *b)     { b->len = small_archive(b, "070701")
 static void test_bad_headers(void **state)
 {
     (void)state;
-    assert_int_equal(mutated(bad_magic, "070701"), -EINVAL);
-    assert_int_equal(mutated(bad_magic2, "070701"), -EINVAL);
-    assert_int_equal(mutated(name_no_nul, "070701"), -EINVAL);
-    assert_int_equal(mutated(name_sz0, "070701"), -EINVAL);
-    assert_int_equal(mutated(name_sz1, "070701"), -EINVAL);
-    assert_int_equal(mutated(name_huge, "070701"), -ENODATA);
-    assert_int_equal(mutated(name_past, "070701"), -ENODATA);
-    assert_int_equal(mutated(pad_nonzero, "070701"), -EINVAL);
-    assert_int_equal(mutated(mode_extra, "070701"), -EINVAL);
-    assert_int_equal(mutated(mode_notype, "070701"), -EINVAL);
-    assert_int_equal(mutated(mode_badtype, "070701"), -EINVAL);
-    assert_int_equal(mutated(no_trailer, "070701"), -ENODATA);
+    static const struct {
+        void (*change)(struct bbuf *);
+        int want;
+    } cases[] = {
+        { bad_magic, -EINVAL },     { bad_magic2, -EINVAL },    { name_no_nul, -EINVAL },
+        { name_sz0, -EINVAL },      { name_sz1, -EINVAL },      { name_huge, -ENODATA },
+        { name_past, -ENODATA },    { pad_nonzero, -EINVAL },   { mode_extra, -EINVAL },
+        { mode_notype, -EINVAL },   { mode_badtype, -EINVAL },  { no_trailer, -ENODATA },
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+        assert_int_equal(mutated(cases[i].change), cases[i].want);
 
     /* a non-hex character at each position of each field */
     const char bad[] = { 'g', 'G', ' ', '-', 'x', '\0', (char)0xff };
@@ -646,6 +637,26 @@ static void test_bad_headers(void **state)
             assert_int_equal(first_result(b.p, b.len), -EINVAL);
             free(b.p);
         }
+}
+
+/* b := one entry (emit) and a trailer; returns how its walk ends. */
+static int one_entry(struct bbuf *b, const char *name, uint32_t mode, const void *data, size_t n)
+{
+    unsigned count;
+    b->len = 0;
+    emit(b, "070701", name, mode, data, n);
+    emit_trailer(b);
+    return walk_copy(b->p, b->len, &count);
+}
+
+/* b := one raw entry (fields f, name_bytes of name, no data) and a trailer. */
+static int one_raw(struct bbuf *b, const uint32_t f[NFIELDS], const char *name, size_t name_bytes)
+{
+    unsigned count;
+    b->len = 0;
+    emit_raw(b, "070701", f, name, name_bytes, NULL, 0);
+    emit_trailer(b);
+    return walk_copy(b->p, b->len, &count);
 }
 
 static void test_bad_sizes(void **state)
@@ -679,43 +690,21 @@ static void test_bad_sizes(void **state)
     memcpy(b.p + 6 + 8 * F_NAMESIZE, "0000007E", 8);    /* to the last byte: NULs inside */
     assert_int_equal(walk_copy(b.p, b.len, &n), -EINVAL);
     /* a name with a NUL inside */
-    b.len = 0;
     f[F_NAMESIZE] = 4;
-    emit_raw(&b, "070701", f, "a\0b", 4, NULL, 0);
-    emit_trailer(&b);
-    assert_int_equal(walk_copy(b.p, b.len, &n), -EINVAL);
+    assert_int_equal(one_raw(&b, f, "a\0b", 4), -EINVAL);
     /* data on a directory, a FIFO, a device */
     const uint32_t nodata[] = { CPIO_S_IFDIR | 0755, CPIO_S_IFIFO | 0644, CPIO_S_IFCHR | 0600 };
     for (size_t i = 0; i < 3; i++) {
-        b.len = 0;
-        emit(&b, "070701", "x", nodata[i], "z", 1);
-        emit_trailer(&b);
-        assert_int_equal(walk_copy(b.p, b.len, &n), -EINVAL);
-        b.len = 0;
-        emit(&b, "070701", "x", nodata[i], NULL, 0);
-        emit_trailer(&b);
-        assert_int_equal(walk_copy(b.p, b.len, &n), 0);
-        assert_int_equal(n, 1);
+        assert_int_equal(one_entry(&b, "x", nodata[i], "z", 1), -EINVAL);
+        assert_int_equal(one_entry(&b, "x", nodata[i], NULL, 0), 0);
     }
     /* symlinks: empty target, NUL inside, CPIO_PATH_MAX long */
-    b.len = 0;
-    emit(&b, "070701", "l", CPIO_S_IFLNK | 0777, NULL, 0);
-    emit_trailer(&b);
-    assert_int_equal(walk_copy(b.p, b.len, &n), -EINVAL);
-    b.len = 0;
-    emit(&b, "070701", "l", CPIO_S_IFLNK | 0777, "a\0b", 3);
-    emit_trailer(&b);
-    assert_int_equal(walk_copy(b.p, b.len, &n), -EINVAL);
+    assert_int_equal(one_entry(&b, "l", CPIO_S_IFLNK | 0777, NULL, 0), -EINVAL);
+    assert_int_equal(one_entry(&b, "l", CPIO_S_IFLNK | 0777, "a\0b", 3), -EINVAL);
     char *longt = malloc(CPIO_PATH_MAX);
     memset(longt, 'a', CPIO_PATH_MAX);
-    b.len = 0;
-    emit(&b, "070701", "l", CPIO_S_IFLNK | 0777, longt, CPIO_PATH_MAX);
-    emit_trailer(&b);
-    assert_int_equal(walk_copy(b.p, b.len, &n), -ENAMETOOLONG);
-    b.len = 0;
-    emit(&b, "070701", "l", CPIO_S_IFLNK | 0777, longt, CPIO_PATH_MAX - 1);
-    emit_trailer(&b);
-    assert_int_equal(walk_copy(b.p, b.len, &n), 0);
+    assert_int_equal(one_entry(&b, "l", CPIO_S_IFLNK | 0777, longt, CPIO_PATH_MAX), -ENAMETOOLONG);
+    assert_int_equal(one_entry(&b, "l", CPIO_S_IFLNK | 0777, longt, CPIO_PATH_MAX - 1), 0);
     free(longt);
     /* non-zero padding after the data; a trailer with data */
     b.len = 0;
@@ -732,11 +721,8 @@ static void test_bad_sizes(void **state)
     b.p[b.len - 2] = 1;
     assert_int_equal(walk_copy(b.p, b.len, &n), -EINVAL);
     /* namesize 1: an empty name (only its NUL) */
-    b.len = 0;
     f[F_NAMESIZE] = 1;
-    emit_raw(&b, "070701", f, "", 1, NULL, 0);
-    emit_trailer(&b);
-    assert_int_equal(walk_copy(b.p, b.len, &n), -EINVAL);
+    assert_int_equal(one_raw(&b, f, "", 1), -EINVAL);
     /* a second archive 2 bytes off a boundary, laid out for that offset */
     b.len = 0;
     emit_trailer(&b);
@@ -880,19 +866,23 @@ static void test_names(void **state)
     assert_int_equal(cpio_name_ok(buf, CPIO_PATH_MAX - 1), 0);
     assert_int_equal(cpio_name_ok(buf, CPIO_PATH_MAX), -ENAMETOOLONG);
 
+    static const char *const rels[][2] = {  /* name, its path relative to the root */
+        { "bin/sh", "bin/sh" },
+        { "/bin/sh", "bin/sh" },
+        { "./bin/sh", "bin/sh" },
+        { "//.//./bin/./sh", "bin/./sh" },
+        { ".", "" },
+        { "/", "" },
+        { "./", "" },
+        { "/.", "" },
+        { ".profile", ".profile" },
+        { "..", ".." },
+        { "./..", ".." },
+        { "", "" },
+    };
     char o[64];
-    assert_string_equal(rel("bin/sh", o), "bin/sh");
-    assert_string_equal(rel("/bin/sh", o), "bin/sh");
-    assert_string_equal(rel("./bin/sh", o), "bin/sh");
-    assert_string_equal(rel("//.//./bin/./sh", o), "bin/./sh");
-    assert_string_equal(rel(".", o), "");
-    assert_string_equal(rel("/", o), "");
-    assert_string_equal(rel("./", o), "");
-    assert_string_equal(rel("/.", o), "");
-    assert_string_equal(rel(".profile", o), ".profile");
-    assert_string_equal(rel("..", o), "..");
-    assert_string_equal(rel("./..", o), "..");
-    assert_string_equal(rel("", o), "");
+    for (size_t i = 0; i < ARRAY_SIZE(rels); i++)
+        assert_string_equal(rel(rels[i][0], o), rels[i][1]);
 }
 
 int main(void)
