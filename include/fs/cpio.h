@@ -30,6 +30,11 @@
  * Other entries of a "070702" archive are not summed: GNU cpio writes 0 in
  * their check field, even for a symlink's target, and Linux sums regular
  * files only. The check field of "070701" is ignored (it is meant to be 0).
+ * Stricter than Linux, which skips over what it does not like: it ignores
+ * padding bytes, unknown file types and data on directories or devices, and
+ * silently drops names or symlink targets of PATH_MAX bytes or more; here
+ * those are errors (names of such length pass cpio_next: cpio_name_ok
+ * refuses them). No archive tool writes any of them.
  *
  * Concatenation (as Linux's initramfs accepts it, e.g. an uncompressed early
  * microcode archive followed by the main one): after a TRAILER!!! entry,
