@@ -32,6 +32,7 @@ set(BASALT_UNIT_TESTS
     inflate
     ext2_disk
     calendar
+    cpio
 )
 
 # Pure kernel sources compiled for the host (paths relative to BASALT_ROOT).
@@ -64,4 +65,5 @@ set(BASALT_UNIT_KERNEL_SOURCES
     src/fs/inflate.c
     src/fs/ext2_disk.c
     src/core/calendar.c
+    src/fs/cpio.c
 )
