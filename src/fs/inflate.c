@@ -16,7 +16,7 @@
  * canonical code needs, RFC 1951 3.2.2).
  */
 #include <fs/inflate.h>
-#include <fs/crc32.h>
+#include <core/crc32.h>
 #include <core/errno.h>
 #include <core/string.h>
 

@@ -65,6 +65,6 @@ function(basalt_fuzz_target name)
     endif()
 endfunction()
 
-basalt_fuzz_target(inflate src/fs/inflate.c src/fs/crc32.c src/core/string.c)
+basalt_fuzz_target(inflate src/fs/inflate.c src/core/crc32.c src/core/string.c)
 basalt_fuzz_target(ext2_disk SEEDS ${CMAKE_CURRENT_LIST_DIR}/ext2_disk_seeds.sh
                    src/fs/ext2_disk.c src/core/string.c)

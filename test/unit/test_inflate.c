@@ -1,6 +1,6 @@
 /*
  * test/unit/test_inflate.c - host tests for src/fs/inflate.c (DEFLATE and
- * gzip decoding) and src/fs/crc32.c.
+ * gzip decoding) and src/core/crc32.c.
  *
  * The compressed inputs are made at test time by the real gzip (run via
  * system() on files in a fresh temporary directory): levels -1 and -9,
@@ -20,7 +20,7 @@
  * outside them.
  */
 #include "unit.h"
-#include <fs/crc32.h>
+#include <core/crc32.h>
 #include <fs/inflate.h>
 
 static char tmpdir[64];

@@ -61,7 +61,7 @@ set(BASALT_UNIT_KERNEL_SOURCES
     src/dev/pci_parse.c
     src/core/lockdep_graph.c
     src/sched/timeout_list.c
-    src/fs/crc32.c
+    src/core/crc32.c
     src/fs/inflate.c
     src/fs/ext2_disk.c
     src/core/calendar.c

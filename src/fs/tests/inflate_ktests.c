@@ -1,13 +1,13 @@
 /*
  * src/fs/tests/inflate_ktests.c - in-kernel tests of fs/inflate and
- * fs/crc32: the freestanding build decodes a small gzip file (made once by
+ * core/crc32: the freestanding build decodes a small gzip file (made once by
  * `gzip -9 -n` from the 99-byte text below; fixed-Huffman with
  * back-references) and rejects it one byte short or with a flipped bit.
  * The thorough tests run on the host (test/unit/test_inflate.c).
  */
 #include <core/ktest.h>
 #include <core/errno.h>
-#include <fs/crc32.h>
+#include <core/crc32.h>
 #include <fs/inflate.h>
 
 static const char kt_text[] =

@@ -1,16 +1,17 @@
 /*
- * include/fs/crc32.h - CRC-32 as gzip (RFC 1952), zlib, Ethernet, PNG and
+ * include/core/crc32.h - CRC-32 as gzip (RFC 1952), zlib, Ethernet, PNG and
  * GPT (UEFI 2.x, 5.3) define it: the reflected polynomial 0xEDB88320,
  * initial value and final XOR 0xFFFFFFFF.
  *
- * Part of fs; pure (no locks, no allocation, no printing), so it also
- * builds on the host for the unit tests (test/unit/test_inflate.c).
- * fs/inflate checks gzip trailers and header CRCs with it.
+ * Part of core (every layer may use it); pure (no locks, no allocation, no
+ * printing), so it also builds on the host for the unit tests
+ * (test/unit/test_inflate.c). fs/inflate checks gzip trailers and header
+ * CRCs with it, dev/blk_part GPT headers and entry arrays.
  *
  * Locking: none; any context.
  */
-#ifndef BASALT_FS_CRC32_H
-#define BASALT_FS_CRC32_H
+#ifndef BASALT_CORE_CRC32_H
+#define BASALT_CORE_CRC32_H
 
 #include <core/compiler.h>
 

@@ -1,6 +1,6 @@
 /*
- * src/fs/crc32.c - CRC-32 (the gzip/zlib/GPT polynomial), a byte at a time
- * through a 256-entry table. See include/fs/crc32.h.
+ * src/core/crc32.c - CRC-32 (the gzip/zlib/GPT polynomial), a byte at a time
+ * through a 256-entry table. See include/core/crc32.h.
  *
  * The table was generated once from the polynomial (entry i is byte i put
  * through eight rounds of the bitwise reflected division by 0xEDB88320,
@@ -8,7 +8,7 @@
  * 1); the host test checks the result against gzip's own trailers and the
  * standard check value.
  */
-#include <fs/crc32.h>
+#include <core/crc32.h>
 
 static const uint32_t crc32_table[256] = {
     0x00000000, 0x77073096, 0xee0e612c, 0x990951ba, 0x076dc419, 0x706af48f,
