@@ -33,6 +33,7 @@ set(BASALT_UNIT_TESTS
     ext2_disk
     calendar
     cpio
+    blk_part
 )
 
 # Pure kernel sources compiled for the host (paths relative to BASALT_ROOT).
@@ -66,4 +67,5 @@ set(BASALT_UNIT_KERNEL_SOURCES
     src/fs/ext2_disk.c
     src/core/calendar.c
     src/fs/cpio.c
+    src/dev/blk_part.c
 )
