@@ -113,11 +113,15 @@ KTEST(workqueue, queue_on_runs_on_that_cpu_in_its_worker)
 
         KT_EXPECT_TRUE(work_queue_on(cpu, &p.work));
         KT_ASSERT_EQ(completion_wait_timeout(&p.r.ran, WAIT_NS), 0);
+        /*
+         * The function signals before it returns: wait until its worker is
+         * done with it (and has counted the run), or the next round's
+         * queue would follow it to this CPU, where it still runs.
+         */
+        work_flush(&p.work);
         KT_EXPECT_EQ(p.r.cpu, (int)cpu);
         KT_EXPECT_FALSE(p.r.in_irq);
         KT_EXPECT_TRUE(p.r.named_kworker);
-        /* the worker counts a run after the function returns: wait for that */
-        work_flush(&p.work);
         KT_EXPECT_GT(work_run_count(cpu), before);
     }
     KT_EXPECT_EQ(p.r.runs, cpu_count());
@@ -141,6 +145,7 @@ KTEST(workqueue, queue_runs_on_the_calling_cpu)
         thread_join(t, &queued);
         KT_EXPECT_TRUE(queued != NULL);
         KT_ASSERT_EQ(completion_wait_timeout(&p.r.ran, WAIT_NS), 0);
+        work_flush(&p.work);        /* idle before the next CPU queues it */
         KT_EXPECT_EQ(p.r.cpu, (int)cpu);
     }
 }
@@ -185,6 +190,7 @@ KTEST(workqueue, queued_from_an_interrupt_handler)
         KT_ASSERT_NOT_NULL(t);
         thread_join(t, NULL);
         KT_EXPECT_EQ(completion_wait_timeout(&p.r.ran, WAIT_NS), 0);
+        work_flush(&p.work);                    /* idle before the next CPU queues it */
         KT_EXPECT_EQ(q.cpu, (int)cpu);          /* the handler ran there */
         KT_EXPECT_EQ(p.r.cpu, (int)cpu);        /* and so did the item, */
         KT_EXPECT_FALSE(p.r.in_irq);            /* in its worker thread */
@@ -250,6 +256,7 @@ KTEST(workqueue, delayed_item_runs_after_its_delay)
 
         KT_EXPECT_TRUE(work_queue_delayed_on(cpu, &p.dw, delays[i]));
         KT_ASSERT_EQ(completion_wait_timeout(&p.r.ran, delays[i] + WAIT_NS), 0);
+        work_flush(&p.dw.work);     /* idle before the next round queues it elsewhere */
         KT_EXPECT_GE(p.r.at - start, delays[i]);
         KT_EXPECT_LE(p.r.at - start, delays[i] + SLACK_NS);
         KT_EXPECT_EQ(p.r.cpu, (int)cpu);
