@@ -327,8 +327,9 @@ int ext2_sb_check(const void *sb, uint64_t device_bytes, struct ext2_info *info,
 
 /*
  * The name of one feature bit (bit 0..31) of a set, as e2fsprogs' tools
- * print it ("filetype", "sparse_super", "extent", ...), or a generic
- * "INCOMPAT bit 20"-style text for a bit without a name. Never NULL.
+ * print it ("filetype", "sparse_super", "extent", ...), or "unknown
+ * INCOMPAT feature" (etc.) for a bit without a name: the bit itself is in
+ * ext2_info's *_unsupported mask for the caller's message. Never NULL.
  */
 const char *ext2_feature_name(enum ext2_feature_set set, unsigned bit);
 

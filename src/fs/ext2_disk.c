@@ -40,38 +40,11 @@ static const char *const feature_names[3][32] = {
     },
 };
 
-/* A text for every bit, for the bits without a name. */
-static const char *const generic_names[3][32] = {
-    [EXT2_FEAT_COMPAT] = {
-        "COMPAT bit 0", "COMPAT bit 1", "COMPAT bit 2", "COMPAT bit 3",
-        "COMPAT bit 4", "COMPAT bit 5", "COMPAT bit 6", "COMPAT bit 7",
-        "COMPAT bit 8", "COMPAT bit 9", "COMPAT bit 10", "COMPAT bit 11",
-        "COMPAT bit 12", "COMPAT bit 13", "COMPAT bit 14", "COMPAT bit 15",
-        "COMPAT bit 16", "COMPAT bit 17", "COMPAT bit 18", "COMPAT bit 19",
-        "COMPAT bit 20", "COMPAT bit 21", "COMPAT bit 22", "COMPAT bit 23",
-        "COMPAT bit 24", "COMPAT bit 25", "COMPAT bit 26", "COMPAT bit 27",
-        "COMPAT bit 28", "COMPAT bit 29", "COMPAT bit 30", "COMPAT bit 31",
-    },
-    [EXT2_FEAT_INCOMPAT] = {
-        "INCOMPAT bit 0", "INCOMPAT bit 1", "INCOMPAT bit 2", "INCOMPAT bit 3",
-        "INCOMPAT bit 4", "INCOMPAT bit 5", "INCOMPAT bit 6", "INCOMPAT bit 7",
-        "INCOMPAT bit 8", "INCOMPAT bit 9", "INCOMPAT bit 10", "INCOMPAT bit 11",
-        "INCOMPAT bit 12", "INCOMPAT bit 13", "INCOMPAT bit 14", "INCOMPAT bit 15",
-        "INCOMPAT bit 16", "INCOMPAT bit 17", "INCOMPAT bit 18", "INCOMPAT bit 19",
-        "INCOMPAT bit 20", "INCOMPAT bit 21", "INCOMPAT bit 22", "INCOMPAT bit 23",
-        "INCOMPAT bit 24", "INCOMPAT bit 25", "INCOMPAT bit 26", "INCOMPAT bit 27",
-        "INCOMPAT bit 28", "INCOMPAT bit 29", "INCOMPAT bit 30", "INCOMPAT bit 31",
-    },
-    [EXT2_FEAT_RO_COMPAT] = {
-        "RO_COMPAT bit 0", "RO_COMPAT bit 1", "RO_COMPAT bit 2", "RO_COMPAT bit 3",
-        "RO_COMPAT bit 4", "RO_COMPAT bit 5", "RO_COMPAT bit 6", "RO_COMPAT bit 7",
-        "RO_COMPAT bit 8", "RO_COMPAT bit 9", "RO_COMPAT bit 10", "RO_COMPAT bit 11",
-        "RO_COMPAT bit 12", "RO_COMPAT bit 13", "RO_COMPAT bit 14", "RO_COMPAT bit 15",
-        "RO_COMPAT bit 16", "RO_COMPAT bit 17", "RO_COMPAT bit 18", "RO_COMPAT bit 19",
-        "RO_COMPAT bit 20", "RO_COMPAT bit 21", "RO_COMPAT bit 22", "RO_COMPAT bit 23",
-        "RO_COMPAT bit 24", "RO_COMPAT bit 25", "RO_COMPAT bit 26", "RO_COMPAT bit 27",
-        "RO_COMPAT bit 28", "RO_COMPAT bit 29", "RO_COMPAT bit 30", "RO_COMPAT bit 31",
-    },
+/* The text for a bit without a name: its set (the bit is in the caller's mask). */
+static const char *const unnamed[3] = {
+    [EXT2_FEAT_COMPAT] = "unknown COMPAT feature",
+    [EXT2_FEAT_INCOMPAT] = "unknown INCOMPAT feature",
+    [EXT2_FEAT_RO_COMPAT] = "unknown RO_COMPAT feature",
 };
 
 const char *ext2_feature_name(enum ext2_feature_set set, unsigned bit)
@@ -80,7 +53,7 @@ const char *ext2_feature_name(enum ext2_feature_set set, unsigned bit)
         return "unknown feature";
     if (feature_names[set][bit])
         return feature_names[set][bit];
-    return generic_names[set][bit];
+    return unnamed[set];
 }
 
 static unsigned lowest_bit(uint32_t mask)

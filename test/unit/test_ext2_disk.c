@@ -790,7 +790,7 @@ static void test_features(void **state)
     assert_int_equal(m.info.incompat_unsupported, 0x40);
     ext2_put32(sb + 96, incompat | (1u << 20) | (1u << 31));
     assert_int_equal(mem_check(&m, &reason), -EINVAL);
-    assert_string_equal(reason, "INCOMPAT bit 20");
+    assert_string_equal(reason, "unknown INCOMPAT feature");
     assert_int_equal(m.info.incompat_unsupported, (1u << 20) | (1u << 31));
     ext2_put32(sb + 96, incompat);
 
@@ -802,7 +802,8 @@ static void test_features(void **state)
     ext2_put32(sb + 100, ro | (1u << 30));
     assert_int_equal(mem_check(&m, &reason), 0);
     assert_true(m.info.read_only);
-    assert_string_equal(reason, "RO_COMPAT bit 30");
+    assert_string_equal(reason, "unknown RO_COMPAT feature");
+    assert_int_equal(m.info.ro_compat_unsupported, 1u << 30);
     ext2_put32(sb + 100, ro);
 
     ext2_put32(sb + 92, 0xffffffffu);                /* COMPAT bits are ignored */
@@ -813,7 +814,7 @@ static void test_features(void **state)
 
     assert_string_equal(ext2_feature_name(EXT2_FEAT_INCOMPAT, 1), "filetype");
     assert_string_equal(ext2_feature_name(EXT2_FEAT_RO_COMPAT, 1), "large_file");
-    assert_string_equal(ext2_feature_name(EXT2_FEAT_COMPAT, 31), "COMPAT bit 31");
+    assert_string_equal(ext2_feature_name(EXT2_FEAT_COMPAT, 31), "unknown COMPAT feature");
     assert_string_equal(ext2_feature_name(EXT2_FEAT_COMPAT, 32), "unknown feature");
     mem_close(&m);
 }
