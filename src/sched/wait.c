@@ -62,9 +62,17 @@ static bool sleep_on(struct wait_queue *wq, spinlock_t *guard, uint64_t *flags,
     atomic_store(&me->state, THREAD_BLOCKED);
     if (to)     /* after BLOCKED: a tick elsewhere may fire it at once */
         sched_timeout_arm(to, me, deadline_ns);
-    spin_unlock_irqrestore(guard, *flags);
+    /*
+     * Interrupts stay off from BLOCKED until the switch: a waker on another
+     * CPU may hold a lock (the guard, or work_lock) while it waits for this
+     * thread to leave its CPU, and an interrupt here that wants the same
+     * lock would never let it. *flags keeps the caller's interrupt state,
+     * restored when the caller unlocks the guard.
+     */
+    (void)flags;
+    spin_unlock(guard);
     sched_block();
-    *flags = spin_lock_irqsave(guard);
+    spin_lock(guard);
     unchosen = w.queued;
     if (w.queued)
         unlink(wq, &w);     /* woken by something else: leave the queue */
