@@ -216,7 +216,8 @@ KTEST(workqueue, pending_item_queued_twice_runs_once)
     KT_EXPECT_FALSE(work_queue_on(0, &p.work));  /* pending: not moved either */
     KT_EXPECT_FALSE(work_queue(&p.work));
     complete(&g.open);
-    KT_EXPECT_TRUE(work_flush(&p.work));
+    /* whether flush had to wait depends on how fast the worker got there */
+    (void)work_flush(&p.work);
     KT_EXPECT_FALSE(work_pending(&p.work));
     KT_EXPECT_EQ(p.r.runs, 1u);
     KT_EXPECT_EQ(p.r.cpu, (int)cpu);
