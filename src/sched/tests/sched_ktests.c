@@ -81,8 +81,13 @@ KTEST(sched, busy_threads_are_preempted)
         t[i] = thread_create("t-busy", busy_loop, NULL, 0);
         KT_ASSERT_NOT_NULL(t[i]);
     }
-    /* busy-wait too: only the tick can hand the CPU around */
-    while (time_ns() - start < 50000000ull)
+    /*
+     * Busy-wait too: only the tick can hand the CPU around. At least 50 ms,
+     * and on until a busy thread has run (at most 2 s): a host that stops
+     * the vCPU can let 50 ms of clock pass without a single tick.
+     */
+    while (time_ns() - start < 50000000ull ||
+           (atomic_load(&spin_loops) == 0 && time_ns() - start < 2000000000ull))
         cpu_relax();
     atomic_store(&spin_stop, true);
     for (unsigned i = 0; i < n; i++)
