@@ -113,7 +113,16 @@ struct blk_dev {
     const struct blk_dev_ops *ops;  /* [c] */
     void *priv;                     /* [c] the driver's */
 
-    char name[BLK_NAME_MAX];        /* [blk_lock] "vda", set by blk_register */
+    char name[BLK_NAME_MAX];        /* [blk_lock] "vda", "vda1", set by blk_register */
+    /*
+     * [c] Partitions (dev/blk_part tables read at registration): a partition
+     * is a blk_dev of its own, named disk + number ("vda1"), whose requests
+     * go to whole at start_sector + lba. NULL/0 for a whole disk.
+     */
+    struct blk_dev *whole;
+    uint64_t start_sector;
+    uint32_t partno;
+    uint32_t major, minor;          /* [c] Linux's numbers: virtio-blk 254:16*disk+part */
     /*
      * [a] Completed requests by op, failed ones included; errors counts the
      * failed ones, sectors_* only what was transferred successfully.
@@ -183,5 +192,31 @@ int blk_flush(struct blk_dev *dev);
  * handlers; no lock of the layer is taken.
  */
 void blk_complete(struct blk_request *rq, int status);
+
+/*
+ * ---- merged synchronous batches (file-system I/O)
+ *
+ * A batch collects transfers of one op to one disk; a transfer whose first
+ * sector follows the previous one's last (and whose buffer may be another
+ * page) is merged into the same request, up to max_sectors, so sequential
+ * I/O reaches the device as few large requests. blk_batch_add may submit
+ * full requests early; blk_batch_finish submits the rest and sleeps until
+ * every request has finished.
+ *
+ * Returns 0 or the first error (the layer's checks, -ENOMEM, -EIO). After
+ * an error later adds are refused with it and finish still waits for what
+ * is in flight. Thread context, no spinlock held. The struct lives on the
+ * caller's stack; its fields are private to dev/blk.
+ */
+struct blk_batch {
+    struct blk_dev *dev;
+    enum blk_op op;
+    void *priv;                     /* dev/blk's state */
+    int error;
+};
+void blk_batch_init(struct blk_batch *b, struct blk_dev *dev, enum blk_op op);
+/* buf: count * 512 bytes, within one page or physically contiguous memory. */
+int blk_batch_add(struct blk_batch *b, uint64_t lba, uint32_t count, void *buf);
+int blk_batch_finish(struct blk_batch *b);
 
 #endif

@@ -72,4 +72,15 @@ struct memmap;
 /* The cleaned map (read-only), for mm/vmm to build the direct map. */
 const struct memmap *pmm_memmap(void);
 
+/*
+ * Memory reclaim (a hook, so mm needs nothing above it): when pmm_alloc or
+ * pmm_alloc_contig finds no free frame it calls fn(want) once, fn frees
+ * up to want frames of caches (the page and buffer caches register one)
+ * and returns how many it freed; the allocation is then retried once.
+ * fn runs in the failing caller's context (perhaps with spinlocks held,
+ * perhaps in an interrupt handler when in_irq): it must not sleep, so it
+ * only trylocks. One hook; a second registration replaces the first.
+ */
+void pmm_set_reclaim_hook(size_t (*fn)(size_t want));
+
 #endif
