@@ -1075,12 +1075,27 @@ static void write_escaped(const char *s)
     }
 }
 
+/*
+ * Whether m is reachable from ctx's root (Linux's /proc/mounts shows only
+ * those): its chain of parents reaches the root's mount. After `mount
+ * vda` the first root and what sits on it (/dev, /proc, ...) are not.
+ * vfs_mount_lock held (a vfs_for_each_mount callback).
+ */
+static bool mount_visible(struct vfs_ctx *ctx, struct mount *m)
+{
+    for (; m != ctx->root.mnt; m = m->parent)
+        if (m->parent == m)
+            return false;
+    return true;
+}
+
 /* One /proc/mounts line: "SOURCE MOUNTPOINT TYPE rw[,OPTIONS] 0 0". */
 static void mount_line(struct mount *m, const char *mountpoint, void *arg)
 {
     char opts[96];
 
-    (void)arg;
+    if (!mount_visible(arg, m))
+        return;
     opts[0] = '\0';
     if (m->sb->ops && m->sb->ops->show_options)
         m->sb->ops->show_options(m->sb, opts, sizeof(opts));
@@ -1131,14 +1146,7 @@ static void root_follow(struct vfs_ctx *ctx)
     path_get(&ctx->cwd);
 }
 
-/*
- * Before unmounting what the context's root is (a file system mounted on
- * "/" by `mount DEV`): the root and working directory go back to the
- * mount point below it, the way root_follow came. Returns true if they
- * moved, with the old root's reference in *saved_root
- * (root_unfollow_undo puts it back if the unmount fails); false for the
- * first root, which has nothing below.
- */
+/* The mount below a file system stacked on "/", found under the mount lock. */
 struct root_below {
     struct mount *top;
     struct path below;          /* referenced; {NULL} for the first root */
@@ -1156,30 +1164,43 @@ static void root_below_find(struct mount *m, const char *mountpoint, void *arg)
     path_get(&rb->below);
 }
 
-static bool root_unfollow(struct vfs_ctx *ctx, struct path *saved_root)
+/*
+ * umount of the file system `mount DEV` put on "/" (the context's root is
+ * its root): the context's root and working directory go back to the
+ * mount point below, the way root_follow came; the unmount then walks
+ * "/" in a view of the context that still starts at the old root,
+ * borrowing it (no reference: the mount tree keeps it), so only the
+ * tree's and the walk's references remain, as vfs_umount requires. If
+ * the unmount fails (a file open there: -EBUSY) the context comes back,
+ * its working directory at "/". The first root cannot go (-EBUSY).
+ */
+static int umount_root(struct vfs_ctx *ctx)
 {
     struct root_below rb = { .top = ctx->root.mnt };
+    struct vfs_ctx view = *ctx;
+    int err;
 
     if (ctx->root.dentry != ctx->root.mnt->root)
-        return false;                   /* a root inside a file system: not ours */
+        return -EBUSY;                  /* a root inside a file system: not ours */
     vfs_for_each_mount(ctx, root_below_find, &rb);
     if (!rb.below.mnt)
-        return false;
-    *saved_root = ctx->root;            /* its reference moves to saved_root */
+        return -EBUSY;
+    view.cwd = view.root;
     path_put(&ctx->cwd);
+    path_put(&ctx->root);
     ctx->root = rb.below;
     ctx->cwd = rb.below;
     path_get(&ctx->cwd);
-    return true;
-}
-
-static void root_unfollow_undo(struct vfs_ctx *ctx, struct path *saved_root)
-{
-    path_put(&ctx->cwd);
-    path_put(&ctx->root);
-    ctx->root = *saved_root;
-    ctx->cwd = *saved_root;
-    path_get(&ctx->cwd);
+    err = vfs_umount(&view, "/", 0);
+    if (err) {
+        path_put(&ctx->cwd);
+        path_put(&ctx->root);
+        ctx->root = view.root;
+        ctx->cwd = view.root;
+        path_get(&ctx->root);
+        path_get(&ctx->cwd);
+    }
+    return err;
 }
 
 /* Whether path names the context's root directory (the target of `mount vda`). */
@@ -1243,7 +1264,7 @@ static int cmd_mount(int argc, char **argv)
     if (!(ctx = cmd_ctx("mount")))
         return -ENODEV;
     if (argc == 1 && !o.set) {
-        vfs_for_each_mount(ctx, mount_line, NULL);
+        vfs_for_each_mount(ctx, mount_line, ctx);
         return 0;
     }
     opts = OPT_ARG(&o, 'o');
@@ -1299,27 +1320,16 @@ SHELL_COMMAND("mount", "[-t TYPE] [-o OPTS] [DEV [PATH]]",
 static int cmd_umount(int argc, char **argv)
 {
     struct vfs_ctx *ctx;
-    struct path saved;
-    bool moved = false;
     int err;
 
     if (argc != 2)
         return SHELL_USAGE;
     if (!(ctx = cmd_ctx("umount")))
         return -ENODEV;
-    /* unmounting the file system `mount DEV` put on "/": the root goes back below first */
-    if (is_ctx_root(ctx, argv[1])) {
-        moved = root_unfollow(ctx, &saved);
-        if (!moved)
-            return cmd_fail("umount", argv[1], -EBUSY);
-    }
-    err = vfs_umount(ctx, moved ? "/" : argv[1], 0);
-    if (moved) {
-        if (err)
-            root_unfollow_undo(ctx, &saved);
-        else
-            path_put(&saved);
-    }
+    if (is_ctx_root(ctx, argv[1]))
+        err = umount_root(ctx);
+    else
+        err = vfs_umount(ctx, argv[1], 0);
     return err ? cmd_fail("umount", argv[1], err) : 0;
 }
 SHELL_COMMAND("umount", "PATH", "unmount the file system mounted on PATH", cmd_umount);
@@ -1331,6 +1341,7 @@ struct df_mount {
 };
 
 struct df_list {
+    struct vfs_ctx *ctx;
     struct df_mount *v;
     size_t n, cap;
     int err;
@@ -1341,7 +1352,7 @@ static void df_collect(struct mount *m, const char *mountpoint, void *arg)
     struct df_list *l = arg;
     size_t len = strlen(mountpoint);
 
-    if (l->err)
+    if (l->err || !mount_visible(l->ctx, m))
         return;
     if (l->n == l->cap) {
         size_t cap = l->cap ? 2 * l->cap : 16;
@@ -1400,6 +1411,7 @@ static int cmd_df(int argc, char **argv)
         return err;
     if (!(ctx = cmd_ctx("df")))
         return -ENODEV;
+    l.ctx = ctx;
     vfs_for_each_mount(ctx, df_collect, &l);
     if (l.err) {
         rc = cmd_no_memory("df");
@@ -1408,9 +1420,15 @@ static int cmd_df(int argc, char **argv)
     shell_printf("%-14s %9s %7s %9s %4s %s\n", "Filesystem", "1K-blocks", "Used", "Available",
                  "Use%", "Mounted on");
     if (argc == 1) {
-        for (size_t i = 0; i < l.n; i++)
-            if ((err = df_line(ctx, l.v[i].source, l.v[i].mountpoint, o.set & OPT('a'))))
+        for (size_t i = 0; i < l.n; i++) {
+            /* a mount covered by a later one on the same place is out of sight */
+            bool covered = false;
+            for (size_t j = i + 1; j < l.n && !covered; j++)
+                covered = strcmp(l.v[i].mountpoint, l.v[j].mountpoint) == 0;
+            if (!covered &&
+                (err = df_line(ctx, l.v[i].source, l.v[i].mountpoint, o.set & OPT('a'))))
                 rc = err;
+        }
         goto out;
     }
     /* df PATH: the file system holding PATH, named by its mount */
