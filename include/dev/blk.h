@@ -6,7 +6,8 @@
  * its capacity, block size, limits and a submit function, and registers it
  * under a name prefix; the registry names it prefix + 'a', 'b', ... ("vda",
  * "vdb"), each prefix with its own letters. Prefixes in use: "vd" (virtio-blk),
- * "rd" (the RAM disks of the blk.* ktests, which unregister them again).
+ * "rd" (the RAM disks of the blk.* ktests, which unregister them again),
+ * and whatever a dev/ramdisk creator picks ("bct" for the bcache.* ktests).
  * Callers either submit asynchronous requests (blk_submit: several
  * may be in flight; each finishes by calling its done function, usually
  * from the driver's interrupt handler) or use the synchronous helpers
