@@ -18,6 +18,7 @@
 #include <core/printk.h>
 #include <core/string.h>
 #include <core/walltime.h>
+#include <fs/bcache.h>
 #include <fs/pagecache.h>
 #include <fs/tmpfs.h>
 #include <mm/kmalloc.h>
@@ -753,7 +754,9 @@ int vfs_init(void)
     if (err)
         return err;
     vfs_mount_init();
-    err = pagecache_init();
+    err = bcache_init();
+    if (!err)
+        err = pagecache_init();
     if (err)
         return err;
     return tmpfs_init();
