@@ -21,6 +21,7 @@
 #include <core/console.h>
 #include <core/cpu.h>
 #include <core/errno.h>
+#include <core/format.h>
 #include <core/gdt.h>
 #include <core/idt.h>
 #include <core/ksym.h>
@@ -48,6 +49,7 @@
 #include <dev/virtio_rng.h>
 #include <dev/vgatext.h>
 #include <generated/version.h>
+#include <kernel/initargs.h>
 #include <kernel/kshell.h>
 #include <mm/kmalloc.h>
 #include <core/layout.h>
@@ -75,6 +77,8 @@ extern char boot_stack_bottom[], boot_stack_top[];
 static struct boot_info boot;
 static struct cmdline cmdline;
 static const char *cmdline_text = "";      /* what the parser read */
+static const char *cmdline_init_words;      /* the words after `--`, or NULL */
+static struct init_args init_args;
 
 static __noreturn void boot_halt(const char *why)
 {
@@ -196,14 +200,18 @@ static void step_cmdline(void)
     static char unescaped[CMDLINE_MAX_LEN + 2];
     uint64_t level;
 
-    cmdline_text = boot.cmdline;
-    if (strncmp(boot.loader_name, "GRUB", 4) == 0) {
-        size_t len = cmdline_unescape_grub(unescaped, sizeof(unescaped), boot.cmdline);
-        if (len >= sizeof(unescaped))
-            pr_warn("cmdline: command line is %zu bytes; only the first %d are read",
-                    len, CMDLINE_MAX_LEN);
-        cmdline_text = unescaped;
-    }
+    size_t len;
+
+    if (strncmp(boot.loader_name, "GRUB", 4) == 0)
+        len = cmdline_unescape_grub(unescaped, sizeof(unescaped), boot.cmdline);
+    else
+        len = strlcpy(unescaped, boot.cmdline, sizeof(unescaped));
+    if (len >= sizeof(unescaped))
+        pr_warn("cmdline: command line is %zu bytes; only the first %d are read",
+                len, CMDLINE_MAX_LEN);
+    cmdline_text = unescaped;
+    /* the words after a lone `--` are init's, unread by the kernel (Linux) */
+    cmdline_init_words = init_args_split_dashes(unescaped);
     if (cmdline_parse(&cmdline, cmdline_text) != 0) {
         for (size_t i = 0; i < MIN(cmdline.error_count, (size_t)CMDLINE_MAX_ERRORS); i++)
             pr_warn("cmdline: %s", cmdline.errors[i]);
@@ -215,6 +223,9 @@ static void step_cmdline(void)
                   (size_t)(__stop_cmdline_params - __start_cmdline_params),
                   report_cmdline_problem, NULL);
     cmdline_set_boot(&cmdline);
+    init_args_build(&init_args, &cmdline, cmdline_init_words, __start_cmdline_params,
+                    (size_t)(__stop_cmdline_params - __start_cmdline_params));
+    init_args_set_boot(&init_args);
     if (cmdline_uint(&cmdline, "loglevel", &level) == 0)
         printk_set_level((int)level);
 }
@@ -224,7 +235,9 @@ static void step_summary(void)
     uint64_t usable = 0;
 
     pr_info("boot: loader '%s'", boot.loader_name);
-    pr_info("boot: command line '%s'", cmdline_text);
+    pr_info("boot: command line '%s'%s%s%s", cmdline_text,
+            cmdline_init_words ? " -- '" : "", cmdline_init_words ? cmdline_init_words : "",
+            cmdline_init_words ? "'" : "");
     for (size_t i = 0; i < boot.mmap_count; i++)
         if (boot.mmap[i].type == BOOT_MEM_USABLE)
             usable += boot.mmap[i].length;
@@ -379,6 +392,25 @@ static void *shell_thread(void *arg)
     return NULL;
 }
 
+/* "init: argv 'a' 'b' envp 'HOME=/' ...": what init would be given. */
+static void log_init_args(const struct init_args *ia)
+{
+    static char line[1024];
+    size_t at = 0;
+
+    at += (size_t)snprintf(line + at, sizeof(line) - at, "init: argv");
+    for (size_t i = 1; i < ia->argc && at < sizeof(line); i++)
+        at += (size_t)snprintf(line + at, sizeof(line) - at, " '%s'", ia->argv[i]);
+    if (at < sizeof(line))
+        at += (size_t)snprintf(line + at, sizeof(line) - at, " envp");
+    for (size_t i = 0; i < ia->envc && at < sizeof(line); i++)
+        at += (size_t)snprintf(line + at, sizeof(line) - at, " '%s'", ia->envp[i]);
+    pr_info("%s", line);
+    if (ia->dropped)
+        pr_warn("init: %zu command-line words did not fit in init's argv/envp (at most "
+                "%d each); dropped", ia->dropped, INIT_MAX_ARGS);
+}
+
 static void step_ktest(void)
 {
     const struct cmdline_opt *opt = cmdline_find(&cmdline, "ktest");
@@ -407,6 +439,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     step_devices();
     step_ktest();
 
+    log_init_args(&init_args);
     pr_info("basalt: boot complete");
     step_debug_panic();
     acpi_boot_actions();
