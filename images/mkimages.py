@@ -4,7 +4,8 @@
 Build tooling (host side; run by images/CMakeLists.txt). From the repository's
 user/ tree (the future user space) and initramfs/ tree it makes, in OUT:
 
-  staging-data/          user/ copied as the disk's root, plus test/ (below)
+  staging-data/          user/ copied as the disk's root, the mount points
+                         dev proc sys tmp, plus test/ (below)
   data.ext2              `mke2fs -t ext2 -r 1 -b 1024 -d staging-data`: the
                          data disk (root=/dev/vda)
   data-part.img          an MBR disk (sfdisk) whose partition 1, from sector
@@ -86,6 +87,10 @@ def make_data_staging(src_user, staging):
     fresh_dir(staging)
     if os.path.isdir(src_user):
         shutil.copytree(src_user, staging, dirs_exist_ok=True, symlinks=True)
+    # the mount points a root file system needs (kernel/rootfs mounts on them)
+    for d in ("dev", "proc", "sys", "tmp"):
+        os.makedirs(os.path.join(staging, d), exist_ok=True)
+    os.chmod(os.path.join(staging, "tmp"), 0o1777)
     test = os.path.join(staging, "test")
     os.makedirs(os.path.join(test, "dir"))
     with open(os.path.join(test, "hello.txt"), "wb") as f:
