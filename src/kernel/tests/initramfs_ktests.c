@@ -1,26 +1,22 @@
 /*
  * src/kernel/tests/initramfs_ktests.c - ktests of the initramfs unpacker
- * (kernel/initramfs) and of the root the boot set up (kernel/rootfs).
+ * (kernel/initramfs).
  *
  * Part of the kernel executable's ktests. Each unpacking test builds a
  * newc archive in memory (and a gzip member around one, with a stored
  * DEFLATE block), unpacks it into a fresh tmpfs mounted on a scratch
  * directory (/tmp/ktest-initramfs, or /ktest-initramfs), whose root the
  * test's own vfs context takes as its root, and checks the files through
- * the VFS. rootfs.initramfs_tree checks the tree the ISO's initramfs gives
- * (skipped when the boot had no module).
+ * the VFS.
  */
-#include <core/cmdline.h>
 #include <core/crc32.h>
 #include <core/errno.h>
 #include <core/format.h>
 #include <core/ktest.h>
-#include <core/multiboot2.h>
 #include <core/string.h>
 #include <fs/cpio.h>
 #include <fs/vfs.h>
 #include <kernel/initramfs.h>
-#include <kernel/rootfs.h>
 #include <mm/kmalloc.h>
 
 #define ARCHIVE_MAX     8192
@@ -371,37 +367,4 @@ KTEST(initramfs, bad_names_and_replaced_names)
     KT_EXPECT_EQ(vfs_stat(&sctx, NULL, "escape", &st, 0), -ENOENT);
     kfree(a.buf);
     scratch_down();
-}
-
-/* The ISO's initramfs (initramfs/ in the repository) is the root's tree. */
-KTEST(rootfs, initramfs_tree)
-{
-    struct vfs_ctx *k = vfs_kernel_ctx();
-    struct file *f;
-    ssize_t n;
-
-    if (mb2_boot_info()->module_count == 0) {
-        KT_SKIP("the boot had no initramfs module");
-        return;
-    }
-    if (cmdline_value(cmdline_boot(), "root")) {
-        KT_SKIP("root= replaced the initramfs as the root");
-        return;
-    }
-    KT_ASSERT_TRUE(k != NULL);
-    KT_ASSERT_EQ(vfs_open(k, NULL, "/etc/hostname", O_RDONLY, 0, &f), 0);
-    n = vfs_read(f, text, sizeof(text) - 1);
-    file_put(f);
-    KT_ASSERT_EQ(n, 7);
-    text[n] = 0;
-    KT_EXPECT_STREQ(text, "basalt\n");
-    KT_ASSERT_EQ(vfs_stat(k, NULL, "/etc/welcome", &st, 0), 0);
-    KT_EXPECT_EQ(st.st_nlink, 2u);          /* a hard link to /etc/motd */
-    KT_EXPECT_EQ(st.st_size, 19);
-    KT_ASSERT_EQ(vfs_stat(k, NULL, "/etc/issue", &st, AT_SYMLINK_NOFOLLOW), 0);
-    KT_EXPECT_TRUE(S_ISLNK(st.st_mode));
-    KT_ASSERT_EQ(vfs_stat(k, NULL, "/root", &st, 0), 0);
-    KT_EXPECT_EQ(st.st_mode, 040700u);
-    KT_ASSERT_EQ(vfs_stat(k, NULL, "/README", &st, 0), 0);
-    KT_EXPECT_EQ(st.st_mtime_sec, 1767225600u);  /* images/mkimages.py's FIXED_MTIME */
 }

@@ -1,0 +1,148 @@
+/*
+ * src/kernel/tests/rootfs_ktests.c - ktests of the root the boot set up
+ * (kernel/rootfs): the initramfs's tree, a root= disk's files, and a write
+ * workload on a read-write disk root that the host then checks.
+ *
+ * Part of the kernel executable's ktests. They look at the running
+ * system's root, so each skips unless the boot matches it: an initramfs
+ * module without root= (initramfs_tree), root= (disk_root_files), root=
+ * with rw (disk_write_workload). The trees they expect are the build's
+ * (images/mkimages.py); test/qemu/fs_boot.py runs them and checks the disk
+ * afterwards (e2fsck -fn, debugfs cat).
+ */
+#include <core/cmdline.h>
+#include <core/errno.h>
+#include <core/format.h>
+#include <core/ktest.h>
+#include <core/multiboot2.h>
+#include <core/string.h>
+#include <fs/vfs.h>
+#include <kernel/rootfs.h>
+
+#define BIG_BLOCKS      (66u * 1024)    /* images/mkimages.py BIG_BLOCKS */
+#define FIXED_MTIME     1767225600u     /* images/mkimages.py FIXED_MTIME */
+
+static struct linux_stat st;
+static char text[1100];
+
+static ssize_t read_at(const char *path, uint64_t off, size_t len)
+{
+    struct file *f;
+    ssize_t n;
+    int err = vfs_open(vfs_kernel_ctx(), NULL, path, O_RDONLY, 0, &f);
+
+    if (err)
+        return err;
+    n = vfs_pread(f, text, len, off);
+    file_put(f);
+    if (n >= 0)
+        text[n] = 0;
+    return n;
+}
+
+static bool root_given(void)
+{
+    return cmdline_value(cmdline_boot(), "root") != NULL;
+}
+
+/* The ISO's initramfs (initramfs/ in the repository) is the root's tree. */
+KTEST(rootfs, initramfs_tree)
+{
+    struct vfs_ctx *k = vfs_kernel_ctx();
+
+    if (mb2_boot_info()->module_count == 0 || root_given()) {
+        KT_SKIP("the boot had no initramfs module, or root= replaced it");
+        return;
+    }
+    KT_ASSERT_TRUE(k != NULL);
+    KT_ASSERT_EQ(read_at("/etc/hostname", 0, 100), 7);
+    KT_EXPECT_STREQ(text, "basalt\n");
+    KT_ASSERT_EQ(vfs_stat(k, NULL, "/etc/welcome", &st, 0), 0);
+    KT_EXPECT_EQ(st.st_nlink, 2u);          /* a hard link to /etc/motd */
+    KT_EXPECT_EQ(st.st_size, 19);
+    KT_ASSERT_EQ(vfs_stat(k, NULL, "/etc/motd", &st, 0), 0);
+    KT_EXPECT_EQ(st.st_size, 19);           /* the data came with the last name */
+    KT_ASSERT_EQ(vfs_stat(k, NULL, "/etc/issue", &st, AT_SYMLINK_NOFOLLOW), 0);
+    KT_EXPECT_TRUE(S_ISLNK(st.st_mode));
+    KT_ASSERT_EQ(vfs_stat(k, NULL, "/root", &st, 0), 0);
+    KT_EXPECT_EQ(st.st_mode, 040700u);
+    KT_ASSERT_EQ(vfs_stat(k, NULL, "/README", &st, 0), 0);
+    KT_EXPECT_EQ(st.st_mtime_sec, FIXED_MTIME);
+}
+
+/* root=: the data disk's test files, big.dat around each of its block-map levels. */
+KTEST(rootfs, disk_root_files)
+{
+    static const uint32_t blocks[] = {
+        0, 11, 12, 267, 268, 65803, 65804, 65805, 66059, 66060, BIG_BLOCKS - 1,
+    };
+    struct vfs_ctx *k = vfs_kernel_ctx();
+    char want[40];
+
+    if (!root_given()) {
+        KT_SKIP("no root= on the command line");
+        return;
+    }
+    KT_ASSERT_TRUE(k != NULL);
+    KT_ASSERT_EQ(read_at("/test/hello.txt", 0, 100), 25);
+    KT_EXPECT_STREQ(text, "hello from the data disk\n");
+    KT_EXPECT_EQ(read_at("/test/link", 0, 100), 25);
+    KT_ASSERT_EQ(vfs_stat(k, NULL, "/test/dir/b.txt", &st, 0), 0);
+    KT_EXPECT_EQ(st.st_nlink, 2u);
+    KT_ASSERT_EQ(vfs_stat(k, NULL, "/test/big.dat", &st, 0), 0);
+    KT_EXPECT_EQ(st.st_size, (int64_t)BIG_BLOCKS * 1024);
+    for (size_t i = 0; i < ARRAY_SIZE(blocks); i++) {
+        KT_ASSERT_EQ(read_at("/test/big.dat", (uint64_t)blocks[i] * 1024, 1024), 1024);
+        snprintf(want, sizeof(want), "big.dat block %08u line 00 ", blocks[i]);
+        KT_EXPECT_TRUE(memcmp(text, want, strlen(want)) == 0);
+        snprintf(want, sizeof(want), "big.dat block %08u line 15 ", blocks[i]);
+        KT_EXPECT_TRUE(memcmp(text + 15 * 64, want, strlen(want)) == 0);
+        KT_EXPECT_EQ(text[1023], '\n');
+        KT_EXPECT_EQ(text[1022], (char)('a' + blocks[i] % 26));
+    }
+    /* the standard mounts found their directories on the disk */
+    KT_ASSERT_EQ(vfs_stat(k, NULL, "/tmp", &st, 0), 0);
+    KT_EXPECT_TRUE(S_ISDIR(st.st_mode));
+}
+
+static int write_text(const char *path, const char *s)
+{
+    struct file *f;
+    ssize_t n;
+    int err = vfs_open(vfs_kernel_ctx(), NULL, path, O_WRONLY | O_CREAT | O_TRUNC, 0644, &f);
+
+    if (err)
+        return err;
+    n = vfs_write(f, s, strlen(s));
+    file_put(f);
+    return n == (ssize_t)strlen(s) ? 0 : n < 0 ? (int)n : -EIO;
+}
+
+/*
+ * root= rw: the workload fs_boot.py checks on the host: /ktest made, a file
+ * written then renamed, a hard link and a symlink to it, a file written and
+ * removed again, all synced. The disk's own files are left alone (the other
+ * tests read them, in any order).
+ */
+KTEST(rootfs, disk_write_workload)
+{
+    struct vfs_ctx *k = vfs_kernel_ctx();
+
+    if (!root_given() || (k && (k->root.mnt->flags & MNT_RDONLY))) {
+        KT_SKIP("needs root= with rw");
+        return;
+    }
+    KT_ASSERT_TRUE(k != NULL);
+    KT_ASSERT_EQ(vfs_mkdir(k, NULL, "/ktest", 0755), 0);
+    KT_ASSERT_EQ(write_text("/ktest/tmp.txt", "written by rootfs.disk_write_workload\n"), 0);
+    KT_ASSERT_EQ(vfs_rename(k, NULL, "/ktest/tmp.txt", NULL, "/ktest/file.txt"), 0);
+    KT_ASSERT_EQ(vfs_link(k, NULL, "/ktest/file.txt", NULL, "/ktest/hard.txt", 0), 0);
+    KT_ASSERT_EQ(vfs_symlink(k, "file.txt", NULL, "/ktest/sym"), 0);
+    KT_ASSERT_EQ(write_text("/ktest/gone.txt", "removed again\n"), 0);
+    KT_ASSERT_EQ(vfs_unlink(k, NULL, "/ktest/gone.txt"), 0);
+    KT_ASSERT_EQ(vfs_stat(k, NULL, "/ktest/hard.txt", &st, 0), 0);
+    KT_EXPECT_EQ(st.st_nlink, 2u);
+    KT_EXPECT_EQ(vfs_stat(k, NULL, "/ktest/tmp.txt", &st, 0), -ENOENT);
+    KT_EXPECT_EQ(read_at("/ktest/sym", 0, 100), 38);
+    KT_EXPECT_EQ(vfs_sync(), 0);
+}

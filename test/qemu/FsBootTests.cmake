@@ -1,0 +1,75 @@
+# test/qemu/FsBootTests.cmake - the fs.* ctests of the boot-to-root path
+# (kernel/rootfs, kernel/initramfs) on the build's images (images/).
+#
+# Included by test/CMakeLists.txt. Each boots through test/qemu/fs_boot.py,
+# which copies the disk image, boots, and checks the disk on the host
+# afterwards (e2fsck -fn; debugfs cat). Label fs.
+#   fs.initramfs          the initramfs module unpacked into a tmpfs root:
+#                         rootfs.initramfs_tree and the initramfs.* ktests
+#                         (every entry type, hard links, gzip + concatenated
+#                         archives, damaged archives) pass
+#   fs.iso_initramfs      the shipped ISO carries the initramfs and unpacks it
+#   fs.root_vda           root=/dev/vda rw on data.ext2: the disk's files (up
+#                         to big.dat's triple-indirect blocks) read, a write
+#                         workload (rootfs.disk_write_workload), then on the
+#                         host e2fsck -fn passes and debugfs shows the files
+#   fs.root_vda1          the same with root=/dev/vda1 on data-part.img
+#   fs.root_lowmem        -m 32M, root=/dev/vda (ro): the files read, and a
+#                         write is refused (read-only root)
+#   fs.initramfs_over_root  an initramfs without /init and root=/dev/vda: the
+#                         disk is mounted on /root and becomes the root
+#   fs.initramfs_truncated / fs.initramfs_badmagic  damaged archives: the
+#                         error line, the boot goes on, no panic
+set(BASALT_FS_BOOT "${CMAKE_CURRENT_SOURCE_DIR}/qemu/fs_boot.py")
+set(FS_IMAGES --images "${BASALT_IMAGES_DIR}")
+function(fs_boot_test name)
+    cmake_parse_arguments(PARSE_ARGV 1 T "" "TIMEOUT" "LABELS;ARGS")
+    basalt_qemu_test(${name} TIMEOUT ${T_TIMEOUT} DRIVER "${BASALT_FS_BOOT}"
+        LABELS fs ${T_LABELS} ARGS ${FS_IMAGES} ${T_ARGS})
+endfunction()
+
+fs_boot_test(fs.initramfs TIMEOUT 90 LABELS ktest bios
+    ARGS --initrd initramfs.cpio.gz --ktest [[*initramfs*]]
+         --expect [[^initramfs: unpacked '/boot/initrd' \([0-9]+ bytes\): 13 entries in 1 archives \(gzip\), 0 failed$]]
+         --expect [[^init: none found]]
+         --reject [[^ktest: SKIP]] ${KTEST_PASS})
+basalt_qemu_test(fs.iso_initramfs TIMEOUT 60 ISO "${PROJECT_BINARY_DIR}/basalt.iso"
+    LABELS fs bios
+    ARGS --expect [[^initramfs: unpacked '/boot/initramfs.cpio.gz' .*, 0 failed$]]
+         --expect ${BOOTED_RE} --until ${BOOTED_RE})
+fs_boot_test(fs.root_vda TIMEOUT 120 LABELS ktest bios
+    ARGS --disk data.ext2 --cmdline "root=/dev/vda rw" --ktest [[rootfs.disk*]]
+         --expect [[^rootfs: /dev/vda \(ext2, rw\) mounted as /$]]
+         --reject [[^ktest: SKIP]] ${KTEST_PASS}
+         --fsck --host-cat /ktest/file.txt [[written by rootfs.disk_write_workload\n]]
+         --host-cat /ktest/hard.txt [[written by rootfs.disk_write_workload\n]]
+         --host-cat /ktest/sym file.txt --host-missing /ktest/tmp.txt
+         --host-missing /ktest/gone.txt --host-big)
+fs_boot_test(fs.root_vda1 TIMEOUT 120 LABELS ktest bios
+    ARGS --disk data-part.img --cmdline "root=/dev/vda1 rw" --ktest [[rootfs.disk*]]
+         --expect [[^rootfs: /dev/vda1 \(ext2, rw\) mounted as /$]]
+         --reject [[^ktest: SKIP]] ${KTEST_PASS}
+         --fsck --host-cat /ktest/file.txt [[written by rootfs.disk_write_workload\n]]
+         --host-cat /ktest/sym file.txt --host-missing /ktest/gone.txt)
+fs_boot_test(fs.root_lowmem TIMEOUT 120 LABELS ktest bios
+    ARGS --disk data.ext2 --mem 32M --cmdline "root=/dev/vda" --ktest [[rootfs.disk*]]
+         --expect [[^rootfs: /dev/vda \(ext2, ro\) mounted as /$]]
+         --expect [[^ktest: PASS rootfs.disk_root_files]]
+         --expect-unordered [[^ktest: SKIP rootfs.disk_write_workload]]
+         ${KTEST_PASS} --fsck --host-missing /ktest)
+fs_boot_test(fs.initramfs_over_root TIMEOUT 120 LABELS ktest bios
+    ARGS --disk data.ext2 --initrd initramfs.cpio.gz --cmdline "root=/dev/vda"
+         --ktest [[rootfs.disk_root_files]]
+         --expect [[^initramfs: unpacked]]
+         --expect [[^rootfs: /dev/vda \(ext2, ro\) mounted on /root and made the root$]]
+         ${KTEST_PASS} --fsck)
+fs_boot_test(fs.initramfs_truncated TIMEOUT 60 LABELS negative bios
+    ARGS --initrd initramfs-truncated.cpio.gz
+         --expect [[^initramfs: gzip data at offset 0: truncated; keeping the 0 entries unpacked so far$]]
+         --expect [[^initramfs: partly unpacked '/boot/initrd']]
+         --expect ${BOOTED_RE} --until ${BOOTED_RE})
+fs_boot_test(fs.initramfs_badmagic TIMEOUT 60 LABELS negative bios
+    ARGS --initrd initramfs-badmagic.cpio
+         --expect [[^initramfs: damaged cpio archive at offset [0-9]+: malformed; keeping the 2 entries unpacked so far$]]
+         --expect [[^initramfs: partly unpacked '/boot/initrd' \([0-9]+ bytes\): 2 entries in 1 archives, 0 failed$]]
+         --expect ${BOOTED_RE} --until ${BOOTED_RE})
