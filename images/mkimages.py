@@ -13,6 +13,7 @@ user/ tree (the future user space) and initramfs/ tree it makes, in OUT:
   staging-initramfs/     initramfs/ plus the empty directories of a root
                          (dev proc sys tmp root mnt), a symlink and a hard link
   initramfs.cpio.gz      `cpio -o -H newc` of staging-initramfs, gzip -9n
+  initramfs-init.cpio.gz       the same plus an executable /init (a placeholder)
   initramfs-truncated.cpio.gz  the first half of initramfs.cpio.gz (damaged)
   initramfs-badmagic.cpio      plain newc whose third header's magic is wrong
                                (damaged after two good entries)
@@ -176,6 +177,13 @@ def main():
     gz = run(["gzip", "-9n"], input=archive)
     with open(os.path.join(out, "initramfs.cpio.gz"), "wb") as f:
         f.write(gz)
+    # the same tree with an executable /init: the kernel must pick it (rdinit)
+    with open(os.path.join(ird_staging, "init"), "w") as f:
+        f.write("#!/bin/sh\n# placeholder: the kernel runs its shell until user space exists\n")
+    os.chmod(os.path.join(ird_staging, "init"), 0o755)
+    fix_times(ird_staging)
+    with open(os.path.join(out, "initramfs-init.cpio.gz"), "wb") as f:
+        f.write(run(["gzip", "-9n"], input=cpio_newc(ird_staging)))
     with open(os.path.join(out, "initramfs-truncated.cpio.gz"), "wb") as f:
         f.write(gz[:len(gz) // 2])
     # the third header: skip two entries by walking the newc headers

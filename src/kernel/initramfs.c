@@ -103,16 +103,17 @@ static void forget_links(struct unpack *u)
     u->nlinks = 0;
 }
 
-/* Mode (permission bits, exactly: no umask), owner; symlinks keep their mode. */
+/*
+ * Owner, then mode (permission bits exactly: no umask); symlinks keep their
+ * mode. In that order because a chown clears setuid/setgid (Linux).
+ */
 static int set_attrs(struct unpack *u, const char *rel, const struct cpio_entry *e)
 {
     const char *p = path_or_dot(rel);
-    int err = 0;
+    int err = vfs_chown(u->ctx, &u->ctx->root, p, e->uid, e->gid, AT_SYMLINK_NOFOLLOW);
 
-    if (cpio_type(e->mode) != CPIO_S_IFLNK)
+    if (!err && cpio_type(e->mode) != CPIO_S_IFLNK)
         err = vfs_chmod(u->ctx, &u->ctx->root, p, e->mode & CPIO_S_PERM, 0);
-    if (!err)
-        err = vfs_chown(u->ctx, &u->ctx->root, p, e->uid, e->gid, AT_SYMLINK_NOFOLLOW);
     return err;
 }
 
@@ -325,18 +326,21 @@ static int unpack_cpio(struct unpack *u, const uint8_t *buf, size_t len, size_t 
     return ret;
 }
 
-/* Output bytes to try first for the gzip member at in: its ISIZE if it is the last thing there. */
+/*
+ * Output bytes to try first for the gzip member at in: its ISIZE if it is
+ * the last thing there (taken only when DEFLATE could reach it: at most
+ * 1032 output bytes per input byte), else four times the input.
+ */
 static size_t gzip_guess(const uint8_t *in, size_t len)
 {
-    size_t end = len, guess;
+    size_t end = len, guess = len * 4;
 
     while (end > 0 && in[end - 1] == 0)
         end--;
-    guess = len * 4;
     if (end >= 18) {
         size_t isize = (size_t)in[end - 4] | (size_t)in[end - 3] << 8 |
                        (size_t)in[end - 2] << 16 | (size_t)in[end - 1] << 24;
-        if (isize > guess)
+        if (isize > guess && isize / 1032 <= len)
             guess = isize;
     }
     return MAX(guess, (size_t)4096);

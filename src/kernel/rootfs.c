@@ -67,14 +67,15 @@ static void unpack_modules(const struct boot_info *boot, struct vfs_ctx *ctx)
         int err;
 
         if (m->end <= m->start || m->end > BOOT_DIRECT_MAP_LIMIT) {
-            pr_err("initramfs: module '%s' at [%#llx-%#llx) is empty or out of reach; "
-                   "not unpacked", m->cmdline, (unsigned long long)m->start,
+            pr_err("initramfs: module %zu at [%#llx-%#llx) is empty or out of reach; "
+                   "not unpacked", i, (unsigned long long)m->start,
                    (unsigned long long)m->end);
             continue;
         }
         err = initramfs_unpack(ctx, phys_to_virt(m->start), (size_t)(m->end - m->start), &st);
-        pr_info("initramfs: %s '%s' (%llu bytes): %zu entries in %zu archives%s, %zu failed",
-                err ? "partly unpacked" : "unpacked", m->cmdline,
+        pr_info("initramfs: %s module %zu%s%s%s (%llu bytes): %zu entries in %zu archives%s, "
+                "%zu failed", err ? "partly unpacked" : "unpacked", i,
+                m->cmdline[0] ? " '" : "", m->cmdline, m->cmdline[0] ? "'" : "",
                 (unsigned long long)(m->end - m->start), st.entries, st.archives,
                 st.gzip_members ? " (gzip)" : "", st.failed);
     }
@@ -138,6 +139,13 @@ static void standard_mounts(struct vfs_ctx *ctx)
             pr_err("rootfs: mounting %s on %s failed (%s)", mounts[i].type, mounts[i].dir,
                    errno_name(err));
     }
+    /* and the usual place for mounting more, on a tmpfs root */
+    if (tmpfs_root) {
+        int err = vfs_mkdir(ctx, NULL, "/mnt", 0755);
+
+        if (err && err != -EEXIST)
+            pr_warn("rootfs: mkdir /mnt: %s", errno_name(err));
+    }
 }
 
 /* Step 5: which init would run. */
@@ -197,7 +205,7 @@ void rootfs_init(const struct boot_info *boot, const struct cmdline *cl,
         pr_err("rootfs: cannot mount root=%s as %s (%s); the root is an empty tmpfs",
                dev, type, errno_name(err));
     }
-    if ((err = vfs_mount_root(NULL, "tmpfs", 0, "")) != 0) {
+    if ((err = vfs_mount_root(NULL, "tmpfs", 0, "mode=0755")) != 0) {
         pr_err("rootfs: cannot mount a tmpfs root (%s); no root", errno_name(err));
         return;
     }

@@ -18,6 +18,8 @@
 #                         write is refused (read-only root)
 #   fs.initramfs_over_root  an initramfs without /init and root=/dev/vda: the
 #                         disk is mounted on /root and becomes the root
+#   fs.initramfs_rdinit   an initramfs with an executable /init and root=:
+#                         /init is init and root= is left alone (Linux)
 #   fs.initramfs_truncated / fs.initramfs_badmagic  damaged archives: the
 #                         error line, the boot goes on, no panic
 set(BASALT_FS_BOOT "${CMAKE_CURRENT_SOURCE_DIR}/qemu/fs_boot.py")
@@ -30,12 +32,12 @@ endfunction()
 
 fs_boot_test(fs.initramfs TIMEOUT 90 LABELS ktest bios
     ARGS --initrd initramfs.cpio.gz --ktest [[*initramfs*]]
-         --expect [[^initramfs: unpacked '/boot/initrd' \([0-9]+ bytes\): 13 entries in 1 archives \(gzip\), 0 failed$]]
+         --expect [[^initramfs: unpacked module 0 \([0-9]+ bytes\): 13 entries in 1 archives \(gzip\), 0 failed$]]
          --expect [[^init: none found]]
          --reject [[^ktest: SKIP]] ${KTEST_PASS})
 basalt_qemu_test(fs.iso_initramfs TIMEOUT 60 ISO "${PROJECT_BINARY_DIR}/basalt.iso"
     LABELS fs bios
-    ARGS --expect [[^initramfs: unpacked '/boot/initramfs.cpio.gz' .*, 0 failed$]]
+    ARGS --expect [[^initramfs: unpacked module 0 .*, 0 failed$]]
          --expect ${BOOTED_RE} --until ${BOOTED_RE})
 fs_boot_test(fs.root_vda TIMEOUT 120 LABELS ktest bios
     ARGS --disk data.ext2 --cmdline "root=/dev/vda rw" --ktest [[rootfs.disk*]]
@@ -63,13 +65,18 @@ fs_boot_test(fs.initramfs_over_root TIMEOUT 120 LABELS ktest bios
          --expect [[^initramfs: unpacked]]
          --expect [[^rootfs: /dev/vda \(ext2, ro\) mounted on /root and made the root$]]
          ${KTEST_PASS} --fsck)
+fs_boot_test(fs.initramfs_rdinit TIMEOUT 60 LABELS bios
+    ARGS --disk data.ext2 --initrd initramfs-init.cpio.gz --cmdline "root=/dev/vda"
+         --expect [[^initramfs: unpacked module 0 .*: 14 entries in 1 archives \(gzip\), 0 failed$]]
+         --expect [[^init: /init from the initramfs$]]
+         --reject [[^rootfs: /dev/vda]] --expect ${BOOTED_RE} --until ${BOOTED_RE})
 fs_boot_test(fs.initramfs_truncated TIMEOUT 60 LABELS negative bios
     ARGS --initrd initramfs-truncated.cpio.gz
          --expect [[^initramfs: gzip data at offset 0: truncated; keeping the 0 entries unpacked so far$]]
-         --expect [[^initramfs: partly unpacked '/boot/initrd']]
+         --expect [[^initramfs: partly unpacked module 0]]
          --expect ${BOOTED_RE} --until ${BOOTED_RE})
 fs_boot_test(fs.initramfs_badmagic TIMEOUT 60 LABELS negative bios
     ARGS --initrd initramfs-badmagic.cpio
          --expect [[^initramfs: damaged cpio archive at offset [0-9]+: malformed; keeping the 2 entries unpacked so far$]]
-         --expect [[^initramfs: partly unpacked '/boot/initrd' \([0-9]+ bytes\): 2 entries in 1 archives, 0 failed$]]
+         --expect [[^initramfs: partly unpacked module 0 \([0-9]+ bytes\): 2 entries in 1 archives, 0 failed$]]
          --expect ${BOOTED_RE} --until ${BOOTED_RE})

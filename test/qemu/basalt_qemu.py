@@ -40,8 +40,9 @@ dropped; a cell that is no glyph of the font reads as U+FFFD); the text
 goes to the log as '# screen:' lines.
 
 --initrd FILE (with --elf) puts FILE on the ISO as /boot/initrd and loads
-it as a module next to the kernel (module2, or module with --loader
-multiboot): the initramfs the kernel unpacks into its tmpfs root. The
+it as a module next to the kernel (module2 --nounzip, or module with
+--loader multiboot; --nounzip so that GRUB hands over the gzip file as it
+is rather than decompressing it): the initramfs the kernel unpacks. The
 template's @BASALT_INITRD@ line becomes that command, or nothing without
 --initrd.
 
@@ -132,7 +133,7 @@ TAIL_LINES = 40
 REJECT_GRACE_S = 1.0      # keep reading this long after a rejected line
 CACHE_KEEP = 16           # ISOs (~20 MB each) kept in the cache ...
 CACHE_MIN_AGE_S = 600     # ... unless younger than this
-CACHE_FORMAT = b"basalt-iso-v2"  # bump when the ISO layout or quoting changes
+CACHE_FORMAT = b"basalt-iso-v3"  # bump when the ISO layout or quoting changes
 
 # CSI / OSC / two-character escape sequences from GRUB and OVMF consoles.
 ANSI_RE = re.compile(rb"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
@@ -183,8 +184,10 @@ def render_grub_cfg(template_text, loader, cmdline, gfxpayload=None, no_video=Fa
     if initrd and "@BASALT_INITRD@" not in template_text:
         raise SetupError("--initrd: the grub.cfg template lacks @BASALT_INITRD@")
     module = {"multiboot2": "module2", "multiboot": "module"}[loader]
+    # --nounzip: GRUB would otherwise gunzip the module itself (and refuse a
+    # damaged one); the kernel is to see the file as it is
     template_text = template_text.replace(
-        "@BASALT_INITRD@", f"{module} /boot/initrd" if initrd else "")
+        "@BASALT_INITRD@", f"{module} --nounzip /boot/initrd" if initrd else "")
     if no_video:
         lines = template_text.split("\n")
         kept = [l for l in lines if not VIDEO_INSMOD_RE.match(l)]
