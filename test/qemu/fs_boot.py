@@ -18,7 +18,8 @@ One run:
     (for a partitioned disk, partition 1 copied out first: --part-offset
     sectors) must exit 0; each --host-cat PATH TEXT requires `debugfs -R
     'cat PATH'` to print exactly TEXT (escapes \\n \\t \\\\); each --host-missing
-    PATH requires PATH to be gone; --host-big checks /test/big.dat block by
+    PATH requires PATH to be gone; each --host-link PATH TARGET requires PATH
+    to be a symlink to TARGET (debugfs stat); --host-big checks /test/big.dat block by
     block against images/mkimages.py's pattern.
 Exit status: 0 pass, 1 fail, 2 usage or setup error.
 
@@ -32,6 +33,7 @@ Examples:
 
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -81,6 +83,7 @@ def parse_args(argv):
                         "start for data-part.img)")
     p.add_argument("--host-cat", action="append", nargs=2, default=[], metavar=("PATH", "TEXT"))
     p.add_argument("--host-missing", action="append", default=[], metavar="PATH")
+    p.add_argument("--host-link", action="append", nargs=2, default=[], metavar=("PATH", "TARGET"))
     p.add_argument("--host-big", action="store_true",
                    help="check /test/big.dat against the pattern")
     p.add_argument("--timeout", type=float, default=120.0)
@@ -89,7 +92,8 @@ def parse_args(argv):
     args = p.parse_args(argv)
     if args.shell is not None and "'" in args.shell:
         p.error("--shell commands go inside cmd='...': no single quotes")
-    if (args.fsck or args.host_cat or args.host_missing or args.host_big) and not args.disk:
+    if (args.fsck or args.host_cat or args.host_missing or args.host_link or args.host_big) \
+            and not args.disk:
         p.error("host checks need --disk")
     if args.part_offset is None:
         args.part_offset = (mkimages.PART_START_SECTOR
@@ -138,6 +142,15 @@ def host_checks(args, fs):
         if "File not found" not in r.stderr:
             print(f"fs_boot: FAIL {path} still exists on the disk")
             ok = False
+    for path, target in args.host_link:
+        r = subprocess.run(["debugfs", "-R", f"stat {path}", fs], capture_output=True, text=True)
+        m = re.search(r'(?:Fast link dest|Link dest): "(.*)"', r.stdout)
+        if "Type: symlink" not in r.stdout or not m or m.group(1) != target:
+            print(f"fs_boot: FAIL {path} is not a symlink to {target!r}: "
+                  f"{m.group(1) if m else r.stderr.strip() or 'no link target'}")
+            ok = False
+        else:
+            print(f"fs_boot: {path} -> {target} as expected")
     if args.host_big:
         rc, got, err = debugfs_cat(fs, "/test/big.dat")
         want_len = mkimages.BIG_BLOCKS * mkimages.BLOCK
