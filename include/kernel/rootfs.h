@@ -16,8 +16,9 @@
  *      else a tmpfs root. A root= that cannot be mounted is reported and
  *      the boot goes on with the tmpfs root (Linux would panic).
  *   4. devtmpfs on /dev, proc on /proc, sysfs on /sys, tmpfs on /tmp: each
- *      when its type is registered and the directory exists (made on tmpfs
- *      roots).
+ *      when its type is registered and the directory exists (on a tmpfs
+ *      root the four directories and /mnt are made in any case, and /tmp,
+ *      in RAM already, gets no tmpfs of its own).
  *   5. init: the initramfs's rdinit, else init=, else the first of
  *      /sbin/init /etc/init /bin/init /bin/sh that exists; reported with its
  *      argv/envp (kernel/initargs). Until user space exists the caller

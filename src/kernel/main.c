@@ -10,8 +10,8 @@
  *   -> boot information -> command line -> memory (PMM, page tables, heap,
  *   vmalloc) -> screen console -> ACPI tables -> boot summary -> symbols
  *   -> interrupts (PIC off, local APIC, I/O APIC) -> wall clock (CMOS RTC)
- *   -> input (serial receive interrupt, PS/2) -> devices -> file systems
- *   (VFS, tmpfs root) -> ktest
+ *   -> input (serial receive interrupt, PS/2) -> devices -> root (VFS,
+ *   initramfs or root=, standard mounts, init's choice: kernel/rootfs) -> ktest
  *   -> (acpi.poweroff_at_boot / acpi.reboot_at_boot)
  *   -> the shell (kernel/kshell), or idle with shell.off
  */
@@ -53,6 +53,7 @@
 #include <generated/version.h>
 #include <kernel/initargs.h>
 #include <kernel/kshell.h>
+#include <kernel/rootfs.h>
 #include <mm/kmalloc.h>
 #include <core/layout.h>
 #include <sched/thread.h>
@@ -357,32 +358,34 @@ static void step_devices(void)
     virtio_blk_init();
 }
 
-/*
- * The VFS and a tmpfs root with the standard directories. Without a root
- * the kernel still runs (the shell's file commands then fail), so a
- * failure is reported, not fatal.
- */
-static void step_filesystems(void)
+/* "init: argv 'a' 'b' envp 'HOME=/' ...": what init would be given. */
+static void log_init_args(const struct init_args *ia)
 {
-    static const char *const dirs[] = { "/tmp", "/dev", "/proc", "/sys", "/mnt" };
-    struct vfs_ctx *ctx;
-    int err = vfs_init();
+    static char line[1024];
+    size_t at = 0;
 
-    if (!err)
-        err = vfs_mount_root(NULL, "tmpfs", 0, "mode=0755");
-    if (err) {
-        pr_err("vfs: no root file system (%s)", errno_name(err));
-        return;
-    }
-    ctx = vfs_kernel_ctx();
-    for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
-        err = vfs_mkdir(ctx, NULL, dirs[i], 0755);
-        if (err)
-            pr_warn("vfs: mkdir %s: %s", dirs[i], errno_name(err));
-    }
-    err = vfs_chmod(ctx, NULL, "/tmp", 01777, 0);      /* past the kernel's umask */
-    if (err)
-        pr_warn("vfs: chmod /tmp: %s", errno_name(err));
+    at += (size_t)snprintf(line + at, sizeof(line) - at, "init: argv");
+    for (size_t i = 1; i < ia->argc && at < sizeof(line); i++)
+        at += (size_t)snprintf(line + at, sizeof(line) - at, " '%s'", ia->argv[i]);
+    if (at < sizeof(line))
+        at += (size_t)snprintf(line + at, sizeof(line) - at, " envp");
+    for (size_t i = 0; i < ia->envc && at < sizeof(line); i++)
+        at += (size_t)snprintf(line + at, sizeof(line) - at, " '%s'", ia->envp[i]);
+    pr_info("%s", line);
+    if (ia->dropped)
+        pr_warn("init: %zu command-line words did not fit in init's argv/envp (at most "
+                "%d each); dropped", ia->dropped, INIT_MAX_ARGS);
+}
+
+/*
+ * The root file system (kernel/rootfs): the VFS, the initramfs or root=,
+ * the standard mounts, and which init would run, with its argv/envp.
+ * Every problem is reported and the boot goes on (at worst without a root).
+ */
+static void step_root(void)
+{
+    rootfs_init(&boot, &cmdline, &init_args);
+    log_init_args(&init_args);
 }
 
 static void step_symbols(void)
@@ -422,25 +425,6 @@ static void *shell_thread(void *arg)
     return NULL;
 }
 
-/* "init: argv 'a' 'b' envp 'HOME=/' ...": what init would be given. */
-static void log_init_args(const struct init_args *ia)
-{
-    static char line[1024];
-    size_t at = 0;
-
-    at += (size_t)snprintf(line + at, sizeof(line) - at, "init: argv");
-    for (size_t i = 1; i < ia->argc && at < sizeof(line); i++)
-        at += (size_t)snprintf(line + at, sizeof(line) - at, " '%s'", ia->argv[i]);
-    if (at < sizeof(line))
-        at += (size_t)snprintf(line + at, sizeof(line) - at, " envp");
-    for (size_t i = 0; i < ia->envc && at < sizeof(line); i++)
-        at += (size_t)snprintf(line + at, sizeof(line) - at, " '%s'", ia->envp[i]);
-    pr_info("%s", line);
-    if (ia->dropped)
-        pr_warn("init: %zu command-line words did not fit in init's argv/envp (at most "
-                "%d each); dropped", ia->dropped, INIT_MAX_ARGS);
-}
-
 static void step_ktest(void)
 {
     const struct cmdline_opt *opt = cmdline_find(&cmdline, "ktest");
@@ -467,10 +451,9 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     step_wallclock();
     step_input();
     step_devices();
-    step_filesystems();
+    step_root();
     step_ktest();
 
-    log_init_args(&init_args);
     pr_info("basalt: boot complete");
     step_debug_panic();
     acpi_boot_actions();

@@ -117,9 +117,11 @@ static void standard_mounts(struct vfs_ctx *ctx)
 
     for (size_t i = 0; i < ARRAY_SIZE(mounts); i++) {
         struct linux_stat st;
+        bool have_type = vfs_find_fs(mounts[i].type) != NULL;
         int err;
 
-        if (!vfs_find_fs(mounts[i].type))
+        /* a tmpfs root gets the mount points even for a type not built in */
+        if (!have_type && !tmpfs_root)
             continue;
         err = vfs_stat(ctx, NULL, mounts[i].dir, &st, 0);
         if (err == -ENOENT && tmpfs_root) {
@@ -129,6 +131,8 @@ static void standard_mounts(struct vfs_ctx *ctx)
             if (!err)
                 err = vfs_stat(ctx, NULL, mounts[i].dir, &st, 0);
         }
+        if (!have_type || (tmpfs_root && strcmp(mounts[i].type, "tmpfs") == 0))
+            continue;
         if (err || !S_ISDIR(st.st_mode)) {
             pr_info("rootfs: no %s on %s (%s)", mounts[i].type, mounts[i].dir,
                     err ? errno_name(err) : "not a directory");
