@@ -98,7 +98,8 @@ void chrdev_init_special_inode(struct inode *inode, uint32_t mode, kdev_t rdev);
 
 /*
  * The registered block device (whole disk or partition) with numbers dev,
- * or NULL. Thread context (takes blk_lock through blk_get).
+ * or NULL; major 0 is never found (dev/blk's "no numbers given", as the
+ * ktests' RAM disks are). Thread context (takes blk_lock through blk_get).
  */
 struct blk_dev *chrdev_find_blk(kdev_t dev);
 

@@ -2,7 +2,8 @@
  * include/fs/devfs.h - devtmpfs (fs type "devtmpfs", mounted at /dev): a
  * RAM directory tree filled at mount time with a node for every built-in
  * character device (include/fs/chrdev.h) and every block device (whole
- * disks and partitions: vda, vda1, ...).
+ * disks and partitions: vda, vda1, ...) that has device numbers (a disk
+ * left at 0:0 by its driver, as the ktests' RAM disks are, gets none).
  *
  * Part of fs. Nodes are made as Linux's devtmpfs and udev's defaults make
  * them: null zero full random urandom tty 0666 (tty group tty, gid 5),

@@ -6,9 +6,9 @@
  * Part of fs; reads dev's PCI and block registries. The tree (built at
  * mount time, from the devices present then):
  *   bus/pci/devices/SSSS:BB:DD.F/{vendor,device,class,revision,irq,
- *       resource,subsystem_vendor,subsystem_device}   ("0x1af4\n", ...)
- *   block/<disk>/{size,stat,dev,ro,removable}, and each partition as
- *       block/<disk>/<part>/{size,start,dev,partition,stat,ro}
+ *       resource,subsystem_vendor,subsystem_device,uevent}   ("0x1af4\n", ...)
+ *   block/<disk>/{size,stat,dev,ro,removable,uevent}, and each partition as
+ *       block/<disk>/<part>/{size,start,dev,partition,stat,ro,uevent}
  *   class/block/<name> and dev/block/<major>:<minor>: symlinks into block/
  *   kernel/{uevent_seqnum, mm/}, and the empty top directories Linux has
  *   (devices, firmware, fs, module, power)

@@ -89,6 +89,8 @@ static const struct file_ops blkdev_fops;
 
 struct blk_dev *chrdev_find_blk(kdev_t dev)
 {
+    if (KDEV_MAJOR(dev) == 0)
+        return NULL;            /* 0:0 is a disk whose driver gave no numbers */
     for (size_t i = 0; i < blk_count(); i++) {
         struct blk_dev *b = blk_get(i);
         if (b && b->major == KDEV_MAJOR(dev) && b->minor == KDEV_MINOR(dev))

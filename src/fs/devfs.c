@@ -37,8 +37,10 @@ static int devfs_build(struct pseudo_tree *t)
     chrdev_for_each(add_chr, &w);
     for (size_t i = 0; i < count && !w.err; i++) {
         struct blk_dev *d = blk_get(i);
-        if (d && !pseudo_mknod(t, NULL, d->name, S_IFBLK | 0660, KDEV(d->major, d->minor),
-                               0, DEVFS_GID_DISK))
+        if (!d || !d->major)
+            continue;           /* no device numbers: no node could reach it */
+        if (!pseudo_mknod(t, NULL, d->name, S_IFBLK | 0660, KDEV(d->major, d->minor),
+                          0, DEVFS_GID_DISK))
             w.err = -ENOMEM;
     }
     return w.err;

@@ -20,6 +20,7 @@
 #include <core/walltime.h>
 #include <core/x86.h>
 #include <dev/blk.h>
+#include <fs/bcache.h>
 #include <fs/chrdev.h>
 #include <fs/pagecache.h>
 #include <fs/procfs.h>
@@ -49,8 +50,9 @@ static void show_meminfo(struct pseudo_node *n, struct pseudo_buf *b)
 {
     struct pmm_stats pm = pmm_stats();
     struct pagecache_stats pc = pagecache_stats();
+    struct bcache_stats bc = bcache_stats();
     uint64_t total = pm.managed_frames * 4, free = pm.free_frames * 4;
-    uint64_t cached = pc.pages * 4;
+    uint64_t cached = pc.pages * 4, buffers = bc.bytes / 1024;
     uint64_t reclaimable = (pc.pages - MIN(pc.pages, pc.dirty + pc.writeback + pc.unevictable)) * 4;
 
     (void)n;
@@ -58,7 +60,7 @@ static void show_meminfo(struct pseudo_node *n, struct pseudo_buf *b)
     meminfo_line(b, "MemFree", free);
     /* free plus the clean page cache the reclaim hook can drop */
     meminfo_line(b, "MemAvailable", MIN(total, free + reclaimable));
-    meminfo_line(b, "Buffers", 0);   /* TODO(cache): bcache_stats().bytes once fs/bcache is in */
+    meminfo_line(b, "Buffers", buffers);
     meminfo_line(b, "Cached", cached);
     meminfo_line(b, "SwapCached", 0);
     meminfo_line(b, "Active", 0);

@@ -18,12 +18,13 @@
 /* ---- PCI attributes (data: the pci_dev, data2: which) */
 
 enum pci_attr { PA_VENDOR, PA_DEVICE, PA_CLASS, PA_REVISION, PA_IRQ, PA_RESOURCE,
-                PA_SUBVENDOR, PA_SUBDEVICE };
+                PA_SUBVENDOR, PA_SUBDEVICE, PA_UEVENT };
 
 static const char *const pci_attr_names[] = {
     [PA_VENDOR] = "vendor", [PA_DEVICE] = "device", [PA_CLASS] = "class",
     [PA_REVISION] = "revision", [PA_IRQ] = "irq", [PA_RESOURCE] = "resource",
     [PA_SUBVENDOR] = "subsystem_vendor", [PA_SUBDEVICE] = "subsystem_device",
+    [PA_UEVENT] = "uevent",
 };
 
 /* Linux's resource flags (include/linux/ioport.h values) of one BAR. */
@@ -70,6 +71,19 @@ static void show_pci(struct pseudo_node *n, struct pseudo_buf *b)
         break;
     case PA_SUBVENDOR: pseudo_printf(b, "0x%04x\n", d->subsys_vendor); break;
     case PA_SUBDEVICE: pseudo_printf(b, "0x%04x\n", d->subsys_id); break;
+    case PA_UEVENT:
+        /* what busybox lspci and mdev read; the driver binding is read racily */
+        if (d->driver)
+            pseudo_printf(b, "DRIVER=%s\n", d->driver->name);
+        pseudo_printf(b, "PCI_CLASS=%04X\nPCI_ID=%04X:%04X\nPCI_SUBSYS_ID=%04X:%04X\n"
+                      "PCI_SLOT_NAME=%04x:%02x:%02x.%u\n"
+                      "MODALIAS=pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X\n",
+                      ((unsigned)d->class_code << 16) | ((unsigned)d->subclass << 8) | d->prog_if,
+                      d->vendor, d->device, d->subsys_vendor, d->subsys_id,
+                      d->segment, d->bus, d->slot, d->func,
+                      d->vendor, d->device, d->subsys_vendor, d->subsys_id,
+                      d->class_code, d->subclass, d->prog_if);
+        break;
     case PA_RESOURCE: {
         /* 6 BARs, the ROM, then (bridges) 4 windows or (others) 6 SR-IOV BARs: all
          * but the BARs are not tracked and read as empty */
@@ -93,7 +107,8 @@ static void show_pci(struct pseudo_node *n, struct pseudo_buf *b)
  * parent is read without the tree's lock).
  */
 
-enum blk_attr { BA_SIZE, BA_STAT, BA_DEV, BA_RO, BA_REMOVABLE, BA_START, BA_PARTITION };
+enum blk_attr { BA_SIZE, BA_STAT, BA_DEV, BA_RO, BA_REMOVABLE, BA_START, BA_PARTITION,
+                BA_UEVENT };
 
 static void show_blk(struct pseudo_node *n, struct pseudo_buf *b)
 {
@@ -111,6 +126,12 @@ static void show_blk(struct pseudo_node *n, struct pseudo_buf *b)
     case BA_REMOVABLE: pseudo_puts(b, "0\n"); break;
     case BA_START: pseudo_printf(b, "%llu\n", (unsigned long long)d->start_sector); break;
     case BA_PARTITION: pseudo_printf(b, "%u\n", d->partno); break;
+    case BA_UEVENT:
+        pseudo_printf(b, "MAJOR=%u\nMINOR=%u\nDEVNAME=%s\nDEVTYPE=%s\n", d->major, d->minor,
+                      d->name, d->whole ? "partition" : "disk");
+        if (d->whole)
+            pseudo_printf(b, "PARTN=%u\n", d->partno);
+        break;
     case BA_STAT:
         /* Linux's 17 columns; merges and times are not measured (0) */
         pseudo_printf(b, "%8llu %8u %8llu %8u %8llu %8u %8llu %8u %8u %8u %8u %8u %8u %8u %8u %8llu %8u\n",
@@ -151,10 +172,11 @@ static int add_blk_files(struct pseudo_tree *t, struct pseudo_node *dir, bool pa
 {
     static const struct { const char *name; enum blk_attr a; } disk_attrs[] = {
         { "size", BA_SIZE }, { "stat", BA_STAT }, { "dev", BA_DEV }, { "ro", BA_RO },
-        { "removable", BA_REMOVABLE },
+        { "removable", BA_REMOVABLE }, { "uevent", BA_UEVENT },
     }, part_attrs[] = {
         { "size", BA_SIZE }, { "start", BA_START }, { "dev", BA_DEV },
         { "partition", BA_PARTITION }, { "stat", BA_STAT }, { "ro", BA_RO },
+        { "uevent", BA_UEVENT },
     };
     size_t n = part ? ARRAY_SIZE(part_attrs) : ARRAY_SIZE(disk_attrs);
 
@@ -167,7 +189,10 @@ static int add_blk_files(struct pseudo_tree *t, struct pseudo_node *dir, bool pa
     return 0;
 }
 
-/* class/block/<name> and dev/block/<maj:min> links to the directory at path (from /sys). */
+/*
+ * class/block/<name> and dev/block/<maj:min> (when the disk has numbers)
+ * links to the directory at path (from /sys).
+ */
 static int add_blk_links(struct pseudo_tree *t, struct pseudo_node *class_block,
                          struct pseudo_node *dev_block, struct blk_dev *d, const char *path)
 {
@@ -175,8 +200,10 @@ static int add_blk_links(struct pseudo_tree *t, struct pseudo_node *class_block,
 
     snprintf(target, sizeof(target), "../../%s", path);
     snprintf(name, sizeof(name), "%u:%u", d->major, d->minor);
-    if (!pseudo_symlink(t, class_block, d->name, target) ||
-        !pseudo_symlink(t, dev_block, name, target))
+    if (!pseudo_symlink(t, class_block, d->name, target))
+        return -ENOMEM;
+    /* 0:0 means no numbers (RAM disks): several would collide */
+    if (d->major && !pseudo_symlink(t, dev_block, name, target))
         return -ENOMEM;
     return 0;
 }

@@ -188,9 +188,14 @@ KTEST(pseudo, dev_nodes_like_linux)
     for (size_t i = 0; i < blk_count(); i++) {
         struct blk_dev *d = blk_get(i);
         char path[32];
+        struct linux_stat st;
         if (!d)
             continue;
         snprintf(path, sizeof(path), "/kt_dev/%s", d->name);
+        if (!d->major) {        /* no numbers (RAM disks): no node */
+            KT_EXPECT_EQ(vfs_stat(ctx(), NULL, path, &st, 0), -ENOENT);
+            continue;
+        }
         expect_node(path, S_IFBLK | 0660, d->major, d->minor, DEVFS_GID_DISK);
     }
     KT_EXPECT_EQ(vfs_statfs(ctx(), NULL, "/kt_dev", &sfs), 0);
@@ -289,7 +294,7 @@ static struct blk_dev *first_disk(void)
 {
     for (size_t i = 0; i < blk_count(); i++) {
         struct blk_dev *d = blk_get(i);
-        if (d && !d->whole && d->sectors >= 16)
+        if (d && d->major && d->sectors >= 16)
             return d;
     }
     return NULL;
@@ -303,7 +308,7 @@ KTEST(pseudo, dev_block_file)
     uint64_t size;
 
     if (!d)
-        KT_SKIP("no disk (boot with --disk)");
+        KT_SKIP("no disk with device numbers (boot with --disk; RAM disks have none)");
     size = d->sectors * BLK_SECTOR_SIZE;
     dev_bytes = kmalloc(8192);
     file_bytes = kmalloc(8192);
@@ -676,6 +681,16 @@ KTEST(pseudo, sys_pci_devices)
             KT_EXPECT_HAS(t, line);
         }
         kfree(t);
+        snprintf(path, sizeof(path), "%s/uevent", dir);
+        t = read_file(path, NULL);
+        {
+            char want[40];
+            snprintf(want, sizeof(want), "PCI_ID=%04X:%04X\n", d->vendor, d->device);
+            KT_EXPECT_HAS(t, want);
+            snprintf(want, sizeof(want), "PCI_SLOT_NAME=%s\n", dir + strlen("/kt_sys/bus/pci/devices/"));
+            KT_EXPECT_HAS(t, want);
+        }
+        kfree(t);
         snprintf(path, sizeof(path), "%s/irq", dir);
         t = read_file(path, NULL);
         KT_EXPECT_EQ(t[strlen(t) - 1], '\n');
@@ -710,6 +725,12 @@ KTEST(pseudo, sys_block)
         t = read_file(path, NULL);
         snprintf(want, sizeof(want), "%u:%u\n", d->major, d->minor);
         KT_EXPECT_STREQ(t, want);
+        kfree(t);
+        snprintf(path, sizeof(path), "%s/uevent", dir);
+        t = read_file(path, NULL);
+        snprintf(want, sizeof(want), "DEVNAME=%s\nDEVTYPE=%s\n", d->name,
+                 d->whole ? "partition" : "disk");
+        KT_EXPECT_HAS(t, want);
         kfree(t);
         snprintf(path, sizeof(path), "%s/stat", dir);
         t = read_file(path, NULL);
