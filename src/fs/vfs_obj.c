@@ -18,7 +18,10 @@
 #include <core/printk.h>
 #include <core/string.h>
 #include <core/walltime.h>
+#include <fs/devfs.h>
 #include <fs/pagecache.h>
+#include <fs/procfs.h>
+#include <fs/sysfs.h>
 #include <fs/tmpfs.h>
 #include <mm/kmalloc.h>
 
@@ -756,5 +759,12 @@ int vfs_init(void)
     err = pagecache_init();
     if (err)
         return err;
-    return tmpfs_init();
+    err = tmpfs_init();
+    if (!err)
+        err = procfs_init();
+    if (!err)
+        err = sysfs_init();
+    if (!err)
+        err = devfs_init();
+    return err;
 }

@@ -15,6 +15,7 @@
 #include <core/printk.h>
 #include <core/string.h>
 #include <fs/bcache.h>
+#include <fs/chrdev.h>
 #include <fs/pagecache.h>
 #include <mm/kmalloc.h>
 
@@ -206,7 +207,8 @@ static int open_path(struct vfs_ctx *ctx, const struct path *p, int flags, bool 
     path_get(&f->path);
     inode_ref(inode);
     f->inode = inode;
-    f->fops = inode->fops;
+    /* device files: chrdev_open finds the driver (one place for every fs) */
+    f->fops = S_ISCHR(inode->mode) || S_ISBLK(inode->mode) ? &chrdev_special_fops : inode->fops;
     f->flags = (unsigned)flags & ~(unsigned)(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY);
     f->refs = 1;
     f->cred = ctx->cred;
