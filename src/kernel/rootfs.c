@@ -9,6 +9,7 @@
 #include <kernel/rootfs.h>
 #include <core/cmdline.h>
 #include <core/errno.h>
+#include <core/format.h>
 #include <core/layout.h>
 #include <core/multiboot2.h>
 #include <core/printk.h>
@@ -114,6 +115,8 @@ static void standard_mounts(struct vfs_ctx *ctx)
         { "tmpfs", "/tmp", 01777 },
     };
     bool tmpfs_root = strcmp(ctx->root.mnt->sb->type->name, "tmpfs") == 0;
+    char done[96] = "";
+    size_t at = 0;
 
     for (size_t i = 0; i < ARRAY_SIZE(mounts); i++) {
         struct linux_stat st;
@@ -142,7 +145,12 @@ static void standard_mounts(struct vfs_ctx *ctx)
         if (err)
             pr_err("rootfs: mounting %s on %s failed (%s)", mounts[i].type, mounts[i].dir,
                    errno_name(err));
+        else if (at < sizeof(done))
+            at += (size_t)snprintf(done + at, sizeof(done) - at, "%s%s on %s",
+                                   at ? ", " : "", mounts[i].type, mounts[i].dir);
     }
+    if (at)
+        pr_info("rootfs: mounted %s", done);
     /* and the usual place for mounting more, on a tmpfs root */
     if (tmpfs_root) {
         int err = vfs_mkdir(ctx, NULL, "/mnt", 0755);

@@ -4,7 +4,8 @@
 # Included by test/CMakeLists.txt. Each boots through test/qemu/fs_boot.py,
 # which copies the disk image, boots, and checks the disk on the host
 # afterwards (e2fsck -fn; debugfs cat). Label fs.
-#   fs.initramfs          the initramfs module unpacked into a tmpfs root:
+#   fs.initramfs          the initramfs module unpacked into a tmpfs root,
+#                         devtmpfs, proc, sysfs mounted on it:
 #                         rootfs.initramfs_tree and the initramfs.* ktests
 #                         (every entry type, hard links, gzip + concatenated
 #                         archives, damaged archives) pass
@@ -32,7 +33,7 @@
 # registered only when all are in FS_BOOT_PIECES, the list of those merged
 # into this tree: vfs (VFS + tmpfs), ext2 (the driver), part (partition
 # devices vda1.., from the cache branch), shell (the file commands).
-set(FS_BOOT_PIECES vfs)
+set(FS_BOOT_PIECES vfs part)
 
 set(BASALT_FS_BOOT "${CMAKE_CURRENT_SOURCE_DIR}/qemu/fs_boot.py")
 set(FS_IMAGES --images "${BASALT_IMAGES_DIR}")
@@ -50,6 +51,7 @@ endfunction()
 fs_boot_test(fs.initramfs TIMEOUT 90 NEEDS vfs LABELS ktest bios
     ARGS --initrd initramfs.cpio.gz --ktest [[*initramfs*]]
          --expect [[^initramfs: unpacked module 0 \([0-9]+ bytes\): 13 entries in 1 archives \(gzip\), 0 failed$]]
+         --expect [[^rootfs: mounted devtmpfs on /dev, proc on /proc, sysfs on /sys$]]
          --expect [[^init: none found]]
          --reject [[^ktest: SKIP]] ${KTEST_PASS})
 if("vfs" IN_LIST FS_BOOT_PIECES)

@@ -45,6 +45,23 @@ static bool root_given(void)
     return cmdline_value(cmdline_boot(), "root") != NULL;
 }
 
+/* Each registered pseudo file system sits on its directory: another device than "/". */
+static void expect_standard_mounts(struct vfs_ctx *k)
+{
+    static const char *const mounts[][2] = {
+        { "devtmpfs", "/dev" }, { "proc", "/proc" }, { "sysfs", "/sys" },
+    };
+    struct linux_stat root;
+
+    KT_ASSERT_EQ(vfs_stat(k, NULL, "/", &root, 0), 0);
+    for (size_t i = 0; i < ARRAY_SIZE(mounts); i++) {
+        if (!vfs_find_fs(mounts[i][0]))
+            continue;
+        KT_ASSERT_EQ(vfs_stat(k, NULL, mounts[i][1], &st, 0), 0);
+        KT_EXPECT_NE(st.st_dev, root.st_dev);
+    }
+}
+
 /* The ISO's initramfs (initramfs/ in the repository) is the root's tree. */
 KTEST(rootfs, initramfs_tree)
 {
@@ -68,6 +85,7 @@ KTEST(rootfs, initramfs_tree)
     KT_EXPECT_EQ(st.st_mode, 040700u);
     KT_ASSERT_EQ(vfs_stat(k, NULL, "/README", &st, 0), 0);
     KT_EXPECT_EQ(st.st_mtime_sec, FIXED_MTIME);
+    expect_standard_mounts(k);
 }
 
 /* root=: the data disk's test files, big.dat around each of its block-map levels. */
@@ -100,9 +118,15 @@ KTEST(rootfs, disk_root_files)
         KT_EXPECT_EQ(text[1023], '\n');
         KT_EXPECT_EQ(text[1022], (char)('a' + blocks[i] % 26));
     }
-    /* the standard mounts found their directories on the disk */
-    KT_ASSERT_EQ(vfs_stat(k, NULL, "/tmp", &st, 0), 0);
-    KT_EXPECT_TRUE(S_ISDIR(st.st_mode));
+    /* the standard mounts found their directories on the disk, /tmp's too */
+    expect_standard_mounts(k);
+    if (vfs_find_fs("tmpfs")) {
+        struct linux_stat root;
+
+        KT_ASSERT_EQ(vfs_stat(k, NULL, "/", &root, 0), 0);
+        KT_ASSERT_EQ(vfs_stat(k, NULL, "/tmp", &st, 0), 0);
+        KT_EXPECT_NE(st.st_dev, root.st_dev);
+    }
 }
 
 static int write_text(const char *path, const char *s)
