@@ -13,8 +13,8 @@
  *     cpio archive (or several) of its own;
  *   - directories, regular files, symlinks, device nodes, FIFOs and sockets
  *     (vfs_mknod) are created with the entry's mode, uid, gid and mtime
- *     (both atime and mtime; directories' times are set after their
- *     contents, so creating the contents does not change them); an existing
+ *     (both atime and mtime; directories' times are set at the very end,
+ *     so creating their contents, in any archive, does not change them); an existing
  *     name of another type is removed first, an existing directory is kept
  *     and gets the entry's attributes, a regular file is truncated;
  *   - hard links by the newc rule (see include/fs/cpio.h): the first entry

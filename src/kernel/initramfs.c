@@ -25,7 +25,7 @@ struct link_key {
     char *name;
 };
 
-/* A directory whose times are set when its archive is done. */
+/* A directory whose times are set when the whole initramfs is unpacked. */
 struct dir_time {
     char *name;
     uint32_t mtime;
@@ -301,7 +301,6 @@ static int unpack_cpio(struct unpack *u, const uint8_t *buf, size_t len, size_t 
     while ((ret = cpio_next(&it, &e)) > 0) {
         if (e.archive != u->archive) {  /* a new archive: its own link keys */
             forget_links(u);
-            flush_dir_times(u);
             u->archive = e.archive;
         }
         last_archive = (int)e.archive;
@@ -309,7 +308,6 @@ static int unpack_cpio(struct unpack *u, const uint8_t *buf, size_t len, size_t 
     }
     u->st->archives += (size_t)last_archive + 1;
     forget_links(u);
-    flush_dir_times(u);
     u->archive = 0;
     *used = ret == 0 ? len : it.off;
     /* a gzip member after a trailer: the caller goes on there */
@@ -423,6 +421,8 @@ int initramfs_unpack(struct vfs_ctx *ctx, const void *buf, size_t len,
             ret = -EINVAL;
         }
     }
+    /* directories' times last, as Linux: later archives may add to them */
+    flush_dir_times(&u);
     kfree(u.links);
     kfree(u.dirs);
     return ret;

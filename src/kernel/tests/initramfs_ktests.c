@@ -270,7 +270,7 @@ KTEST(initramfs, gzip_and_concatenated_archives)
     KT_ASSERT_TRUE(a.buf != NULL && inner.buf != NULL);
     SCRATCH_OR_SKIP();
     /* plain archive, a gzip member holding two archives, zeros, a plain archive */
-    put_entry(&a, 0, "d", 040755, 1, 2, 0, 0, 0, NULL, 0, 0, 0);
+    put_entry(&a, 0, "d", 040755, 1, 2, 0, 0, 7777, NULL, 0, 0, 0);
     put_trailer(&a, 0);
     put_entry(&inner, 0, "d/g", 0100644, 2, 1, 0, 0, 0, "from gzip\n", 10, 0, 0);
     put_trailer(&inner, 0);
@@ -287,6 +287,9 @@ KTEST(initramfs, gzip_and_concatenated_archives)
     KT_EXPECT_EQ(initramfs_unpack(&sctx, a.buf, a.len, &s), 0);
     KT_EXPECT_EQ(s.entries, 4u);
     KT_EXPECT_EQ(s.gzip_members, 1u);
+    /* d's time is set after the last archive added to it */
+    KT_ASSERT_EQ(vfs_stat(&sctx, NULL, "d", &st, 0), 0);
+    KT_EXPECT_EQ(st.st_mtime_sec, 7777u);
     KT_EXPECT_EQ(s.archives, 4u);
     KT_EXPECT_EQ(read_file("d/g", text, sizeof(text)), 10);
     KT_EXPECT_STREQ(text, "from gzip\n");
