@@ -714,14 +714,27 @@ static int64_t pc_file_llseek(struct file *f, int64_t off, int whence)
     if (!m)
         return -ENOMEM;
     mutex_lock(&m->lock);
-    for (idx = (uint64_t)off / PAGE_SIZE; (int64_t)(idx * PAGE_SIZE) < size; idx++) {
-        bool data = pc_has_data(inode, m, idx);
-        if (data == (whence == SEEK_DATA)) {
-            res = (int64_t)(idx * PAGE_SIZE) > off ? (int64_t)(idx * PAGE_SIZE) : off;
-            break;
+    idx = (uint64_t)off / PAGE_SIZE;
+    if (whence == SEEK_DATA && is_ram_fs(inode)) {
+        /* only cached pages hold data: the lowest index at or after idx */
+        uint64_t best = UINT64_MAX;
+        for (uint32_t i = 0; i < m->nbuckets; i++) {
+            list_for_each(n, &m->buckets[i]) {
+                struct pc_page *pg = list_entry(n, struct pc_page, map_link);
+                if (pg->index >= idx && pg->index < best)
+                    best = pg->index;
+            }
         }
-        if (whence == SEEK_DATA && is_ram_fs(inode) && m->npages == 0)
-            break;
+        if (best != UINT64_MAX && (int64_t)(best * PAGE_SIZE) < size)
+            res = (int64_t)(best * PAGE_SIZE) > off ? (int64_t)(best * PAGE_SIZE) : off;
+    } else {
+        for (; (int64_t)(idx * PAGE_SIZE) < size; idx++) {
+            bool data = pc_has_data(inode, m, idx);
+            if (data == (whence == SEEK_DATA)) {
+                res = (int64_t)(idx * PAGE_SIZE) > off ? (int64_t)(idx * PAGE_SIZE) : off;
+                break;
+            }
+        }
     }
     if (whence == SEEK_HOLE && res < 0)
         res = size;             /* the end of the file is a hole */
