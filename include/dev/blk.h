@@ -6,7 +6,8 @@
  * its capacity, block size, limits and a submit function, and registers it
  * under a name prefix; the registry names it prefix + 'a', 'b', ... ("vda",
  * "vdb"), each prefix with its own letters. Prefixes in use: "vd" (virtio-blk),
- * "rd" (the RAM disks of the blk.* ktests, which unregister them again).
+ * "rd" (the RAM disks of the blk.* ktests, which unregister them again),
+ * and whatever a dev/ramdisk creator picks ("bct" for the bcache.* ktests).
  * Callers either submit asynchronous requests (blk_submit: several
  * may be in flight; each finishes by calling its done function, usually
  * from the driver's interrupt handler) or use the synchronous helpers
@@ -66,6 +67,15 @@ struct blk_request;
 typedef void (*blk_done_fn)(struct blk_request *rq);
 
 /*
+ * One piece of a scatter-gather request's data: len bytes (a multiple of
+ * 512, above 0) at buf, any mapped kernel memory.
+ */
+struct blk_seg {
+    void *buf;
+    uint32_t len;
+};
+
+/*
  * One transfer. The submitter fills op, lba, count, buf, done and ctx; the
  * layer and the driver own the rest until done(rq) runs, which may be in
  * interrupt context (done must not sleep) and on any CPU.
@@ -79,7 +89,17 @@ struct blk_request {
     enum blk_op op;                 /* [s] */
     uint64_t lba;                   /* [s] first sector */
     uint32_t count;                 /* [s] sectors */
-    void *buf;                      /* [s] count * 512 bytes */
+    void *buf;                      /* [s] count * 512 bytes (when nsegs is 0) */
+    /*
+     * [s] Scatter-gather (optional): when nsegs is above 0 the data is
+     * segs[0..nsegs) in order, their lengths adding up to count * 512, and
+     * buf is ignored. Only for disks with max_segs >= nsegs; the pages the
+     * segments touch, counted segment by segment, are at most max_segs.
+     * The array must stay valid until done runs. Zero (designated
+     * initialisers) keeps the single-buffer form.
+     */
+    const struct blk_seg *segs;
+    uint32_t nsegs;
     blk_done_fn done;               /* [s] called exactly once if blk_submit returned 0 */
     void *ctx;                      /* [s] for the submitter */
     int status;                     /* [f] set before done: 0 or a negative errno */
@@ -106,6 +126,12 @@ struct blk_dev {
     uint64_t sectors;               /* [c] capacity in 512-byte sectors */
     uint32_t block_size;            /* [c] logical block size, bytes: 512 * 2^k */
     uint32_t max_sectors;           /* [c] most sectors in one request (>= block_size/512) */
+    /*
+     * [c] Scatter-gather: the most pages the segments of one request may
+     * touch in all (so also the most segments); 0 or 1: the driver takes
+     * only single-buffer requests (nsegs 0). Copied to partitions.
+     */
+    uint32_t max_segs;
     bool read_only;                 /* [c] */
     bool write_cache;               /* [c] flush does something */
     const char *driver;             /* [c] "virtio-blk" */
@@ -130,6 +156,12 @@ struct blk_dev {
      */
     uint64_t reads, writes, flushes, errors;
     uint64_t sectors_read, sectors_written;
+    /*
+     * [a] Transfers of a blk_batch that joined a request another transfer
+     * had begun (Linux's "reads/writes merged"): pieces added minus
+     * requests submitted. Counted when the batch submits the request.
+     */
+    uint64_t read_merges, write_merges;
     uint32_t inflight;              /* [a] submitted, done not yet called */
 };
 
@@ -213,9 +245,15 @@ struct blk_batch {
     enum blk_op op;
     void *priv;                     /* dev/blk's state */
     int error;
+    /* readable after finish (tests, bench): transfers added, requests submitted */
+    uint32_t pieces, requests;
 };
 void blk_batch_init(struct blk_batch *b, struct blk_dev *dev, enum blk_op op);
-/* buf: count * 512 bytes, within one page or physically contiguous memory. */
+/*
+ * buf: count * 512 bytes of any mapped kernel memory (a page, a direct-map
+ * run, vmalloc), valid until finish returns; lba and count whole blocks.
+ * A transfer longer than a request allows is split.
+ */
 int blk_batch_add(struct blk_batch *b, uint64_t lba, uint32_t count, void *buf);
 int blk_batch_finish(struct blk_batch *b);
 

@@ -64,6 +64,7 @@ int blk_register(struct blk_dev *dev, const char *prefix)
     dev->model[sizeof(dev->model) - 1] = '\0';
     dev->reads = dev->writes = dev->flushes = dev->errors = 0;
     dev->sectors_read = dev->sectors_written = 0;
+    dev->read_merges = dev->write_merges = 0;
     dev->inflight = 0;
     blk_devs[blk_ndevs++] = dev;
 out:
@@ -203,10 +204,20 @@ _Static_assert(BLK_SYNC_INFLIGHT <= 32, "free_mask has one bit per request");
  */
 struct blk_sync {
     struct semaphore slots;
+    uint32_t nslots;                            /* [c] slots in use, up to BLK_SYNC_INFLIGHT */
     uint32_t free_mask;                         /* [a] bit i: rqs[i] is free */
     int error;                                  /* [a] first error, 0 while none */
     struct blk_request rqs[BLK_SYNC_INFLIGHT];  /* owned by the submitter while free */
 };
+
+/* Makes s ready with nslots free request slots. */
+static void blk_sync_init(struct blk_sync *s, uint32_t nslots)
+{
+    sem_init(&s->slots, (long)nslots, "blk_sync");
+    s->nslots = nslots;
+    s->free_mask = (uint32_t)((1ull << nslots) - 1);
+    s->error = 0;
+}
 
 /* Records err as the transfer's error unless one came first. */
 static void blk_sync_fail(struct blk_sync *s, int err)
@@ -246,6 +257,13 @@ static struct blk_request *blk_sync_take(struct blk_sync *s)
     return &s->rqs[i];
 }
 
+/* Takes every slot back: every request has finished. */
+static void blk_sync_wait_all(struct blk_sync *s)
+{
+    for (unsigned i = 0; i < s->nslots; i++)
+        (void)blk_sync_take(s);
+}
+
 /*
  * The body of blk_read, blk_write and blk_flush: the whole transfer is
  * checked, then cut into requests of at most blk_split_sectors (a flush is
@@ -268,9 +286,7 @@ static int blk_sync_io(struct blk_dev *dev, enum blk_op op, uint64_t lba, uint32
     s = kmalloc(sizeof(*s));
     if (!s)
         return -ENOMEM;
-    sem_init(&s->slots, BLK_SYNC_INFLIGHT, "blk_sync");
-    s->free_mask = (uint32_t)((1ull << BLK_SYNC_INFLIGHT) - 1);
-    s->error = 0;
+    blk_sync_init(s, BLK_SYNC_INFLIGHT);
     step = blk_split_sectors(dev);
     do {
         struct blk_request *rq = blk_sync_take(s);
@@ -289,8 +305,7 @@ static int blk_sync_io(struct blk_dev *dev, enum blk_op op, uint64_t lba, uint32
         }
         done += n;
     } while (done < count && atomic_load(&s->error) == 0);
-    for (unsigned i = 0; i < BLK_SYNC_INFLIGHT; i++)   /* every request has finished */
-        (void)blk_sync_take(s);
+    blk_sync_wait_all(s);
     err = atomic_load(&s->error);
     kfree(s);
     return err;
@@ -314,4 +329,198 @@ int blk_flush(struct blk_dev *dev)
     if (!dev->write_cache)
         return 0;
     return blk_sync_io(dev, BLK_OP_FLUSH, 0, 0, NULL, "blk_flush");
+}
+
+/* ---- merged batches ------------------------------------------------------------------- */
+
+#define BLK_BATCH_INFLIGHT  8       /* requests a batch keeps in flight */
+#define BLK_BATCH_MAX_SEGS  128     /* segments one batch request carries at most */
+
+/*
+ * A batch's state (b->priv), allocated at its first add. The request being
+ * built is cur (a slot taken from sync, not yet submitted) with its
+ * segments in cur's row of segs; plan says what it holds. Owned by the
+ * batch's thread; the completions only touch sync.
+ */
+struct blk_batch_state {
+    struct blk_sync sync;
+    uint32_t seg_cap;               /* segments per request: min(max_segs, BLK_BATCH_MAX_SEGS) */
+    uint32_t max_sectors;           /* blk_split_sectors of the disk */
+    struct blk_request *cur;        /* NULL while no request is being built */
+    uint32_t cur_merges;            /* pieces that joined cur after it began */
+    struct blk_plan plan;
+    struct blk_seg segs[];          /* BLK_BATCH_INFLIGHT rows of seg_cap */
+};
+
+void blk_batch_init(struct blk_batch *b, struct blk_dev *dev, enum blk_op op)
+{
+    *b = (struct blk_batch){ .dev = dev, .op = op };
+    if (!dev || (op != BLK_OP_READ && op != BLK_OP_WRITE))
+        b->error = -EINVAL;
+}
+
+/* The segment row of request slot rq. */
+static struct blk_seg *blk_batch_row(struct blk_batch_state *st, struct blk_request *rq)
+{
+    return &st->segs[(size_t)(rq - st->sync.rqs) * st->seg_cap];
+}
+
+/* Allocates b's state on first use; 0 or -ENOMEM / -EDEADLK. */
+static int blk_batch_state(struct blk_batch *b)
+{
+    struct blk_batch_state *st;
+    uint32_t cap;
+    int err;
+
+    if (b->priv)
+        return 0;
+    if (BASALT_DEBUG && (err = lockdep_might_sleep("blk_batch_add")))
+        return err;
+    cap = MIN(b->dev->max_segs, BLK_BATCH_MAX_SEGS);
+    if (cap < 2)
+        cap = 0;                    /* single buffers only: the plan holds the one segment */
+    st = kmalloc(sizeof(*st) + sizeof(struct blk_seg) * cap * BLK_BATCH_INFLIGHT);
+    if (!st)
+        return -ENOMEM;
+    blk_sync_init(&st->sync, BLK_BATCH_INFLIGHT);
+    st->seg_cap = cap;
+    st->max_sectors = blk_split_sectors(b->dev);
+    st->cur = NULL;
+    st->cur_merges = 0;
+    blk_plan_reset(&st->plan);
+    b->priv = st;
+    return 0;
+}
+
+/* Submits the request being built, if any. Records and returns an error. */
+static int blk_batch_submit_cur(struct blk_batch *b, struct blk_batch_state *st)
+{
+    struct blk_request *rq = st->cur;
+    uint32_t merged;
+    int err;
+
+    if (!rq)
+        return 0;
+    st->cur = NULL;
+    rq->op = b->op;
+    rq->lba = st->plan.lba;
+    rq->count = st->plan.count;
+    rq->done = blk_sync_done;
+    rq->ctx = &st->sync;
+    if (st->plan.nsegs == 1) {      /* one segment: the single-buffer form */
+        rq->buf = (void *)st->plan.seg_start;
+        rq->segs = NULL;
+        rq->nsegs = 0;
+    } else {
+        rq->buf = NULL;
+        rq->segs = blk_batch_row(st, rq);
+        rq->nsegs = st->plan.nsegs;
+    }
+    merged = st->cur_merges;
+    st->cur_merges = 0;
+    blk_plan_reset(&st->plan);
+    err = blk_submit(b->dev, rq);
+    if (err) {
+        blk_sync_fail(&st->sync, err);
+        blk_sync_give(&st->sync, rq);
+        b->error = err;
+        return err;
+    }
+    b->requests++;
+    if (merged)
+        atomic_fetch_add(b->op == BLK_OP_READ ? &b->dev->read_merges : &b->dev->write_merges,
+                         (uint64_t)merged);
+    return 0;
+}
+
+/*
+ * Adds one block-aligned piece of count sectors at buf (count at most
+ * max_sectors) to the request being built, submitting it first when the
+ * piece cannot join. first: the piece begins one of the caller's transfers.
+ */
+static int blk_batch_add_piece(struct blk_batch *b, struct blk_batch_state *st, uint64_t lba,
+                               uint32_t count, uint8_t *buf, bool first)
+{
+    enum blk_plan_step step;
+    struct blk_seg *row;
+    int err;
+
+    step = blk_plan_next(&st->plan, st->max_sectors, st->seg_cap, lba, count, (uintptr_t)buf);
+    if (step == BLK_PLAN_SUBMIT) {
+        err = blk_batch_submit_cur(b, st);
+        if (err)
+            return err;
+        step = BLK_PLAN_START;
+    }
+    if (step == BLK_PLAN_START) {
+        /* a failed request stops the batch before it takes another slot */
+        if ((err = atomic_load(&st->sync.error)) != 0)
+            return err;
+        st->cur = blk_sync_take(&st->sync);
+        st->cur_merges = 0;
+    } else if (first) {
+        st->cur_merges++;
+    }
+    blk_plan_apply(&st->plan, step, lba, count, (uintptr_t)buf);
+    if (st->seg_cap) {
+        row = blk_batch_row(st, st->cur);
+        if (step == BLK_PLAN_EXTEND)
+            row[st->plan.nsegs - 1].len = (uint32_t)st->plan.seg_len;
+        else
+            row[st->plan.nsegs - 1] = (struct blk_seg){ .buf = buf, .len = (uint32_t)st->plan.seg_len };
+    }
+    return 0;
+}
+
+int blk_batch_add(struct blk_batch *b, uint64_t lba, uint32_t count, void *buf)
+{
+    struct blk_batch_state *st;
+    uint32_t per_block, done = 0;
+    int err;
+
+    if (b->error)
+        return b->error;
+    err = blk_check_transfer(b->dev, b->op, lba, count, buf);
+    if (!err)
+        err = blk_batch_state(b);
+    if (err)
+        goto out;
+    st = b->priv;
+    if ((err = atomic_load(&st->sync.error)) != 0)
+        goto out;
+    b->pieces++;
+    per_block = b->dev->block_size / BLK_SECTOR_SIZE;
+    /* block by block: a long or scattered piece is cut wherever the limits say */
+    while (done < count) {
+        err = blk_batch_add_piece(b, st, lba + done, per_block,
+                                  (uint8_t *)buf + (size_t)done * BLK_SECTOR_SIZE, done == 0);
+        if (err)
+            goto out;
+        done += per_block;
+    }
+out:
+    if (err)
+        b->error = err;
+    return err;
+}
+
+int blk_batch_finish(struct blk_batch *b)
+{
+    struct blk_batch_state *st = b->priv;
+    int err;
+
+    if (!st)
+        return b->error;
+    if (!b->error)
+        (void)blk_batch_submit_cur(b, st);
+    else if (st->cur)
+        blk_sync_give(&st->sync, st->cur);     /* built but never submitted */
+    st->cur = NULL;
+    blk_sync_wait_all(&st->sync);
+    err = atomic_load(&st->sync.error);
+    if (!b->error)
+        b->error = err;
+    kfree(st);
+    b->priv = NULL;
+    return b->error;
 }
