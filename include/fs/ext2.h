@@ -28,7 +28,9 @@
  * directory entry crossing its block, a bitmap that disagrees with the
  * descriptors): the operation fails with -EUCLEAN after a pr_err line
  * naming the device and the structure; the superblock gets EXT2_ERROR_FS
- * at unmount. Nothing is written outside the device: every block number
+ * at unmount. A group whose bitmap disagrees with its descriptor's count
+ * is logged once and then skipped by the allocators (-EUCLEAN only when no
+ * other group can serve). Nothing is written outside the device: every block number
  * is checked against blocks_count before use.
  */
 #ifndef BASALT_FS_EXT2_H
@@ -58,6 +60,7 @@ struct ext2_fs {
     struct blk_dev *bdev;               /* [c] */
     struct ext2_info info;              /* [c]; large_file and feature_ro_compat [s] */
     struct ext2_group *groups;          /* [s] the parsed descriptors */
+    bool *group_bad;                    /* [s] a group whose bitmap disagreed: skipped */
     struct buf **gd_bufs;               /* [c] the descriptor table's blocks, referenced */
     struct buf *sb_buf;                 /* [c] the block holding the primary superblock */
     uint32_t sb_off;                    /* [c] the superblock's offset in it */
@@ -95,7 +98,8 @@ struct buf *ext2_bread(struct ext2_fs *fs, uint32_t block, int *err);
 /* The same for a block about to be overwritten whole: zeroed, not read. [s] held. */
 struct buf *ext2_bzero(struct ext2_fs *fs, uint32_t block, int *err);
 
-/* Allocation ([s] held). Block: near goal, same group first; -ENOSPC, -EUCLEAN. */
+/* Allocation ([s] held). Block: at or after goal, its group first, then the
+ * next groups; -ENOSPC when full, -EUCLEAN when only damaged groups had room. */
 int ext2_alloc_block(struct ext2_fs *fs, uint32_t goal, uint32_t *out);
 /* Frees block; meta: it may sit in the buffer cache (its dirty copy is written first). */
 int ext2_free_block(struct ext2_fs *fs, uint32_t block, bool meta);

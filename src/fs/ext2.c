@@ -111,6 +111,7 @@ int ext2_alloc_block(struct ext2_fs *fs, uint32_t goal, uint32_t *out)
     if (goal < info->first_data_block || goal >= info->blocks_count)
         goal = info->first_data_block;
     uint32_t g0 = (goal - info->first_data_block) / info->blocks_per_group;
+    bool damaged = false;
 
     for (uint32_t i = 0; i < info->group_count; i++) {
         uint32_t g = (g0 + i) % info->group_count;
@@ -119,14 +120,21 @@ int ext2_alloc_block(struct ext2_fs *fs, uint32_t goal, uint32_t *out)
 
         if (gd->free_blocks == 0)
             continue;
+        if (fs->group_bad[g]) {
+            damaged = true;
+            continue;
+        }
         struct buf *b = ext2_bread(fs, gd->block_bitmap, &err);
         if (!b)
             return err;
         uint32_t start = i == 0 ? goal - gd->first_block : 0;
         if (ext2_bitmap_find(b->data, ext2_group_nblocks(info, g), start, &bit) != 0) {
             bcache_put(b);
-            return ext2_damage(fs, "group %u: %u free blocks counted, none in its bitmap",
-                               g, gd->free_blocks);
+            ext2_damage(fs, "group %u: %u free blocks counted, none in its bitmap",
+                        g, gd->free_blocks);
+            fs->group_bad[g] = true;    /* logged once; the other groups still serve */
+            damaged = true;
+            continue;
         }
         uint32_t block = gd->first_block + bit;
         if (is_metadata(fs, g, block)) {
@@ -143,7 +151,7 @@ int ext2_alloc_block(struct ext2_fs *fs, uint32_t goal, uint32_t *out)
         *out = block;
         return 0;
     }
-    return -ENOSPC;
+    return damaged ? -EUCLEAN : -ENOSPC;
 }
 
 int ext2_free_block(struct ext2_fs *fs, uint32_t block, bool meta)
@@ -213,6 +221,7 @@ int ext2_alloc_ino(struct ext2_fs *fs, uint32_t parent_ino, bool dir, uint32_t *
         pg = 0;
     if (dir)
         pg = (pg + 1) % info->group_count;      /* next to the parent, not on it */
+    bool damaged = false;
 
     for (unsigned pass = 0; pass < 2; pass++) {
         for (uint32_t i = 0; i < info->group_count; i++) {
@@ -222,13 +231,20 @@ int ext2_alloc_ino(struct ext2_fs *fs, uint32_t parent_ino, bool dir, uint32_t *
 
             if (pass == 0 ? !group_ok(fs, g, dir) : gd->free_inodes == 0)
                 continue;
+            if (fs->group_bad[g]) {
+                damaged = true;
+                continue;
+            }
             struct buf *b = ext2_bread(fs, gd->inode_bitmap, &err);
             if (!b)
                 return err;
             if (ext2_bitmap_find(b->data, info->inodes_per_group, 0, &bit) != 0) {
                 bcache_put(b);
-                return ext2_damage(fs, "group %u: %u free inodes counted, none in its bitmap",
-                                   g, gd->free_inodes);
+                ext2_damage(fs, "group %u: %u free inodes counted, none in its bitmap",
+                            g, gd->free_inodes);
+                fs->group_bad[g] = true;
+                damaged = true;
+                continue;
             }
             uint32_t ino = g * info->inodes_per_group + bit + 1;
             if (ino < info->first_ino) {
@@ -247,7 +263,7 @@ int ext2_alloc_ino(struct ext2_fs *fs, uint32_t parent_ino, bool dir, uint32_t *
             return 0;
         }
     }
-    return -ENOSPC;
+    return damaged ? -EUCLEAN : -ENOSPC;
 }
 
 int ext2_free_ino(struct ext2_fs *fs, uint32_t ino, bool dir)
@@ -326,6 +342,7 @@ static void fs_release(struct ext2_fs *fs)
     if (fs->sb_buf)
         bcache_put(fs->sb_buf);
     kfree(fs->groups);
+    kfree(fs->group_bad);
     kfree(fs);
 }
 
@@ -421,8 +438,9 @@ static int read_groups(struct ext2_fs *fs)
     int err;
 
     fs->groups = kzalloc(sizeof(*fs->groups) * info->group_count);
+    fs->group_bad = kzalloc(sizeof(*fs->group_bad) * info->group_count);
     fs->gd_bufs = kzalloc(sizeof(*fs->gd_bufs) * info->desc_blocks);
-    if (!fs->groups || !fs->gd_bufs)
+    if (!fs->groups || !fs->group_bad || !fs->gd_bufs)
         return -ENOMEM;
     for (uint32_t i = 0; i < info->desc_blocks; i++) {
         fs->gd_bufs[i] = ext2_bread(fs, info->first_data_block + 1 + i, &err);
