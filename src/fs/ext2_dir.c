@@ -498,6 +498,24 @@ static const unsigned char ft_to_dt[EXT2_FT_MAX + 1] = {
 };
 
 /*
+ * The d_type of an entry: from file_type with FILETYPE; without it (revision
+ * 0) from the inode itself, so readers always get a type (Linux leaves
+ * DT_UNKNOWN there, which POSIX allows but few programs expect).
+ */
+static unsigned entry_dtype(struct ext2_fs *fs, struct inode *dir, const struct ext2_dirent *ent)
+{
+    struct inode *inode;
+
+    if (fs->info.filetype)
+        return ft_to_dt[ent->file_type];
+    if (inode_get(dir->sb, ent->inode, &inode) != 0)
+        return DT_UNKNOWN;
+    unsigned dt = DT_FROM_MODE(inode->mode);
+    inode_put(inode);
+    return dt;
+}
+
+/*
  * ctx->pos is a byte offset in the directory: an entry's own offset, the
  * next entry's after it is emitted. A block is copied out under the lock
  * and its entries emitted without it.
@@ -537,7 +555,7 @@ static int ext2_iterate(struct file *f, struct dir_ctx *ctx)
         while ((r = ext2_dir_next(&it, &ent)) == 1) {
             if (ent.offset < in_block)
                 continue;
-            if (!ctx->emit(ctx, ent.name, ent.name_len, ent.inode, ft_to_dt[ent.file_type]))
+            if (!ctx->emit(ctx, ent.name, ent.name_len, ent.inode, entry_dtype(fs, dir, &ent)))
                 goto out;
             ctx->pos = (fb << fs->info.block_shift) + ent.offset + ent.rec_len;
         }
