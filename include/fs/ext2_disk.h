@@ -1,6 +1,7 @@
 /*
  * include/fs/ext2_disk.h - the ext2 on-disk format: layouts, checks and
- * the pure decoding the ext2 driver sits on.
+ * the pure decoding and encoding the ext2 driver (include/fs/ext2.h) sits
+ * on.
  *
  * Part of fs. Written from the ext2 format as documented by e2fsprogs and
  * the Linux kernel documentation. Everything here is pure: no locks, no
@@ -9,6 +10,10 @@
  * caller supplies. The same code is compiled for the host and tested there
  * (test/unit/test_ext2_disk.c, test/fuzz/fuzz_ext2_disk.c) against images
  * made by mke2fs.
+ *
+ * The writing helpers (bitmaps, encoders, block routes, directory-block
+ * editing) change only the caller's buffers; the editors check the whole
+ * directory block first and leave a damaged one unchanged (-EUCLEAN).
  *
  * Context: any; nothing sleeps except what the caller's callback does.
  * Locks: none taken; the caller serialises access to what it passes in.

@@ -1,7 +1,10 @@
 /*
  * src/fs/ext2_disk.c - the ext2 on-disk format: superblock and group
  * descriptor checks, inode decoding, block mapping through the indirect
- * blocks, and directory-block iteration.
+ * blocks, and directory-block iteration; for the writers, bitmap search,
+ * the encoders (group descriptors, inodes, the superblock's dynamic
+ * fields), block routes and indirect-block checks, and directory-block
+ * editing (insert, remove, retarget).
  *
  * Part of fs. Pure (no locks, allocation, logging or I/O of its own; see
  * include/fs/ext2_disk.h for the contracts and error codes), so it is also

@@ -13,6 +13,10 @@
  * small image is loaded into memory and damaged one structure at a time:
  * each damage gets its documented error, and a seeded run of random
  * damage walks the whole image (ext2_walk.h) with no sanitizer report.
+ * The writing helpers: the encoders give back every descriptor, in-use
+ * inode and the superblock of the images byte for byte, the bitmaps' free
+ * bits match the descriptors' counts, block routes agree with ext2_bmap,
+ * and directory blocks are filled, thinned, refilled and damaged.
  */
 #include "unit.h"
 #include <fs/ext2_disk.h>

@@ -7,7 +7,9 @@
  * files below), boots with `ktest=ext2.*` and afterwards runs the host's
  * e2fsck -fn and debugfs on each image. Without an ext2 disk the tests
  * skip. The disk is the first block device holding an ext2 superblock; it
- * is mounted at /ext2kt (created on the root file system).
+ * is mounted at /ext2kt (created on the root file system). ext2.conformance
+ * runs the VFS conformance suite (include/fs/vfs_conformance.h) there, each
+ * case in a fresh directory removed afterwards.
  *
  * Staging files (fs_integration.py writes them): /hello.txt ("hello,
  * ext2\n"), /pattern.bin (PATTERN_BYTES bytes of kt_pattern(i, 1)),
