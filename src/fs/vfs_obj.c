@@ -20,6 +20,7 @@
 #include <core/walltime.h>
 #include <fs/bcache.h>
 #include <fs/devfs.h>
+#include <fs/ext2.h>
 #include <fs/pagecache.h>
 #include <fs/procfs.h>
 #include <fs/sysfs.h>
@@ -793,5 +794,7 @@ int vfs_init(void)
         err = sysfs_init();
     if (!err)
         err = devfs_init();
+    if (!err)
+        err = ext2_init();
     return err;
 }
