@@ -33,7 +33,7 @@
 # registered only when all are in FS_BOOT_PIECES, the list of those merged
 # into this tree: vfs (VFS + tmpfs), ext2 (the driver), part (partition
 # devices vda1.., from the cache branch), shell (the file commands).
-set(FS_BOOT_PIECES vfs part)
+set(FS_BOOT_PIECES vfs ext2 part)
 
 set(BASALT_FS_BOOT "${CMAKE_CURRENT_SOURCE_DIR}/qemu/fs_boot.py")
 set(FS_IMAGES --images "${BASALT_IMAGES_DIR}")
