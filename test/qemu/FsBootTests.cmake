@@ -17,6 +17,10 @@
 #   fs.root_vda1          the same with root=/dev/vda1 on data-part.img
 #   fs.root_lowmem        -m 32M, root=/dev/vda (ro): the files read, and a
 #                         write is refused (read-only root)
+#   fs.root_bigread       -m 64M, root=/dev/vda: all of /test/big.dat (66
+#                         MiB, more than the RAM) read and compared with
+#                         its pattern (rootfs.big_file_read): the page cache
+#                         must reclaim as it goes
 #   fs.initramfs_over_root  an initramfs without /init and root=/dev/vda: the
 #                         disk is mounted on /root and becomes the root
 #   fs.initramfs_rdinit   an initramfs with an executable /init and root=:
@@ -80,6 +84,10 @@ fs_boot_test(fs.root_lowmem TIMEOUT 120 NEEDS vfs ext2 LABELS ktest bios
          --expect [[^ktest: PASS rootfs.disk_root_files]]
          --expect-unordered [[^ktest: SKIP rootfs.disk_write_workload]]
          ${KTEST_PASS} --fsck --host-missing /ktest)
+fs_boot_test(fs.root_bigread TIMEOUT 300 NEEDS vfs ext2 LABELS ktest bios
+    ARGS --disk data.ext2 --mem 64M --cmdline "root=/dev/vda" --ktest rootfs.big_file_read
+         --expect [[^rootfs: big\.dat: read 66 MiB in [0-9]+ ms with [0-9]+ MiB of RAM, every block as written$]]
+         ${KTEST_PASS} --fsck)
 fs_boot_test(fs.initramfs_over_root TIMEOUT 120 NEEDS vfs ext2 LABELS ktest bios
     ARGS --disk data.ext2 --initrd initramfs.cpio.gz --cmdline "root=/dev/vda"
          --ktest [[rootfs.disk_root_files]]

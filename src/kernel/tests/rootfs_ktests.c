@@ -5,8 +5,8 @@
  *
  * Part of the kernel executable's ktests. They look at the running
  * system's root, so each skips unless the boot matches it: an initramfs
- * module without root= (initramfs_tree), root= (disk_root_files), root=
- * with rw (disk_write_workload). The trees they expect are the build's
+ * module without root= (initramfs_tree), root= (disk_root_files,
+ * big_file_read), root= with rw (disk_write_workload). The trees they expect are the build's
  * (images/mkimages.py); test/qemu/fs_boot.py runs them and checks the disk
  * afterwards (e2fsck -fn, debugfs cat).
  */
@@ -14,10 +14,15 @@
 #include <core/errno.h>
 #include <core/format.h>
 #include <core/ktest.h>
+#include <core/layout.h>
 #include <core/multiboot2.h>
+#include <core/printk.h>
 #include <core/string.h>
+#include <core/time.h>
 #include <fs/vfs.h>
 #include <kernel/rootfs.h>
+#include <mm/pmm.h>
+#include <mm/vmalloc.h>
 
 #define BIG_BLOCKS      (66u * 1024)    /* images/mkimages.py BIG_BLOCKS */
 #define FIXED_MTIME     1767225600u     /* images/mkimages.py FIXED_MTIME */
@@ -169,4 +174,66 @@ KTEST(rootfs, disk_write_workload)
     KT_EXPECT_EQ(vfs_stat(k, NULL, "/ktest/tmp.txt", &st, 0), -ENOENT);
     KT_EXPECT_EQ(read_at("/ktest/sym", 0, 100), 38);
     KT_EXPECT_EQ(vfs_sync(), 0);
+}
+
+/* Block i of /test/big.dat as images/mkimages.py's big_block(i) makes it. */
+static void big_block(uint32_t i, char *out)
+{
+    for (unsigned line = 0; line < 16; line++) {
+        char *l = out + line * 64;
+        int n = snprintf(l, 64, "big.dat block %08u line %02u ", i, line);
+
+        memset(l + n, 'a' + i % 26, (size_t)(63 - n));
+        l[63] = '\n';
+    }
+}
+
+/*
+ * root=: all of /test/big.dat (66 MiB, more than the RAM of a -m 64M
+ * machine) read in 64 KiB pieces and every byte compared with the pattern:
+ * the page cache must give memory back as it goes (fs.root_bigread).
+ */
+KTEST(rootfs, big_file_read)
+{
+    const size_t chunk = 64 * 1024;
+    struct vfs_ctx *k = vfs_kernel_ctx();
+    struct pmm_stats ps = pmm_stats();
+    uint64_t off = 0, bad = 0, t0, ms;
+    struct file *f;
+    char want[1024];
+    uint8_t *buf;
+
+    if (!root_given()) {
+        KT_SKIP("no root= on the command line");
+        return;
+    }
+    KT_ASSERT_TRUE(k != NULL);
+    buf = vmalloc(chunk);
+    KT_ASSERT_TRUE(buf != NULL);
+    KT_ASSERT_EQ(vfs_open(k, NULL, "/test/big.dat", O_RDONLY, 0, &f), 0);
+    t0 = time_ns();
+    for (;;) {
+        ssize_t n = vfs_read(f, buf, chunk);
+
+        if (n <= 0) {
+            KT_EXPECT_EQ(n, 0);
+            break;
+        }
+        KT_ASSERT_EQ(n % 1024, 0);
+        for (ssize_t b = 0; b < n; b += 1024) {
+            big_block((uint32_t)((off + (uint64_t)b) / 1024), want);
+            if (memcmp(buf + b, want, 1024) != 0 && bad++ == 0)
+                pr_err("rootfs.big_file_read: first bad block %llu", (unsigned long long)((off + (uint64_t)b) / 1024));
+        }
+        off += (uint64_t)n;
+    }
+    ms = (time_ns() - t0) / 1000000;
+    file_put(f);
+    vfree(buf);
+    KT_EXPECT_EQ(off, (uint64_t)BIG_BLOCKS * 1024);
+    KT_EXPECT_EQ(bad, 0u);
+    pr_info("rootfs: big.dat: read %llu MiB in %llu ms with %llu MiB of RAM, %s",
+            (unsigned long long)(off >> 20), (unsigned long long)ms,
+            (unsigned long long)(ps.managed_frames * PAGE_SIZE >> 20),
+            bad ? "some blocks differ" : "every block as written");
 }
