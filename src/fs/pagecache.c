@@ -131,8 +131,14 @@ static struct pc_page *pc_alloc(struct inode *inode, uint64_t index, bool zero)
     struct pc_page *pg = kzalloc(sizeof(*pg));
     uint64_t pa;
 
-    if (!pg)
-        return NULL;
+    if (!pg) {
+        /* the heap does not reclaim for itself: with RAM full of cached
+         * pages, give some back and try once more */
+        pagecache_reclaim(16);
+        pg = kzalloc(sizeof(*pg));
+        if (!pg)
+            return NULL;
+    }
     if (pmm_alloc(zero ? PMM_ZERO : 0, &pa)) {
         kfree(pg);
         return NULL;
