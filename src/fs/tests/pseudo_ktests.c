@@ -763,3 +763,60 @@ KTEST(pseudo, sys_block)
     if (!disks)
         KT_SKIP("no disk (boot with --disk): only the tree was mounted");
 }
+
+/* ---- lifetime */
+
+static uint64_t heap_objects(void)
+{
+    struct kheap_stats st[64];
+    size_t n = kheap_stats(st, ARRAY_SIZE(st));
+    uint64_t objs = 0;
+
+    for (size_t i = 0; i < n; i++)
+        objs += st[i].objects_in_use;
+    return objs + kheap_large_pages();
+}
+
+/* One mount of each with some use: files opened, read, listed; nodes made and removed. */
+static void pseudo_cycle(void)
+{
+    static struct listing l;
+    struct file *f;
+    char *t;
+
+    KT_ASSERT_EQ(vfs_mount(ctx(), "proc", "/kt_proc", "proc", 0, ""), 0);
+    KT_ASSERT_EQ(vfs_mount(ctx(), "sysfs", "/kt_sys", "sysfs", 0, ""), 0);
+    KT_ASSERT_EQ(vfs_mount(ctx(), "devtmpfs", "/kt_dev", "devtmpfs", 0, ""), 0);
+    t = read_file("/kt_proc/meminfo", NULL);
+    kfree(t);
+    t = read_file("/kt_sys/kernel/uevent_seqnum", NULL);
+    kfree(t);
+    list_dir("/kt_proc", 512, &l);
+    list_dir("/kt_sys", 512, &l);
+    KT_ASSERT_EQ(vfs_open(ctx(), NULL, "/kt_dev/zero", O_RDONLY, 0, &f), 0);
+    KT_ASSERT_EQ(vfs_mknod(ctx(), NULL, "/kt_dev/z2", S_IFCHR | 0600, KDEV(1, 5)), 0);
+    KT_ASSERT_EQ(vfs_unlink(ctx(), NULL, "/kt_dev/z2"), 0);
+    file_put(f);
+    KT_ASSERT_EQ(vfs_umount(ctx(), "/kt_dev", 0), 0);
+    KT_ASSERT_EQ(vfs_umount(ctx(), "/kt_sys", 0), 0);
+    KT_ASSERT_EQ(vfs_umount(ctx(), "/kt_proc", 0), 0);
+}
+
+/* Unmounting frees every tree node and inode: 20 cycles leave the heap as it was. */
+KTEST(pseudo, mount_cycles_do_not_leak)
+{
+    uint64_t before, after;
+
+    KT_ASSERT_TRUE(vfs_mkdir(ctx(), NULL, "/kt_proc", 0755) == 0);
+    KT_ASSERT_TRUE(vfs_mkdir(ctx(), NULL, "/kt_sys", 0755) == 0);
+    KT_ASSERT_TRUE(vfs_mkdir(ctx(), NULL, "/kt_dev", 0755) == 0);
+    pseudo_cycle();             /* first use: one-time allocations */
+    before = heap_objects();
+    for (int i = 0; i < 20; i++)
+        pseudo_cycle();
+    after = heap_objects();
+    KT_EXPECT_LT(after, before + 10);   /* a leak of one object per cycle would show 20 */
+    KT_EXPECT_EQ(vfs_rmdir(ctx(), NULL, "/kt_proc"), 0);
+    KT_EXPECT_EQ(vfs_rmdir(ctx(), NULL, "/kt_sys"), 0);
+    KT_EXPECT_EQ(vfs_rmdir(ctx(), NULL, "/kt_dev"), 0);
+}
