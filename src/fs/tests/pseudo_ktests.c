@@ -16,6 +16,7 @@
 #include <core/time.h>
 #include <dev/blk.h>
 #include <dev/pci.h>
+#include <dev/ramdisk.h>
 #include <dev/random.h>
 #include <fs/chrdev.h>
 #include <fs/devfs.h>
@@ -300,7 +301,7 @@ static struct blk_dev *first_disk(void)
     return NULL;
 }
 
-KTEST(pseudo, dev_block_file)
+KTEST(pseudo, dev_block_file_disk)
 {
     struct blk_dev *d = first_disk();
     char path[32], *dev_bytes, *file_bytes;
@@ -341,6 +342,61 @@ KTEST(pseudo, dev_block_file)
     kfree(dev_bytes);
     kfree(file_bytes);
     unmount_at("/kt_dev");
+}
+
+/*
+ * Block device files on a RAM disk of 4 KiB blocks (so partial blocks are
+ * read-modify-written in 4 KiB units). The test owns the disk and gives it
+ * numbers right after registering it, as a driver does (virtio-blk:
+ * 254:16*N); RAM disks otherwise have none.
+ */
+KTEST(pseudo, dev_block_file_ramdisk)
+{
+    const uint64_t sectors = 256, size = sectors * BLK_SECTOR_SIZE;
+    struct ramdisk *rd;
+    struct file *f;
+    char path[32], *buf = kmalloc(20000);
+    uint64_t bytes = 0;
+    int bs = 0;
+
+    KT_ASSERT_NOT_NULL(buf);
+    KT_ASSERT_EQ(ramdisk_create("ktpb", sectors, 4096, 64, 0, &rd), 0);
+    rd->dev.major = 240;        /* Linux's "local/experimental use" block major */
+    rd->dev.minor = 0;
+    for (uint64_t i = 0; i < size; i++)
+        rd->data[i] = (uint8_t)(i * 7 + 3);
+    mount_at("/kt_dev", "devtmpfs");
+    snprintf(path, sizeof(path), "/kt_dev/%s", rd->dev.name);
+    expect_node(path, S_IFBLK | 0660, 240, 0, DEVFS_GID_DISK);
+    KT_ASSERT_EQ(vfs_open(ctx(), NULL, path, O_RDWR, 0, &f), 0);
+    /* a read starting one byte before a block and spanning three */
+    KT_EXPECT_EQ(vfs_pread(f, buf, 10000, 4095), 10000);
+    KT_EXPECT_EQ(memcmp(buf, rd->data + 4095, 10000), 0);
+    /* a write with partial blocks at both ends: only those bytes change */
+    memset(buf, 0x5a, 20000);
+    KT_EXPECT_EQ(vfs_pwrite(f, buf, 9000, 4000), 9000);
+    for (uint64_t i = 0; i < size; i++) {
+        uint8_t want = (i >= 4000 && i < 13000) ? 0x5a : (uint8_t)(i * 7 + 3);
+        if (rd->data[i] != want) {
+            KT_EXPECT_EQ(i, size);      /* names the first wrong byte */
+            break;
+        }
+    }
+    /* the end: writes are cut at it, then refused; reads end there */
+    KT_EXPECT_EQ(vfs_pwrite(f, buf, 20000, size - 100), 100);
+    KT_EXPECT_EQ(vfs_pwrite(f, buf, 1, size), -ENOSPC);
+    KT_EXPECT_EQ(vfs_pread(f, buf, 1, size), 0);
+    KT_EXPECT_EQ(vfs_lseek(f, -5, SEEK_END), (int64_t)(size - 5));
+    KT_EXPECT_EQ(vfs_fsync(f), 0);
+    KT_EXPECT_EQ(f->fops->ioctl(f, BLKGETSIZE64, (uintptr_t)&bytes), 0);
+    KT_EXPECT_EQ(bytes, size);
+    KT_EXPECT_EQ(f->fops->ioctl(f, BLKSSZGET, (uintptr_t)&bs), 0);
+    KT_EXPECT_EQ(bs, 4096);
+    KT_EXPECT_EQ(f->fops->ioctl(f, 0x5401 /* TCGETS */, (uintptr_t)&bs), -ENOTTY);
+    file_put(f);
+    unmount_at("/kt_dev");
+    KT_EXPECT_EQ(ramdisk_destroy(rd), 0);
+    kfree(buf);
 }
 
 /* ---- proc */
