@@ -11,9 +11,9 @@
  * inode->lock > [ml] > the fs's locks (get_block) > [pl]. Reclaim holds
  * [pl] and only trylocks a mapping, so it never waits.
  *
- * I/O goes through pc_io_* (one place): today each block is one
- * synchronous blk_read/blk_write; when dev/blk's blk_batch lands it
- * becomes one merged batch per read-in or writeback.
+ * I/O goes through pc_io_*: one dev/blk batch per read-in (a read-ahead
+ * window) or per inode writeback, so contiguous blocks reach the device as
+ * few large requests.
  */
 #include <fs/pagecache.h>
 #include <core/atomic.h>
@@ -33,7 +33,7 @@ static spinlock_t pagecache_lock = SPINLOCK_INIT("pagecache_lock");
 static struct list_node pc_lru = LIST_HEAD_INIT(pc_lru);       /* [pl] */
 static struct pagecache_stats pc_stats;                         /* [pl] */
 
-/* ---- defaults while the cache branch's writeback/bcache are absent */
+/* ---- defaults while the cache branch's writeback (src/fs/writeback.c) is absent */
 __attribute__((weak)) uint64_t writeback_dirty_limit(void)
 {
     return UINT64_MAX;
@@ -43,40 +43,25 @@ __attribute__((weak)) void writeback_kick(void)
 {
 }
 
-__attribute__((weak)) int bcache_sync(struct blk_dev *dev)
-{
-    return dev ? blk_flush(dev) : 0;
-}
-
-/* ---- the I/O helper (the one place to swap for blk_batch) */
+/* ---- the I/O helper: one merged batch (dev/blk's blk_batch) per read-in or writeback */
 struct pc_io {
-    struct blk_dev *dev;
-    enum blk_op op;
-    int err;
+    struct blk_batch b;
 };
 
 static void pc_io_init(struct pc_io *io, struct blk_dev *dev, enum blk_op op)
 {
-    io->dev = dev;
-    io->op = op;
-    io->err = 0;
+    blk_batch_init(&io->b, dev, op);
 }
 
+/* Errors are kept by the batch and returned by pc_io_finish. */
 static void pc_io_add(struct pc_io *io, uint64_t lba, uint32_t sectors, void *buf)
 {
-    int err;
-
-    if (io->err)
-        return;
-    err = io->op == BLK_OP_READ ? blk_read(io->dev, lba, sectors, buf)
-                                : blk_write(io->dev, lba, sectors, buf);
-    if (err)
-        io->err = err;
+    (void)blk_batch_add(&io->b, lba, sectors, buf);
 }
 
 static int pc_io_finish(struct pc_io *io)
 {
-    return io->err;
+    return blk_batch_finish(&io->b);
 }
 
 /* ---- mappings and pages */
@@ -729,14 +714,27 @@ static int64_t pc_file_llseek(struct file *f, int64_t off, int whence)
     if (!m)
         return -ENOMEM;
     mutex_lock(&m->lock);
-    for (idx = (uint64_t)off / PAGE_SIZE; (int64_t)(idx * PAGE_SIZE) < size; idx++) {
-        bool data = pc_has_data(inode, m, idx);
-        if (data == (whence == SEEK_DATA)) {
-            res = (int64_t)(idx * PAGE_SIZE) > off ? (int64_t)(idx * PAGE_SIZE) : off;
-            break;
+    idx = (uint64_t)off / PAGE_SIZE;
+    if (whence == SEEK_DATA && is_ram_fs(inode)) {
+        /* only cached pages hold data: the lowest index at or after idx */
+        uint64_t best = UINT64_MAX;
+        for (uint32_t i = 0; i < m->nbuckets; i++) {
+            list_for_each(n, &m->buckets[i]) {
+                struct pc_page *pg = list_entry(n, struct pc_page, map_link);
+                if (pg->index >= idx && pg->index < best)
+                    best = pg->index;
+            }
         }
-        if (whence == SEEK_DATA && is_ram_fs(inode) && m->npages == 0)
-            break;
+        if (best != UINT64_MAX && (int64_t)(best * PAGE_SIZE) < size)
+            res = (int64_t)(best * PAGE_SIZE) > off ? (int64_t)(best * PAGE_SIZE) : off;
+    } else {
+        for (; (int64_t)(idx * PAGE_SIZE) < size; idx++) {
+            bool data = pc_has_data(inode, m, idx);
+            if (data == (whence == SEEK_DATA)) {
+                res = (int64_t)(idx * PAGE_SIZE) > off ? (int64_t)(idx * PAGE_SIZE) : off;
+                break;
+            }
+        }
     }
     if (whence == SEEK_HOLE && res < 0)
         res = size;             /* the end of the file is a hole */

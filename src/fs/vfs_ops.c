@@ -314,7 +314,7 @@ int vfs_open(struct vfs_ctx *ctx, const struct path *base, const char *path,
     }
     p.mnt = parent.mnt;
     p.dentry = d;
-    if (!created && S_ISDIR(d->inode->mode) && nd->trailing_slash == false) {
+    if (!created && S_ISDIR(d->inode->mode)) {
         /* open(dir, O_CREAT) */
         err = -EISDIR;
         goto out_d;
@@ -875,6 +875,8 @@ static int do_remove(struct vfs_ctx *ctx, const struct path *base, const char *p
         err = dir->iops && dir->iops->unlink ? dir->iops->unlink(dir, d) : -EPERM;
     if (!err) {
         d_drop(d);
+        if (want_dir)
+            d_prune_children(d);    /* its cached negative entries go with it */
         inode_touch(victim, VFS_TIME_C);
     }
     mutex_unlock(&victim->lock);
@@ -1147,8 +1149,11 @@ ssize_t vfs_readlink(struct vfs_ctx *ctx, const struct path *base, const char *p
     struct path p;
     struct inode *inode;
     ssize_t n;
-    int err = vfs_walk(ctx, base, path, 0, &p, NULL);
+    int err;
 
+    if (len == 0)
+        return -EINVAL;
+    err = vfs_walk(ctx, base, path, 0, &p, NULL);
     if (err)
         return err;
     inode = p.dentry->inode;
@@ -1319,9 +1324,16 @@ ssize_t vfs_getcwd(struct vfs_ctx *ctx, char *buf, size_t len)
 
 int vfs_syncfs(struct super_block *sb)
 {
+    size_t passes = 4;
     int err = 0, e;
 
-    for (;;) {
+    /* enough passes for every inode there now; writers dirtying more do not keep sync going */
+    spin_lock(&inode_hash_lock);
+    list_for_each(pos, &sb->inodes)
+        passes++;
+    spin_unlock(&inode_hash_lock);
+    passes = passes / 32 + 4;
+    while (passes--) {
         struct inode *batch[32];
         size_t n = 0;
 

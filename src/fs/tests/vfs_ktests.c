@@ -276,6 +276,19 @@ KTEST(vfs_dcache, negative_entries_and_shrink)
     KT_EXPECT_LT(neg1, neg0);
     KT_EXPECT_EQ(vfs_stat(ctx, NULL, path, &st, 0), 0);
     KT_EXPECT_EQ(st.st_size, 4);
+    /* rmdir takes the directory's cached negative entries with it */
+    snprintf(path, sizeof(path), "%s/d", a);
+    KT_ASSERT_EQ(vfs_mkdir(ctx, NULL, path, 0755), 0);
+    for (int i = 0; i < 20; i++) {
+        snprintf(path, sizeof(path), "%s/d/no%d", a, i);
+        KT_EXPECT_EQ(vfs_stat(ctx, NULL, path, &st, 0), -ENOENT);
+    }
+    dcache_counts(&pos0, &neg0);
+    snprintf(path, sizeof(path), "%s/d", a);
+    KT_EXPECT_EQ(vfs_rmdir(ctx, NULL, path), 0);
+    dcache_counts(&pos1, &neg1);
+    KT_EXPECT_LE(neg1 + 20, neg0);
+    KT_EXPECT_EQ(pos1 + 1, pos0);
     unmount_fresh(ctx, a);
 }
 
