@@ -302,6 +302,8 @@ static void check_block_file(struct blk_dev *d)
     file_bytes = kmalloc(8192);
     KT_ASSERT_TRUE(dev_bytes && file_bytes);
     KT_ASSERT_EQ(blk_read(d, 0, 16, dev_bytes), 0);
+    if (d->whole && memcmp(dev_bytes, "PART-", 5) == 0)
+        KT_EXPECT_STREQ(dev_bytes + 5, d->name);    /* test/qemu/pseudo_integration.py's marker */
     snprintf(path, sizeof(path), "/kt_dev/%s", d->name);
     KT_ASSERT_EQ(vfs_open(ctx(), NULL, path, d->read_only ? O_RDONLY : O_RDWR, 0, &f), 0);
     /* an unaligned read across sector boundaries */
