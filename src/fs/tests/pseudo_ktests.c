@@ -594,6 +594,12 @@ KTEST(pseudo, proc_partitions_and_identity)
     KT_EXPECT_EQ(strlen(t), strlen(bi->cmdline) + 1);
     KT_EXPECT_EQ(strncmp(t, bi->cmdline, strlen(bi->cmdline)), 0);
     kfree(t);
+    t = read_file("/kt_proc/swaps", NULL);
+    KT_EXPECT_STREQ(t, "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n");
+    kfree(t);
+    t = read_file("/kt_proc/modules", NULL);
+    KT_EXPECT_STREQ(t, "");
+    kfree(t);
     t = read_file("/kt_proc/sys/kernel/ostype", NULL);
     KT_EXPECT_STREQ(t, "Linux\n");
     kfree(t);
@@ -675,7 +681,8 @@ KTEST(pseudo, getdents_proc_and_sys)
 {
     static struct listing big, small;
     static const char *const proc_names[] = { "meminfo", "cpuinfo", "uptime", "loadavg",
-        "stat", "mounts", "filesystems", "partitions", "interrupts", "version", "cmdline" };
+        "stat", "mounts", "filesystems", "partitions", "interrupts", "version", "cmdline",
+        "diskstats", "devices", "swaps", "modules" };
     int i;
     size_t pci_n = 0;
 
@@ -727,7 +734,7 @@ static uint64_t read_hex(const char *path)
     return v;
 }
 
-KTEST(pseudo, sys_pci_devices)
+KTEST(pseudo, sys_pci_devices_and_cpus)
 {
     char path[96], *t;
     size_t n = 0;
@@ -777,6 +784,22 @@ KTEST(pseudo, sys_pci_devices)
         kfree(t);
     }
     KT_EXPECT_GT(n, 0u);
+    t = read_file("/kt_sys/devices/system/cpu/online", NULL);
+    if (cpu_count() == 1) {
+        KT_EXPECT_STREQ(t, "0\n");
+    } else {
+        char want[16];
+        snprintf(want, sizeof(want), "0-%u\n", cpu_count() - 1);
+        KT_EXPECT_STREQ(t, want);
+    }
+    kfree(t);
+    snprintf(path, sizeof(path), "/kt_sys/devices/system/cpu/cpu%u", cpu_count() - 1);
+    {
+        struct linux_stat st;
+        KT_EXPECT_EQ(vfs_stat(ctx(), NULL, path, &st, 0), 0);
+        snprintf(path, sizeof(path), "/kt_sys/devices/system/cpu/cpu%u", cpu_count());
+        KT_EXPECT_EQ(vfs_stat(ctx(), NULL, path, &st, 0), -ENOENT);
+    }
     unmount_at("/kt_sys");
 }
 
