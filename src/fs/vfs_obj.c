@@ -782,6 +782,8 @@ int vfs_init(void)
     err = bcache_init();
     if (!err)
         err = pagecache_init();
+    if (!err)
+        err = writeback_init();     /* the flusher, and fs's reclaim and shutdown hooks */
     if (err)
         return err;
     err = tmpfs_init();
