@@ -24,6 +24,7 @@
 #include <fs/vfs.h>
 #include <mm/kmalloc.h>
 #include <mm/pmm.h>
+#include <sched/thread.h>
 
 #define TBUF 65536
 
@@ -922,4 +923,78 @@ KTEST(pseudo, mount_cycles_do_not_leak)
     KT_EXPECT_EQ(vfs_rmdir(ctx(), NULL, "/kt_proc"), 0);
     KT_EXPECT_EQ(vfs_rmdir(ctx(), NULL, "/kt_sys"), 0);
     KT_EXPECT_EQ(vfs_rmdir(ctx(), NULL, "/kt_dev"), 0);
+}
+
+/* ---- concurrency */
+
+struct churn {
+    int errors;                 /* unexpected results seen by the thread */
+    int rounds;
+};
+
+/* Makes and removes nodes in /kt_dev, 200 times. */
+static void *churn_nodes(void *arg)
+{
+    struct churn *c = arg;
+    char name[32];
+
+    for (int i = 0; i < 200; i++) {
+        snprintf(name, sizeof(name), "/kt_dev/n%d", i % 7);
+        if (vfs_mknod(ctx(), NULL, name, S_IFCHR | 0600, KDEV(1, 3)) != 0)
+            c->errors++;
+        if (vfs_unlink(ctx(), NULL, name) != 0)
+            c->errors++;
+        c->rounds++;
+    }
+    return NULL;
+}
+
+/* Lists /kt_dev and stats what it lists (a name may go meanwhile: -ENOENT is fine). */
+static void *churn_lists(void *arg)
+{
+    struct churn *c = arg;
+    static struct listing l;
+    char path[64];
+    struct linux_stat st;
+
+    for (int i = 0; i < 50; i++) {
+        list_dir("/kt_dev", 256, &l);
+        for (size_t k = 2; k < l.n; k++) {
+            int err;
+            snprintf(path, sizeof(path), "/kt_dev/%s", l.names[k]);
+            err = vfs_stat(ctx(), NULL, path, &st, 0);
+            if (err && err != -ENOENT)
+                c->errors++;
+        }
+        c->rounds++;
+    }
+    return NULL;
+}
+
+/*
+ * Nodes made and removed on one CPU while another lists and stats the
+ * directory (both on CPU 0, preempting each other, on a one-CPU machine).
+ */
+KTEST(pseudo, dev_tree_changes_while_listed)
+{
+    static struct listing before, after;
+    struct churn a = { 0 }, b = { 0 };
+    struct thread *ta, *tb;
+
+    mount_at("/kt_dev", "devtmpfs");
+    list_dir("/kt_dev", 4096, &before);
+    ta = thread_create("kt-churn-nodes", churn_nodes, &a, THREAD_CPU(0));
+    tb = thread_create("kt-churn-lists", churn_lists, &b, THREAD_CPU(1 % cpu_count()));
+    KT_ASSERT_TRUE(ta && tb);
+    KT_EXPECT_EQ(thread_join(ta, NULL), 0);
+    KT_EXPECT_EQ(thread_join(tb, NULL), 0);
+    KT_EXPECT_EQ(a.errors, 0);
+    KT_EXPECT_EQ(a.rounds, 200);
+    KT_EXPECT_EQ(b.errors, 0);
+    KT_EXPECT_EQ(b.rounds, 50);
+    list_dir("/kt_dev", 4096, &after);
+    KT_ASSERT_EQ(after.n, before.n);
+    for (size_t k = 0; k < after.n; k++)
+        KT_EXPECT_STREQ(after.names[k], before.names[k]);
+    unmount_at("/kt_dev");
 }
