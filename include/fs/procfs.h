@@ -5,7 +5,8 @@
  *
  * Part of fs. Files (each made when opened; see include/fs/pseudo.h):
  *   meminfo cpuinfo uptime loadavg stat mounts filesystems partitions
- *   diskstats devices interrupts version cmdline, and
+ *   diskstats devices interrupts version cmdline swaps (no swap: the
+ *   header) modules (none: empty), and
  *   sys/kernel/{ostype,osrelease,version,hostname}.
  * Differences from Linux, until the issues that bring what they need:
  *   - no per-process directories: /proc/self and /proc/<pid> are absent

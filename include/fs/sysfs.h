@@ -10,8 +10,10 @@
  *   block/<disk>/{size,stat,dev,ro,removable,uevent}, and each partition as
  *       block/<disk>/<part>/{size,start,dev,partition,stat,ro,uevent}
  *   class/block/<name> and dev/block/<major>:<minor>: symlinks into block/
+ *   devices/system/cpu/{online,present,possible,kernel_max,cpuN/} ("0-1\n":
+ *       glibc's get_nprocs reads "online")
  *   kernel/{uevent_seqnum, mm/}, and the empty top directories Linux has
- *   (devices, firmware, fs, module, power)
+ *   (firmware, fs, module, power)
  * Differences from Linux: PCI devices are directories in bus/pci/devices
  * (Linux: symlinks into devices/pci0000:00/...), disks live in block/
  * (Linux: symlinks into devices/); a disk registered after the mount (the

@@ -498,6 +498,19 @@ static void show_cmdline(struct pseudo_node *n, struct pseudo_buf *b)
     pseudo_printf(b, "%s\n", bi && bi->cmdline ? bi->cmdline : "");
 }
 
+/* No swap: the header alone (busybox swapon -s). */
+static void show_swaps(struct pseudo_node *n, struct pseudo_buf *b)
+{
+    (void)n;
+    pseudo_puts(b, "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n");
+}
+
+/* No loadable modules: empty (lsmod). */
+static void show_empty(struct pseudo_node *n, struct pseudo_buf *b)
+{
+    (void)n, (void)b;
+}
+
 static void show_string(struct pseudo_node *n, struct pseudo_buf *b)
 {
     pseudo_printf(b, "%s\n", (const char *)n->data);
@@ -522,6 +535,8 @@ static const struct {
     { "interrupts", show_interrupts },
     { "version", show_version },
     { "cmdline", show_cmdline },
+    { "swaps", show_swaps },
+    { "modules", show_empty },
 };
 
 static const char kernel_version[] = "#1 SMP PREEMPT Basalt " BASALT_VERSION;

@@ -6,6 +6,7 @@
  * Part of fs; reads dev/pci and dev/blk through their headers. See
  * include/fs/sysfs.h.
  */
+#include <core/cpu.h>
 #include <core/errno.h>
 #include <core/format.h>
 #include <core/string.h>
@@ -151,6 +152,43 @@ static void show_zero(struct pseudo_node *n, struct pseudo_buf *b)
     pseudo_puts(b, "0\n");
 }
 
+/*
+ * ---- devices/system/cpu: CPU ranges as Linux writes them ("0-1\n", "0\n");
+ * glibc's get_nprocs reads "online". data2: 0 online/present (the CPUs up
+ * now: no hotplug), 1 possible (CPU_MAX), 2 kernel_max (CPU_MAX - 1).
+ */
+static void show_cpu_range(struct pseudo_node *n, struct pseudo_buf *b)
+{
+    unsigned last = n->data2 == 0 ? cpu_count() - 1 : CPU_MAX - 1;
+
+    if (n->data2 == 2)
+        pseudo_printf(b, "%u\n", last);
+    else if (last == 0)
+        pseudo_puts(b, "0\n");
+    else
+        pseudo_printf(b, "0-%u\n", last);
+}
+
+static int add_cpus(struct pseudo_tree *t, struct pseudo_node *devices)
+{
+    struct pseudo_node *system = pseudo_mkdir(t, devices, "system", 0755);
+    struct pseudo_node *cpu = system ? pseudo_mkdir(t, system, "cpu", 0755) : NULL;
+    char name[16];
+
+    if (!cpu ||
+        !pseudo_file(t, cpu, "online", 0444, show_cpu_range, NULL, 0) ||
+        !pseudo_file(t, cpu, "present", 0444, show_cpu_range, NULL, 0) ||
+        !pseudo_file(t, cpu, "possible", 0444, show_cpu_range, NULL, 1) ||
+        !pseudo_file(t, cpu, "kernel_max", 0444, show_cpu_range, NULL, 2))
+        return -ENOMEM;
+    for (unsigned i = 0; i < cpu_count(); i++) {
+        snprintf(name, sizeof(name), "cpu%u", i);
+        if (!pseudo_mkdir(t, cpu, name, 0755))
+            return -ENOMEM;
+    }
+    return 0;
+}
+
 /* ---- the tree */
 
 static int add_pci(struct pseudo_tree *t, struct pseudo_node *devices, struct pci_dev *d)
@@ -240,9 +278,9 @@ static int add_blk(struct pseudo_tree *t, struct pseudo_node *block, struct pseu
 
 static int sys_build(struct pseudo_tree *t)
 {
-    static const char *const top[] = { "devices", "firmware", "fs", "module", "power" };
+    static const char *const top[] = { "firmware", "fs", "module", "power" };
     struct pseudo_node *bus, *pci, *pci_dir, *block, *class, *class_block, *dev, *dev_block,
-        *kernel;
+        *kernel, *devices;
     size_t count;
     int err = 0;
 
@@ -251,8 +289,12 @@ static int sys_build(struct pseudo_tree *t)
     class = pseudo_mkdir(t, NULL, "class", 0755);
     dev = pseudo_mkdir(t, NULL, "dev", 0755);
     kernel = pseudo_mkdir(t, NULL, "kernel", 0755);
-    if (!block || !bus || !class || !dev || !kernel)
+    devices = pseudo_mkdir(t, NULL, "devices", 0755);
+    if (!block || !bus || !class || !dev || !kernel || !devices)
         return -ENOMEM;
+    err = add_cpus(t, devices);
+    if (err)
+        return err;
     for (size_t i = 0; i < ARRAY_SIZE(top); i++)
         if (!pseudo_mkdir(t, NULL, top[i], 0755))
             return -ENOMEM;
