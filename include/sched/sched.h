@@ -164,6 +164,27 @@ uint64_t sched_switch_count(void);
 /* Number of CPUs running the scheduler. */
 unsigned sched_cpu_count(void);
 
+/*
+ * CPU time by the tick (procfs /proc/stat and uptime): on every tick each
+ * CPU counts whether it found its idle thread or another running. Read
+ * racily (a count may be one tick behind). cpu: an index; unknown: zeros.
+ */
+struct sched_cpu_ticks {
+    uint64_t busy, idle;            /* ticks of 1/TIME_HZ s */
+};
+struct sched_cpu_ticks sched_cpu_ticks(unsigned cpu);
+
+/*
+ * Load averages (/proc/loadavg): every SCHED_LOAD_TICKS ticks CPU 0 decays
+ * the 1-, 5- and 15-minute averages towards the threads running or
+ * runnable then, as Linux does; fixed point with SCHED_LOAD_SHIFT fraction
+ * bits. sched_nr_running counts those threads now (racy snapshot).
+ */
+#define SCHED_LOAD_SHIFT    11
+#define SCHED_LOAD_TICKS    5000u       /* 5 s of TIME_HZ (1000) ticks */
+void sched_loadavg(uint64_t avg[3]);
+unsigned sched_nr_running(void);
+
 /* One line of a thread listing (the shell's ps). */
 struct sched_thread_info {
     char name[32];

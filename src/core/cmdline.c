@@ -159,7 +159,9 @@ size_t cmdline_check(struct cmdline *cl, const struct cmdline_param *params, siz
         uint64_t v;
 
         if (!p) {
-            snprintf(msg, sizeof(msg), "unknown option '%s' (ignored)", opt->key);
+            /* Linux's rule (kernel/initargs): passed to init unless it names a module's parameter */
+            snprintf(msg, sizeof(msg), "unknown option '%s' (%s)", opt->key,
+                     strchr(opt->key, '.') ? "ignored" : "passed to init");
             problems += reject(opt, report, ctx, msg);
             continue;
         }

@@ -62,6 +62,8 @@
 #define VBLK_MAX_DATA_SEGS      (VBLK_MAX_SECTORS * BLK_SECTOR_SIZE / PAGE_SIZE + 1)
 #define VBLK_STACK_SEGS         8       /* chains up to this long are built on the stack */
 #define VBLK_PROBE_TIMEOUT_NS   2000000000ull
+#define VBLK_MAJOR              254     /* Linux's virtblk major (dynamic there; 254 in practice) */
+#define VBLK_MINORS             16      /* minors per disk: the disk and partitions 1..15 */
 
 struct virtio_blk_outhdr {
     uint32_t type;
@@ -461,6 +463,9 @@ static int vblk_probe(struct pci_dev *pci, const struct pci_device_id *id)
                 errno_name(err), (unsigned long long)b->disk.sectors, b->disk.block_size);
         goto out;
     }
+    /* Linux's virtblk numbers: major 254, 16 minors per disk (vda 0, vdb 16, ...) */
+    b->disk.major = VBLK_MAJOR;
+    b->disk.minor = VBLK_MINORS * (uint32_t)(b->disk.name[strlen(b->disk.name) - 1] - 'a');
     pci->driver_data = b;
     virtio_dev_publish(&b->vd);
     pr_info("%s: %s, %llu sectors (%llu MiB), %u-byte blocks%s%s, serial '%s'", b->vname,
@@ -468,6 +473,8 @@ static int vblk_probe(struct pci_dev *pci, const struct pci_device_id *id)
             (unsigned long long)(b->disk.sectors >> 11), b->disk.block_size,
             b->disk.read_only ? ", read-only" : "", b->disk.write_cache ? ", write cache" : "",
             b->disk.model);
+    /* partitions vda1.. (a disk without a table is used whole; errors are logged there) */
+    (void)blk_scan_partitions(&b->disk);
 out:
     if (err) {
         virtio_dev_fail(&b->vd);

@@ -32,6 +32,8 @@ void d_drop(struct dentry *d);
  */
 char *d_name_prealloc(size_t len);
 void d_move(struct dentry *d, struct dentry *nparent, const char *name, size_t len, char *copy);
+/* Frees d's unused negative children (after rmdir). The caller holds a reference on d. */
+void d_prune_children(struct dentry *d);
 /* Frees root's whole tree regardless of references (umount, after the busy checks). */
 void d_kill_root(struct dentry *root);
 /* The dentry's parent, referenced (dcache_lock taken inside). */

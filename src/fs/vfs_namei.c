@@ -209,6 +209,10 @@ int vfs_walk(struct vfs_ctx *ctx, const struct path *base, const char *path,
                 err = -ENOTDIR;
                 goto fail;
             }
+            /* the last name will be looked up in cur: search permission, as Linux */
+            err = vfs_permission(cur.dentry->inode, X_OK, ctx->cred);
+            if (err)
+                goto fail;
             break;
         }
 

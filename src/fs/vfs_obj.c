@@ -19,7 +19,11 @@
 #include <core/string.h>
 #include <core/walltime.h>
 #include <fs/bcache.h>
+#include <fs/devfs.h>
+#include <fs/ext2.h>
 #include <fs/pagecache.h>
+#include <fs/procfs.h>
+#include <fs/sysfs.h>
 #include <fs/tmpfs.h>
 #include <mm/kmalloc.h>
 
@@ -711,6 +715,28 @@ size_t dcache_shrink(size_t max)
     return n;
 }
 
+void d_prune_children(struct dentry *d)
+{
+    struct list_node dead = LIST_HEAD_INIT(dead);
+
+    spin_lock(&dcache_lock);
+    list_for_each_safe(pos, &d->children) {
+        struct dentry *c = list_entry(pos, struct dentry, child_link);
+        if (c->refs || c->inode || !list_empty(&c->children))
+            continue;
+        d_unhash_locked(c);
+        c->flags |= DENTRY_DEAD;
+        if (list_linked(&c->lru_link))
+            list_del(&c->lru_link);
+        list_del(&c->child_link);
+        list_add_tail(&dead, &c->lru_link);
+        d->refs--;              /* the child's reference; the caller still holds one */
+    }
+    spin_unlock(&dcache_lock);
+    list_for_each_safe(pos, &dead)
+        d_free(list_entry(pos, struct dentry, lru_link));
+}
+
 /* Kills the tree under root (the sb's root dentry), root included, whatever
  * the references (umount, after its busy checks). */
 void d_kill_root(struct dentry *root)
@@ -757,7 +783,18 @@ int vfs_init(void)
     err = bcache_init();
     if (!err)
         err = pagecache_init();
+    if (!err)
+        err = writeback_init();     /* the flusher, and fs's reclaim and shutdown hooks */
     if (err)
         return err;
-    return tmpfs_init();
+    err = tmpfs_init();
+    if (!err)
+        err = procfs_init();
+    if (!err)
+        err = sysfs_init();
+    if (!err)
+        err = devfs_init();
+    if (!err)
+        err = ext2_init();
+    return err;
 }

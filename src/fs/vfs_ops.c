@@ -15,6 +15,7 @@
 #include <core/printk.h>
 #include <core/string.h>
 #include <fs/bcache.h>
+#include <fs/chrdev.h>
 #include <fs/pagecache.h>
 #include <mm/kmalloc.h>
 
@@ -206,7 +207,8 @@ static int open_path(struct vfs_ctx *ctx, const struct path *p, int flags, bool 
     path_get(&f->path);
     inode_ref(inode);
     f->inode = inode;
-    f->fops = inode->fops;
+    /* device files: chrdev_open finds the driver (one place for every fs) */
+    f->fops = S_ISCHR(inode->mode) || S_ISBLK(inode->mode) ? &chrdev_special_fops : inode->fops;
     f->flags = (unsigned)flags & ~(unsigned)(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY);
     f->refs = 1;
     f->cred = ctx->cred;
@@ -312,7 +314,7 @@ int vfs_open(struct vfs_ctx *ctx, const struct path *base, const char *path,
     }
     p.mnt = parent.mnt;
     p.dentry = d;
-    if (!created && S_ISDIR(d->inode->mode) && nd->trailing_slash == false) {
+    if (!created && S_ISDIR(d->inode->mode)) {
         /* open(dir, O_CREAT) */
         err = -EISDIR;
         goto out_d;
@@ -873,6 +875,8 @@ static int do_remove(struct vfs_ctx *ctx, const struct path *base, const char *p
         err = dir->iops && dir->iops->unlink ? dir->iops->unlink(dir, d) : -EPERM;
     if (!err) {
         d_drop(d);
+        if (want_dir)
+            d_prune_children(d);    /* its cached negative entries go with it */
         inode_touch(victim, VFS_TIME_C);
     }
     mutex_unlock(&victim->lock);
@@ -1145,8 +1149,11 @@ ssize_t vfs_readlink(struct vfs_ctx *ctx, const struct path *base, const char *p
     struct path p;
     struct inode *inode;
     ssize_t n;
-    int err = vfs_walk(ctx, base, path, 0, &p, NULL);
+    int err;
 
+    if (len == 0)
+        return -EINVAL;
+    err = vfs_walk(ctx, base, path, 0, &p, NULL);
     if (err)
         return err;
     inode = p.dentry->inode;
@@ -1317,9 +1324,16 @@ ssize_t vfs_getcwd(struct vfs_ctx *ctx, char *buf, size_t len)
 
 int vfs_syncfs(struct super_block *sb)
 {
+    size_t passes = 4;
     int err = 0, e;
 
-    for (;;) {
+    /* enough passes for every inode there now; writers dirtying more do not keep sync going */
+    spin_lock(&inode_hash_lock);
+    list_for_each(pos, &sb->inodes)
+        passes++;
+    spin_unlock(&inode_hash_lock);
+    passes = passes / 32 + 4;
+    while (passes--) {
         struct inode *batch[32];
         size_t n = 0;
 

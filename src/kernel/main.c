@@ -10,8 +10,8 @@
  *   -> boot information -> command line -> memory (PMM, page tables, heap,
  *   vmalloc) -> screen console -> ACPI tables -> boot summary -> symbols
  *   -> interrupts (PIC off, local APIC, I/O APIC) -> wall clock (CMOS RTC)
- *   -> input (serial receive interrupt, PS/2) -> devices -> file systems
- *   (VFS, tmpfs root) -> ktest
+ *   -> input (serial receive interrupt, PS/2) -> devices -> root (VFS,
+ *   initramfs or root=, standard mounts, init's choice: kernel/rootfs) -> ktest
  *   -> (acpi.poweroff_at_boot / acpi.reboot_at_boot)
  *   -> the shell (kernel/kshell), or idle with shell.off
  */
@@ -22,6 +22,7 @@
 #include <core/console.h>
 #include <core/cpu.h>
 #include <core/errno.h>
+#include <core/format.h>
 #include <core/gdt.h>
 #include <core/idt.h>
 #include <core/ksym.h>
@@ -50,7 +51,9 @@
 #include <dev/vgatext.h>
 #include <fs/vfs.h>
 #include <generated/version.h>
+#include <kernel/initargs.h>
 #include <kernel/kshell.h>
+#include <kernel/rootfs.h>
 #include <mm/kmalloc.h>
 #include <core/layout.h>
 #include <sched/thread.h>
@@ -77,6 +80,8 @@ extern char boot_stack_bottom[], boot_stack_top[];
 static struct boot_info boot;
 static struct cmdline cmdline;
 static const char *cmdline_text = "";      /* what the parser read */
+static const char *cmdline_init_words;      /* the words after `--`, or NULL */
+static struct init_args init_args;
 
 static __noreturn void boot_halt(const char *why)
 {
@@ -198,14 +203,18 @@ static void step_cmdline(void)
     static char unescaped[CMDLINE_MAX_LEN + 2];
     uint64_t level;
 
-    cmdline_text = boot.cmdline;
-    if (strncmp(boot.loader_name, "GRUB", 4) == 0) {
-        size_t len = cmdline_unescape_grub(unescaped, sizeof(unescaped), boot.cmdline);
-        if (len >= sizeof(unescaped))
-            pr_warn("cmdline: command line is %zu bytes; only the first %d are read",
-                    len, CMDLINE_MAX_LEN);
-        cmdline_text = unescaped;
-    }
+    size_t len;
+
+    if (strncmp(boot.loader_name, "GRUB", 4) == 0)
+        len = cmdline_unescape_grub(unescaped, sizeof(unescaped), boot.cmdline);
+    else
+        len = strlcpy(unescaped, boot.cmdline, sizeof(unescaped));
+    if (len >= sizeof(unescaped))
+        pr_warn("cmdline: command line is %zu bytes; only the first %d are read",
+                len, CMDLINE_MAX_LEN);
+    cmdline_text = unescaped;
+    /* the words after a lone `--` are init's, unread by the kernel (Linux) */
+    cmdline_init_words = init_args_split_dashes(unescaped);
     if (cmdline_parse(&cmdline, cmdline_text) != 0) {
         for (size_t i = 0; i < MIN(cmdline.error_count, (size_t)CMDLINE_MAX_ERRORS); i++)
             pr_warn("cmdline: %s", cmdline.errors[i]);
@@ -217,6 +226,9 @@ static void step_cmdline(void)
                   (size_t)(__stop_cmdline_params - __start_cmdline_params),
                   report_cmdline_problem, NULL);
     cmdline_set_boot(&cmdline);
+    init_args_build(&init_args, &cmdline, cmdline_init_words, __start_cmdline_params,
+                    (size_t)(__stop_cmdline_params - __start_cmdline_params));
+    init_args_set_boot(&init_args);
     if (cmdline_uint(&cmdline, "loglevel", &level) == 0)
         printk_set_level((int)level);
 }
@@ -226,7 +238,9 @@ static void step_summary(void)
     uint64_t usable = 0;
 
     pr_info("boot: loader '%s'", boot.loader_name);
-    pr_info("boot: command line '%s'", cmdline_text);
+    pr_info("boot: command line '%s'%s%s%s", cmdline_text,
+            cmdline_init_words ? " -- '" : "", cmdline_init_words ? cmdline_init_words : "",
+            cmdline_init_words ? "'" : "");
     for (size_t i = 0; i < boot.mmap_count; i++)
         if (boot.mmap[i].type == BOOT_MEM_USABLE)
             usable += boot.mmap[i].length;
@@ -344,32 +358,34 @@ static void step_devices(void)
     virtio_blk_init();
 }
 
-/*
- * The VFS and a tmpfs root with the standard directories. Without a root
- * the kernel still runs (the shell's file commands then fail), so a
- * failure is reported, not fatal.
- */
-static void step_filesystems(void)
+/* "init: argv 'a' 'b' envp 'HOME=/' ...": what init would be given. */
+static void log_init_args(const struct init_args *ia)
 {
-    static const char *const dirs[] = { "/tmp", "/dev", "/proc", "/sys", "/mnt" };
-    struct vfs_ctx *ctx;
-    int err = vfs_init();
+    static char line[1024];
+    size_t at = 0;
 
-    if (!err)
-        err = vfs_mount_root(NULL, "tmpfs", 0, "mode=0755");
-    if (err) {
-        pr_err("vfs: no root file system (%s)", errno_name(err));
-        return;
-    }
-    ctx = vfs_kernel_ctx();
-    for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
-        err = vfs_mkdir(ctx, NULL, dirs[i], 0755);
-        if (err)
-            pr_warn("vfs: mkdir %s: %s", dirs[i], errno_name(err));
-    }
-    err = vfs_chmod(ctx, NULL, "/tmp", 01777, 0);      /* past the kernel's umask */
-    if (err)
-        pr_warn("vfs: chmod /tmp: %s", errno_name(err));
+    at += (size_t)snprintf(line + at, sizeof(line) - at, "init: argv");
+    for (size_t i = 1; i < ia->argc && at < sizeof(line); i++)
+        at += (size_t)snprintf(line + at, sizeof(line) - at, " '%s'", ia->argv[i]);
+    if (at < sizeof(line))
+        at += (size_t)snprintf(line + at, sizeof(line) - at, " envp");
+    for (size_t i = 0; i < ia->envc && at < sizeof(line); i++)
+        at += (size_t)snprintf(line + at, sizeof(line) - at, " '%s'", ia->envp[i]);
+    pr_info("%s", line);
+    if (ia->dropped)
+        pr_warn("init: %zu command-line words did not fit in init's argv/envp (at most "
+                "%d each); dropped", ia->dropped, INIT_MAX_ARGS);
+}
+
+/*
+ * The root file system (kernel/rootfs): the VFS, the initramfs or root=,
+ * the standard mounts, and which init would run, with its argv/envp.
+ * Every problem is reported and the boot goes on (at worst without a root).
+ */
+static void step_root(void)
+{
+    rootfs_init(&boot, &cmdline, &init_args);
+    log_init_args(&init_args);
 }
 
 static void step_symbols(void)
@@ -435,7 +451,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     step_wallclock();
     step_input();
     step_devices();
-    step_filesystems();
+    step_root();
     step_ktest();
 
     pr_info("basalt: boot complete");

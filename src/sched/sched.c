@@ -41,11 +41,15 @@ struct rq {
     struct thread *sleepers;        /* [rq] sleeping threads that last ran here */
     struct thread *prev;            /* [rq] outgoing thread of the switch in flight */
     bool running;                   /* this CPU runs the scheduler */
+    uint64_t busy_ticks;            /* [own] ticks that found a thread other than idle running */
+    uint64_t idle_ticks;            /* [own] ticks that found the idle thread (read racily) */
+    uint32_t load_ticks;            /* [own] CPU 0: ticks since the load averages moved */
 };
 
 static struct rq rqs[CPU_MAX];
 static struct thread boot_thread;
 static uint64_t switches;                   /* [a] */
+static uint64_t loadavg[3];                 /* [own] CPU 0's tick writes; read racily */
 static bool use_xsave;
 static size_t fpu_size = 512;
 static bool started;
@@ -358,6 +362,55 @@ static bool time_sleeper(uint64_t ns)
 }
 
 
+unsigned sched_nr_running(void)
+{
+    unsigned n = 0;
+
+    for (unsigned i = 0; i < CPU_MAX; i++) {
+        struct cpu *c = rqs[i].running ? cpu_get(i) : NULL;
+        if (!c)
+            continue;
+        n += READ_ONCE(rqs[i].nr);
+        n += READ_ONCE(c->current) != READ_ONCE(c->idle);
+    }
+    return n;
+}
+
+/*
+ * Every SCHED_LOAD_TICKS (5 s) on CPU 0: each average decays towards the
+ * number of running and runnable threads by the factor e^(-5 s / period),
+ * in fixed point (2048 * e^(-5/60), e^(-5/300), e^(-5/900), rounded).
+ */
+static void load_update(void)
+{
+    static const uint64_t decay[3] = { 1884, 2014, 2037 };
+    const uint64_t one = 1u << SCHED_LOAD_SHIFT;
+    uint64_t active = (uint64_t)sched_nr_running() << SCHED_LOAD_SHIFT;
+
+    for (int i = 0; i < 3; i++) {
+        uint64_t v = READ_ONCE(loadavg[i]);
+        v = (v * decay[i] + active * (one - decay[i]) + one / 2) >> SCHED_LOAD_SHIFT;
+        WRITE_ONCE(loadavg[i], v);
+    }
+}
+
+void sched_loadavg(uint64_t avg[3])
+{
+    for (int i = 0; i < 3; i++)
+        avg[i] = READ_ONCE(loadavg[i]);
+}
+
+struct sched_cpu_ticks sched_cpu_ticks(unsigned cpu)
+{
+    struct sched_cpu_ticks t = { 0, 0 };
+
+    if (cpu < CPU_MAX) {
+        t.busy = READ_ONCE(rqs[cpu].busy_ticks);
+        t.idle = READ_ONCE(rqs[cpu].idle_ticks);
+    }
+    return t;
+}
+
 void sched_tick(void)
 {
     struct cpu *c = this_cpu();
@@ -366,6 +419,14 @@ void sched_tick(void)
 
     if (!rq->running || !c->current)
         return;
+    if (c->current == c->idle)
+        rq->idle_ticks++;
+    else
+        rq->busy_ticks++;
+    if (c->index == 0 && ++rq->load_ticks >= SCHED_LOAD_TICKS) {
+        rq->load_ticks = 0;
+        load_update();
+    }
     now = time_ns();
     spin_lock(&rq->lock);
     for (struct thread **pp = &rq->sleepers; *pp;) {

@@ -39,6 +39,13 @@ REGEX to match it (re.MULTILINE, one line per text row, trailing blanks
 dropped; a cell that is no glyph of the font reads as U+FFFD); the text
 goes to the log as '# screen:' lines.
 
+--initrd FILE (with --elf) puts FILE on the ISO as /boot/initrd and loads
+it as a module next to the kernel (module2 --nounzip, or module with
+--loader multiboot; --nounzip so that GRUB hands over the gzip file as it
+is rather than decompressing it): the initramfs the kernel unpacks. The
+template's @BASALT_INITRD@ line becomes that command, or nothing without
+--initrd.
+
 --gfxpayload WxHxD (with --elf, UEFI) asks GRUB for that framebuffer mode
 (e.g. 1024x768x32; the default under OVMF is 800x600x24). --no-video
 (with --elf) drops the template's `insmod` of video drivers, as a user's own
@@ -126,7 +133,7 @@ TAIL_LINES = 40
 REJECT_GRACE_S = 1.0      # keep reading this long after a rejected line
 CACHE_KEEP = 16           # ISOs (~20 MB each) kept in the cache ...
 CACHE_MIN_AGE_S = 600     # ... unless younger than this
-CACHE_FORMAT = b"basalt-iso-v1"  # bump when the ISO layout or quoting changes
+CACHE_FORMAT = b"basalt-iso-v3"  # bump when the ISO layout or quoting changes
 
 # CSI / OSC / two-character escape sequences from GRUB and OVMF consoles.
 ANSI_RE = re.compile(rb"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
@@ -169,10 +176,18 @@ def check_cmdline(cmdline):
                          f"(found {bad[0]!r}): GRUB cannot pass them")
 
 
-def render_grub_cfg(template_text, loader, cmdline, gfxpayload=None, no_video=False):
+def render_grub_cfg(template_text, loader, cmdline, gfxpayload=None, no_video=False,
+                    initrd=False):
     for placeholder in ("@BASALT_LOADER@", "@BASALT_CMDLINE@"):
         if placeholder not in template_text:
             raise SetupError(f"grub.cfg template lacks {placeholder}")
+    if initrd and "@BASALT_INITRD@" not in template_text:
+        raise SetupError("--initrd: the grub.cfg template lacks @BASALT_INITRD@")
+    module = {"multiboot2": "module2", "multiboot": "module"}[loader]
+    # --nounzip: GRUB would otherwise gunzip the module itself (and refuse a
+    # damaged one); the kernel is to see the file as it is
+    template_text = template_text.replace(
+        "@BASALT_INITRD@", f"{module} --nounzip /boot/initrd" if initrd else "")
     if no_video:
         lines = template_text.split("\n")
         kept = [l for l in lines if not VIDEO_INSMOD_RE.match(l)]
@@ -248,11 +263,18 @@ def build_iso(args):
             template = f.read()
     except OSError as e:
         raise SetupError(f"cannot read grub.cfg template {args.grub_template}: {e.strerror}")
+    initrd_bytes = b""
+    if args.initrd:
+        try:
+            with open(args.initrd, "rb") as f:
+                initrd_bytes = f.read()
+        except OSError as e:
+            raise SetupError(f"cannot read --initrd {args.initrd}: {e.strerror}")
     grub_cfg = render_grub_cfg(template, args.loader, args.cmdline, args.gfxpayload,
-                               args.no_video)
+                               args.no_video, initrd=bool(args.initrd))
 
     h = hashlib.sha256()
-    for part in (CACHE_FORMAT, elf_bytes, grub_cfg.encode("utf-8")):
+    for part in (CACHE_FORMAT, elf_bytes, grub_cfg.encode("utf-8"), initrd_bytes):
         h.update(len(part).to_bytes(8, "little"))
         h.update(part)
     key = h.hexdigest()[:24]
@@ -273,6 +295,9 @@ def build_iso(args):
             root = os.path.join(tmp, "root")
             os.makedirs(os.path.join(root, "boot", "grub"))
             shutil.copyfile(elf, os.path.join(root, "boot", "basalt.elf"))
+            if args.initrd:
+                with open(os.path.join(root, "boot", "initrd"), "wb") as f:
+                    f.write(initrd_bytes)
             with open(os.path.join(root, "boot", "grub", "grub.cfg"), "w", encoding="utf-8") as f:
                 f.write(grub_cfg)
             out = os.path.join(tmp, "out.iso")
@@ -1100,6 +1125,9 @@ def parse_args(argv):
     p.add_argument("--cmdline", default=None, help="kernel command line (with --elf)")
     p.add_argument("--loader", choices=["multiboot2", "multiboot"], default=None,
                    help="GRUB command that loads the kernel (with --elf; default multiboot2)")
+    p.add_argument("--initrd", default=None, metavar="FILE",
+                   help="load FILE as a multiboot module (the initramfs) next to the "
+                        "kernel (with --elf)")
     p.add_argument("--grub-template", default=DEFAULT_TEMPLATE,
                    help="grub.cfg template (default iso/grub.cfg.in)")
     p.add_argument("--cache-dir", default=None,
@@ -1179,8 +1207,8 @@ def parse_args(argv):
     args = p.parse_args(argv)
 
     if args.iso and (args.cmdline is not None or args.loader is not None or args.gfxpayload
-                     or args.no_video):
-        p.error("--cmdline, --loader, --gfxpayload and --no-video need --elf "
+                     or args.no_video or args.initrd):
+        p.error("--cmdline, --loader, --gfxpayload, --no-video and --initrd need --elf "
                 "(an --iso boots as it is)")
     if args.no_video and args.gfxpayload:
         p.error("--no-video and --gfxpayload exclude each other")

@@ -44,6 +44,7 @@
 #include <core/errno.h>
 #include <core/cmdline.h>
 #include <core/multiboot2.h>
+#include <kernel/initargs.h>
 #include <kernel/lineedit.h>
 #include <core/shell_parse.h>
 #include <dev/ansi.h>

@@ -297,6 +297,10 @@ static void case_basic_io(struct vc *v)
     }
     VC_EQ(v, vfs_truncate(v->ctx, NULL, v->dir, 0), -EISDIR);
     VC_EQ(v, vfs_truncate(v->ctx, NULL, P(v, 0, "nothere"), 0), -ENOENT);
+    VC_EQ(v, vfs_unlink(v->ctx, NULL, P(v, 0, "f")), 0);
+    VC_EQ(v, vfs_unlink(v->ctx, NULL, P(v, 0, "big")), 0);
+    VC_EQ(v, vfs_unlink(v->ctx, NULL, P(v, 0, "sparse")), 0);
+    VC_EQ(v, vfs_unlink(v->ctx, NULL, P(v, 0, "t")), 0);
 }
 
 /* Lists dir into names (NUL-separated, up to cap bytes); returns the entry count or -errno. */
@@ -446,6 +450,8 @@ static void case_paths(struct vc *v)
     VC_EQ(v, st_of(v, P(v, 0, "a///"), &st, 0), 0);
     VC_EQ(v, st_of(v, "", &st, 0), -ENOENT);
     VC_EQ(v, vfs_open(v->ctx, NULL, P(v, 0, "a/newfile/"), O_CREAT | O_RDWR, 0644, &f), -EISDIR);
+    VC_EQ(v, vfs_open(v->ctx, NULL, P(v, 0, "a/"), O_CREAT | O_RDONLY, 0644, &f), -EISDIR);
+    VC_EQ(v, vfs_open(v->ctx, NULL, P(v, 0, "a"), O_CREAT | O_RDONLY, 0644, &f), -EISDIR);
     VC_EQ(v, vfs_mkdir(v->ctx, NULL, P(v, 0, "a/sub/"), 0755), 0);
     VC_EQ(v, vfs_rmdir(v->ctx, NULL, P(v, 0, "a/sub/")), 0);
     VC_EQ(v, vfs_unlink(v->ctx, NULL, P(v, 0, "a/f/")), -ENOTDIR);
@@ -489,6 +495,7 @@ static void case_symlinks(struct vc *v)
     VC_EQ(v, vfs_readlink(v->ctx, NULL, P(v, 0, "l"), buf, sizeof(buf)), 1);
     VC_EQ(v, buf[0], 'f');
     VC_EQ(v, vfs_readlink(v->ctx, NULL, P(v, 0, "f"), buf, sizeof(buf)), -EINVAL);
+    VC_EQ(v, vfs_readlink(v->ctx, NULL, P(v, 0, "l"), buf, 0), -EINVAL);
     VC_EQ(v, st_of(v, P(v, 0, "l"), &st, 0), 0);
     VC_TRUE(v, S_ISREG(st.st_mode));
     VC_EQ(v, st.st_size, 4);
@@ -689,6 +696,8 @@ static void case_perms(struct vc *v)
     VC_EQ(v, put_file(v, P(v, 0, "nox/in"), "x"), 0);
     VC_EQ(v, vfs_stat(&u, NULL, P(v, 0, "nox/in"), &st, 0), -EACCES);
     VC_EQ(v, vfs_chdir(&u, P(v, 0, "nox")), -EACCES);
+    VC_EQ(v, vfs_open(&u, NULL, P(v, 0, "nox/in"), O_CREAT | O_RDONLY, 0644, &f), -EACCES);
+    VC_EQ(v, vfs_unlink(&u, NULL, P(v, 0, "nox/in")), -EACCES);
 
     VC_EQ(v, vfs_mkdir(v->ctx, NULL, P(v, 0, "ro"), 0755), 0);
     VC_EQ(v, vfs_open(&u, NULL, P(v, 0, "ro/x"), O_CREAT | O_WRONLY, 0644, &f), -EACCES);

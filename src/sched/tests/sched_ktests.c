@@ -9,6 +9,7 @@
 #include <core/backtrace.h>
 #include <core/cpu.h>
 #include <core/ktest.h>
+#include <core/preempt.h>
 #include <core/ksym.h>
 #include <core/string.h>
 #include <core/time.h>
@@ -226,4 +227,32 @@ KTEST(sched, backtrace_of_sleeping_thread)
     KT_EXPECT_EQ(sched_thread_backtrace(thread_self(), pcs, BACKTRACE_MAX_DEPTH), 0u);
     complete(&bt_go);
     KT_EXPECT_EQ(thread_join(t, NULL), 0);
+}
+
+/*
+ * The tick's CPU accounting (/proc/stat, /proc/uptime): while this thread
+ * busy-waits 30 ms with preemption off, its CPU's busy count grows by
+ * about 30 ticks and its idle count not at all. Generous bounds: a
+ * stopped vCPU can miss ticks.
+ */
+KTEST(sched, cpu_ticks_count_busy_not_idle)
+{
+    struct sched_cpu_ticks a, b;
+    uint64_t end;
+    unsigned cpu;
+
+    preempt_disable();
+    cpu = this_cpu()->index;
+    a = sched_cpu_ticks(cpu);
+    end = time_ns() + 30000000ull;
+    while (time_ns() < end)
+        cpu_relax();
+    b = sched_cpu_ticks(cpu);
+    preempt_enable();
+    KT_EXPECT_GT(a.busy + a.idle, 0u);
+    KT_EXPECT_GE(b.busy - a.busy, 10u);
+    KT_EXPECT_LE(b.busy - a.busy, 40u);
+    KT_EXPECT_EQ(b.idle, a.idle);
+    KT_EXPECT_EQ(sched_cpu_ticks(CPU_MAX).busy, 0u);     /* unknown CPU: zeros */
+    KT_EXPECT_GE(sched_nr_running(), 1u);                /* this thread */
 }
