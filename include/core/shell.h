@@ -13,8 +13,9 @@
  * test, write-framebuffer) in src/core/shell_cmds.c; mm's (mem, heap) in
  * src/mm/mm_cmds.c; sched's (ps, tasks, cpus, sleep) in
  * src/sched/sched_cmds.c; dev's (reboot, poweroff in src/dev/acpi_cmds.c;
- * blk, blkread, pci, virtio, random beside their drivers). `help` lists
- * them all, sorted by name.
+ * blk, blkread, pci, virtio, random beside their drivers); fs's (mount,
+ * ls, cat, stat, df, cd, ...) in src/fs/fs_cmds.c. `help` lists them all,
+ * sorted by name.
  *
  * shell_execute splits a line (core/shell_parse: ';'-separated commands,
  * quoted words) and runs the commands. Output goes to every console

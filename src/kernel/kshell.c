@@ -6,8 +6,9 @@
  * elsewhere: kernel/lineedit (keys, editing, history) and core/shell_parse
  * (command lists, words); running a command is core/shell's. What is here
  * is the glue to the machine: waiting for console input (dev/coninput),
- * redrawing the prompt when a log line pushed it up, Tab completion, and
- * the commands given on the kernel command line.
+ * redrawing the prompt when a log line pushed it up, Tab completion (of
+ * command names, and of paths from the VFS's directories), and the
+ * commands given on the kernel command line.
  */
 #include <kernel/kshell.h>
 #include <core/cmdline.h>
@@ -18,6 +19,7 @@
 #include <core/string.h>
 #include <core/time.h>
 #include <dev/coninput.h>
+#include <fs/vfs.h>
 #include <kernel/lineedit.h>
 #include <mm/kmalloc.h>
 
@@ -28,6 +30,8 @@ CMDLINE_PARAM(shell_off, "shell.off", CMDLINE_FLAG, 0, 0,
 
 #define SHELL_PROMPT        ANSI_BOLD ANSI_GREEN "basalt>" ANSI_RESET " "
 #define SHELL_MAX_COMMANDS  128     /* for completion */
+#define SHELL_MAX_PATHS     256     /* names offered when completing a path */
+#define DIRENT_BUF          4096
 #define CLEAR_SCREEN        "\033[2J\033[H"
 /* How long the shell sleeps before it looks whether a log line pushed the prompt up. */
 #define REDRAW_CHECK_NS     (50ull * 1000 * 1000)
@@ -95,37 +99,128 @@ static int next_key(void)
     }
 }
 
-/* Tab: completes the command name under the cursor (the first word only). */
-static void complete(void)
+/*
+ * Offers the completion of prefix among names[0..n): inserts what they
+ * all share; when that is nothing, lists them under the line. One match
+ * gets end ("/" after a directory, " " after anything else) unless the
+ * line already goes on with it.
+ */
+static void offer(const char *prefix, const char *const *names, size_t n, const char *end)
 {
-    static const char *names[SHELL_MAX_COMMANDS];
     const char *line = lineedit_line(&editor);
-    size_t cursor = lineedit_cursor(&editor), n = 0, matches, count;
-    const struct shell_command *all = shell_commands(&count);
-    char prefix[LINEEDIT_MAX + 1], ext[LINEEDIT_MAX + 1];
+    char ext[LINEEDIT_MAX + 1];
+    size_t matches = shell_complete(prefix, names, n, ext, sizeof(ext)), plen = strlen(prefix);
 
-    for (size_t i = 0; i < cursor; i++)
-        if (line[i] == ' ' || line[i] == '\t')
-            return;                     /* arguments: nothing to complete yet */
-    memcpy(prefix, line, cursor);
-    prefix[cursor] = '\0';
-    for (size_t i = 0; i < count && n < SHELL_MAX_COMMANDS; i++)
-        names[n++] = all[i].name;
-    matches = shell_complete(prefix, names, n, ext, sizeof(ext));
     if (matches == 1) {
         lineedit_insert(&editor, ext);
-        if (line[lineedit_cursor(&editor)] != ' ')
-            lineedit_insert(&editor, " ");
+        if (line[lineedit_cursor(&editor)] != end[0])
+            lineedit_insert(&editor, end);
     } else if (matches > 1 && ext[0]) {
         lineedit_insert(&editor, ext);
     } else if (matches > 1) {
         shell_write("\n", 1);
         for (size_t i = 0; i < n; i++)
-            if (strncmp(names[i], prefix, cursor) == 0)
+            if (strncmp(names[i], prefix, plen) == 0)
                 shell_printf("%s  ", names[i]);
         shell_write("\n", 1);
         lineedit_redraw(&editor);
     }
+}
+
+/*
+ * Tab in an argument: completes the path word under the cursor from its
+ * directory's entries (dot files only when the name typed starts with a
+ * dot; at most SHELL_MAX_PATHS names are offered). A directory without
+ * entries to offer, or no file system yet, completes nothing.
+ */
+static void complete_path(size_t word)
+{
+    const char *line = lineedit_line(&editor);
+    size_t cursor = lineedit_cursor(&editor), slash = word, n = 0, len;
+    struct vfs_ctx *ctx = vfs_kernel_ctx();
+    char dir[LINEEDIT_MAX + 2], prefix[LINEEDIT_MAX + 1];
+    char *buf = NULL, *names[SHELL_MAX_PATHS];
+    struct file *f = NULL;
+    struct linux_stat st;
+    ssize_t got;
+
+    if (!ctx)
+        return;
+    for (size_t i = word; i < cursor; i++)
+        if (line[i] == '/')
+            slash = i + 1;
+    /* the directory part as typed ("" is the working directory), the name's start */
+    memcpy(dir, line + word, slash - word);
+    dir[slash - word] = '\0';
+    memcpy(prefix, line + slash, cursor - slash);
+    prefix[cursor - slash] = '\0';
+    len = cursor - slash;
+    if (vfs_open(ctx, NULL, dir[0] ? dir : ".", O_RDONLY | O_DIRECTORY, 0, &f) != 0)
+        return;
+    if (!(buf = kmalloc(DIRENT_BUF)))
+        goto out;
+    while (n < SHELL_MAX_PATHS && (got = vfs_getdents(f, buf, DIRENT_BUF)) > 0) {
+        for (size_t off = 0; off < (size_t)got && n < SHELL_MAX_PATHS;) {
+            const struct linux_dirent64 *d = (const void *)(buf + off);
+            size_t nl = strlen(d->d_name);
+            if (d->d_reclen == 0)
+                goto done;
+            off += d->d_reclen;
+            if (strncmp(d->d_name, prefix, len) != 0 || strcmp(d->d_name, ".") == 0 ||
+                strcmp(d->d_name, "..") == 0 || (d->d_name[0] == '.' && prefix[0] != '.'))
+                continue;
+            if (!(names[n] = kmalloc(nl + 1)))
+                goto done;
+            memcpy(names[n++], d->d_name, nl + 1);
+        }
+    }
+done:
+    if (n == 1) {
+        /* one name: a directory gets its slash (the word so far plus the name, stat'ed) */
+        size_t dl = strlen(dir);
+        if (dl + strlen(names[0]) < sizeof(dir)) {
+            strlcpy(dir + dl, names[0], sizeof(dir) - dl);
+            offer(prefix, (const char *const *)names, n,
+                  vfs_stat(ctx, NULL, dir, &st, 0) == 0 && S_ISDIR(st.st_mode) ? "/" : " ");
+        }
+    } else {
+        offer(prefix, (const char *const *)names, n, " ");
+    }
+    for (size_t i = 0; i < n; i++)
+        kfree(names[i]);
+out:
+    kfree(buf);
+    file_put(f);
+}
+
+/* Tab: completes the command name (first word) or the path (later words) under the cursor. */
+static void complete_word(void)
+{
+    static const char *names[SHELL_MAX_COMMANDS];
+    const char *line = lineedit_line(&editor);
+    size_t cursor = lineedit_cursor(&editor), n = 0, count, word = 0, cmd = 0;
+    const struct shell_command *all = shell_commands(&count);
+    char prefix[LINEEDIT_MAX + 1];
+
+    /* the word under the cursor starts after the last blank or ';' before it,
+     * its command after the last ';' and the blanks that follow */
+    for (size_t i = 0; i < cursor; i++) {
+        if (line[i] == ' ' || line[i] == '\t' || line[i] == ';')
+            word = i + 1;
+        if (line[i] == ';')
+            cmd = i + 1;
+    }
+    while (cmd < cursor && (line[cmd] == ' ' || line[cmd] == '\t'))
+        cmd++;
+    if (word > cmd) {
+        complete_path(word);
+        return;
+    }
+    memcpy(prefix, line + word, cursor - word);
+    prefix[cursor - word] = '\0';
+    for (size_t i = 0; i < count && n < SHELL_MAX_COMMANDS; i++)
+        names[n++] = all[i].name;
+    offer(prefix, names, n, " ");
 }
 
 /* Reads and runs one line from the keyboard or serial. */
@@ -141,7 +236,7 @@ static void read_and_run(void)
         case LINEEDIT_CANCELLED:
             return;
         case LINEEDIT_COMPLETE:
-            complete();
+            complete_word();
             break;
         case LINEEDIT_CLEAR:
             shell_write(CLEAR_SCREEN, sizeof(CLEAR_SCREEN) - 1);
