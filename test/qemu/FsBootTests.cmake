@@ -39,7 +39,7 @@
 # devices vda1.., from the cache branch), shell (the file commands), reclaim
 # (reading a file larger than RAM works: today blk_batch's state allocation
 # fails once the page cache fills RAM, and vfs_read returns ENOMEM).
-set(FS_BOOT_PIECES vfs ext2 part)
+set(FS_BOOT_PIECES vfs ext2 part shell)
 
 set(BASALT_FS_BOOT "${CMAKE_CURRENT_SOURCE_DIR}/qemu/fs_boot.py")
 set(FS_IMAGES --images "${BASALT_IMAGES_DIR}")
