@@ -9,7 +9,8 @@
 #                         rootfs.initramfs_tree and the initramfs.* ktests
 #                         (every entry type, hard links, gzip + concatenated
 #                         archives, damaged archives) pass
-#   fs.iso_initramfs      the shipped ISO carries the initramfs and unpacks it
+#   fs.iso_initramfs      the shipped ISO carries the initramfs and unpacks it;
+#   fs.iso_shell          its files at the shell prompt (typed over serial)
 #   fs.root_vda           root=/dev/vda rw on data.ext2: the disk's files (up
 #                         to big.dat's triple-indirect blocks) read, a write
 #                         workload (rootfs.disk_write_workload), then on the
@@ -65,6 +66,15 @@ basalt_qemu_test(fs.iso_initramfs TIMEOUT 60 ISO "${PROJECT_BINARY_DIR}/basalt.i
     LABELS fs bios
     ARGS --expect [[^initramfs: unpacked module 0 .*, 0 failed$]]
          --expect ${BOOTED_RE} --until ${BOOTED_RE})
+# ... and a user at its prompt sees the tree
+basalt_qemu_test(fs.iso_shell TIMEOUT 60 ISO "${PROJECT_BINARY_DIR}/basalt.iso"
+    LABELS fs shell bios
+    ARGS --send-after [[^basalt> $]] [[cat /etc/hostname /etc/welcome\r]]
+         --send-after [[^basalt> $]] [[ls -l /etc\r]]
+         --send-after [[^basalt> $]] [[poweroff\r]]
+         --expect [[^basalt$]] --expect [[^Welcome to Basalt\.$]]
+         --expect [[^lrwxrwxrwx +1 +0 +0 +4 .* issue -> motd$]]
+         --exit poweroff)
 endif()
 fs_boot_test(fs.root_vda TIMEOUT 120 NEEDS vfs ext2 LABELS ktest bios
     ARGS --disk data.ext2 --cmdline "root=/dev/vda rw" --ktest [[rootfs.disk*]]
