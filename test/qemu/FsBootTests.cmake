@@ -26,6 +26,10 @@
 #                         disk is mounted on /root and becomes the root
 #   fs.initramfs_rdinit   an initramfs with an executable /init and root=:
 #                         /init is init and root= is left alone (Linux)
+#   fs.init_args          init= naming a file that is not executable is
+#                         reported; unknown words and the words after -- are
+#                         init's argv/envp (kernel/initargs), a module's
+#                         parameter is not
 #   fs.initramfs_truncated / fs.initramfs_badmagic  damaged archives: the
 #                         error line, the boot goes on, no panic
 #   fs.shell_*            the same through the shell's file commands (cmd=):
@@ -109,8 +113,16 @@ fs_boot_test(fs.initramfs_over_root TIMEOUT 120 NEEDS vfs ext2 LABELS ktest bios
 fs_boot_test(fs.initramfs_rdinit TIMEOUT 60 NEEDS vfs LABELS bios
     ARGS --disk data.ext2 --initrd initramfs-init.cpio.gz --cmdline "root=/dev/vda"
          --expect [[^initramfs: unpacked module 0 .*: 14 entries in 1 archives \(gzip\), 0 failed$]]
-         --expect [[^init: /init from the initramfs$]]
+         --expect [[^init: /init from the initramfs \(no user space yet: the kernel shell stands in for it\)$]]
          --reject [[^rootfs: /dev/vda]] --expect ${BOOTED_RE} --until ${BOOTED_RE})
+fs_boot_test(fs.init_args TIMEOUT 60 NEEDS vfs LABELS bios
+    ARGS --initrd initramfs.cpio.gz --cmdline "init=/etc/hostname quiet LANG=C mod.opt=1 -- single x=y"
+         --expect-unordered [[^cmdline: unknown option 'quiet' \(passed to init\)$]]
+         --expect-unordered [[^cmdline: unknown option 'mod\.opt' \(ignored\)$]]
+         --expect [[^init: init=/etc/hostname is not an executable file in the root; trying the defaults$]]
+         --expect [[^init: none found \(tried init=, /sbin/init /etc/init /bin/init /bin/sh\)]]
+         --expect [[^init: argv 'quiet' 'single' 'x=y' envp 'HOME=/' 'TERM=linux' 'LANG=C'$]]
+         --expect ${BOOTED_RE} --until ${BOOTED_RE})
 fs_boot_test(fs.initramfs_truncated TIMEOUT 60 NEEDS vfs LABELS negative bios
     ARGS --initrd initramfs-truncated.cpio.gz
          --expect [[^initramfs: gzip data at offset 0: truncated; keeping the 0 entries unpacked so far$]]
