@@ -16,8 +16,8 @@
 #                         workload (rootfs.disk_write_workload), then on the
 #                         host e2fsck -fn passes and debugfs shows the files
 #   fs.root_vda1          the same with root=/dev/vda1 on data-part.img
-#   fs.root_lowmem        -m 32M, root=/dev/vda (ro): the files read, and a
-#                         write is refused (read-only root)
+#   fs.root_lowmem        -m 32M, root=/dev/vda (ro): the files read, big.dat
+#                         (66 MiB) too, and no write (read-only root)
 #   fs.root_bigread       -m 64M, root=/dev/vda: all of /test/big.dat (66
 #                         MiB, more than the RAM) read and compared with
 #                         its pattern (rootfs.big_file_read): the page cache
@@ -42,9 +42,9 @@
 # registered only when all are in FS_BOOT_PIECES, the list of those merged
 # into this tree: vfs (VFS + tmpfs), ext2 (the driver), part (partition
 # devices vda1.., from the cache branch), shell (the file commands), reclaim
-# (reading a file larger than RAM works: today blk_batch's state allocation
-# fails once the page cache fills RAM, and vfs_read returns ENOMEM).
-set(FS_BOOT_PIECES vfs ext2 part shell)
+# (reading a file larger than RAM works: the page cache and the allocations
+# on its read path give memory back).
+set(FS_BOOT_PIECES vfs ext2 part shell reclaim)
 
 set(BASALT_FS_BOOT "${CMAKE_CURRENT_SOURCE_DIR}/qemu/fs_boot.py")
 set(FS_IMAGES --images "${BASALT_IMAGES_DIR}")
@@ -94,10 +94,12 @@ fs_boot_test(fs.root_vda1 TIMEOUT 120 NEEDS vfs ext2 part LABELS ktest bios
          --reject [[^ktest: SKIP]] ${KTEST_PASS}
          --fsck --host-cat /ktest/file.txt [[written by rootfs.disk_write_workload\n]]
          --host-link /ktest/sym file.txt --host-missing /ktest/gone.txt)
-fs_boot_test(fs.root_lowmem TIMEOUT 120 NEEDS vfs ext2 LABELS ktest bios
-    ARGS --disk data.ext2 --mem 32M --cmdline "root=/dev/vda" --ktest [[rootfs.disk*]]
+fs_boot_test(fs.root_lowmem TIMEOUT 240 NEEDS vfs ext2 reclaim LABELS ktest bios
+    ARGS --disk data.ext2 --mem 32M --cmdline "root=/dev/vda" --ktest [[rootfs.*]]
          --expect [[^rootfs: /dev/vda \(ext2, ro\) mounted as /$]]
-         --expect [[^ktest: PASS rootfs.disk_root_files]]
+         --expect-unordered [[^ktest: PASS rootfs.disk_root_files]]
+         --expect-unordered [[^ktest: PASS rootfs.big_file_read]]
+         --expect-unordered [[^rootfs: big\.dat: read 66 MiB in [0-9]+ ms with [0-9]+ MiB of RAM, every block as written$]]
          --expect-unordered [[^ktest: SKIP rootfs.disk_write_workload]]
          ${KTEST_PASS} --fsck --host-missing /ktest)
 fs_boot_test(fs.root_bigread TIMEOUT 300 NEEDS vfs ext2 reclaim LABELS ktest bios
