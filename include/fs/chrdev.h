@@ -107,7 +107,7 @@ struct blk_dev *chrdev_find_blk(kdev_t dev);
 #define BLKFLSBUF       0x1261u
 #define BLKGETSIZE      0x1260u     /* unsigned long: 512-byte sectors */
 #define BLKSSZGET       0x1268u     /* int: logical block size */
-#define BLKBSZGET       0x80081270u /* int (size_t-sized number): soft block size */
+#define BLKBSZGET       0x80081270u /* int: the block size (Linux: the soft block size) */
 #define BLKGETSIZE64    0x80081272u /* uint64_t: bytes */
 
 /* Registers the built-in character devices (once; later calls return 0). 0 or -errno. */

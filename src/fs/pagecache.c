@@ -243,6 +243,24 @@ static bool is_ram_fs(const struct inode *inode)
 }
 
 /*
+ * Keeps some frames free before the cache takes more: the heap and the
+ * buffer cache allocate without reclaiming (PMM_NORECLAIM), so with RAM
+ * full of clean cached pages their allocations would fail while the page
+ * cache's own succeed. Frees the oldest clean pages while fewer than
+ * 1/64 of RAM (at least 64) frames are free. Any lock but [pl] may be held.
+ */
+static void pc_make_room(uint32_t pages)
+{
+    struct pmm_stats ps = pmm_stats();
+    uint64_t low = ps.managed_frames / 64;
+
+    if (low < 64)
+        low = 64;
+    if (ps.free_frames < low + pages)
+        pagecache_reclaim((size_t)(low + pages - ps.free_frames));
+}
+
+/*
  * Reads pages [index, index + count) that are not cached yet (stopping at
  * end of file) from the device: one get_block per fs block, holes zeroed.
  * Mapping lock held. 0 or -errno (nothing is inserted on error).
@@ -262,6 +280,7 @@ static int pc_readin(struct inode *inode, struct pc_mapping *m, uint64_t index, 
         return -EINVAL;
     if (count > PC_RA_MAX)
         count = PC_RA_MAX;
+    pc_make_room(count);
     pc_io_init(&io, sb->bdev, BLK_OP_READ);
     for (uint64_t idx = index; idx < index + count; idx++) {
         struct pc_page *pg;
@@ -400,6 +419,8 @@ static int pc_get_for_write(struct inode *inode, struct pc_mapping *m, uint64_t 
         *out = pg;
         return 0;
     }
+    if (!is_ram_fs(inode))
+        pc_make_room(1);
     pg = pc_alloc(inode, idx, true);
     if (!pg)
         return -ENOMEM;
@@ -418,8 +439,8 @@ ssize_t pagecache_write(struct inode *inode, const void *buf, size_t len, uint64
     struct super_block *sb = inode->sb;
     struct pc_mapping *m;
     size_t done = 0;
+    uint64_t dirty, limit;
     int err = 0;
-    bool kick;
 
     mutex_assert_held(&inode->lock);
     if (len == 0)
@@ -471,10 +492,14 @@ ssize_t pagecache_write(struct inode *inode, const void *buf, size_t len, uint64
     }
     mutex_unlock(&m->lock);
     spin_lock(&pagecache_lock);
-    kick = pc_stats.dirty > writeback_dirty_limit();
+    dirty = pc_stats.dirty;
     spin_unlock(&pagecache_lock);
-    if (kick)
+    limit = writeback_dirty_limit();
+    if (dirty > limit)
         writeback_kick();
+    /* far past the limit (the flusher falls behind): the writer cleans its own file */
+    if (dirty / 2 > limit && done)
+        (void)pagecache_writeback_inode(inode, true);
     if (done)
         return (ssize_t)done;
     return err;

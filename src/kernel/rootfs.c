@@ -167,7 +167,8 @@ static void choose_init(struct vfs_ctx *ctx, const struct init_args *ia, bool fr
 
     if (from_initramfs) {
         init_path = ia->rdinit;
-        pr_info("init: %s from the initramfs", init_path);
+        pr_info("init: %s from the initramfs (no user space yet: the kernel shell stands "
+                "in for it)", init_path);
         return;
     }
     if (ia->init) {
@@ -181,10 +182,11 @@ static void choose_init(struct vfs_ctx *ctx, const struct init_args *ia, bool fr
         if (is_file_at(ctx, fallbacks[i], true))
             init_path = fallbacks[i];
     if (init_path)
-        pr_info("init: %s", init_path);
+        pr_info("init: %s (no user space yet: the kernel shell stands in for it)",
+                init_path);
     else
-        pr_info("init: none found (tried %s/sbin/init /etc/init /bin/init /bin/sh)",
-                ia->init ? "init=, " : "");
+        pr_info("init: none found (tried %s/sbin/init /etc/init /bin/init /bin/sh); the "
+                "kernel shell stands in for it", ia->init ? "init=, " : "");
 }
 
 void rootfs_init(const struct boot_info *boot, const struct cmdline *cl,

@@ -9,14 +9,15 @@
 #                         rootfs.initramfs_tree and the initramfs.* ktests
 #                         (every entry type, hard links, gzip + concatenated
 #                         archives, damaged archives) pass
-#   fs.iso_initramfs      the shipped ISO carries the initramfs and unpacks it
+#   fs.iso_initramfs      the shipped ISO carries the initramfs and unpacks it;
+#   fs.iso_shell          its files at the shell prompt (typed over serial)
 #   fs.root_vda           root=/dev/vda rw on data.ext2: the disk's files (up
 #                         to big.dat's triple-indirect blocks) read, a write
 #                         workload (rootfs.disk_write_workload), then on the
 #                         host e2fsck -fn passes and debugfs shows the files
 #   fs.root_vda1          the same with root=/dev/vda1 on data-part.img
-#   fs.root_lowmem        -m 32M, root=/dev/vda (ro): the files read, and a
-#                         write is refused (read-only root)
+#   fs.root_lowmem        -m 32M, root=/dev/vda (ro): the files read, big.dat
+#                         (66 MiB) too, and no write (read-only root)
 #   fs.root_bigread       -m 64M, root=/dev/vda: all of /test/big.dat (66
 #                         MiB, more than the RAM) read and compared with
 #                         its pattern (rootfs.big_file_read): the page cache
@@ -25,6 +26,10 @@
 #                         disk is mounted on /root and becomes the root
 #   fs.initramfs_rdinit   an initramfs with an executable /init and root=:
 #                         /init is init and root= is left alone (Linux)
+#   fs.init_args          init= naming a file that is not executable is
+#                         reported; unknown words and the words after -- are
+#                         init's argv/envp (kernel/initargs), a module's
+#                         parameter is not
 #   fs.initramfs_truncated / fs.initramfs_badmagic  damaged archives: the
 #                         error line, the boot goes on, no panic
 #   fs.shell_*            the same through the shell's file commands (cmd=):
@@ -36,8 +41,10 @@
 # Each test names the pieces of the file-system work it needs (NEEDS); it is
 # registered only when all are in FS_BOOT_PIECES, the list of those merged
 # into this tree: vfs (VFS + tmpfs), ext2 (the driver), part (partition
-# devices vda1.., from the cache branch), shell (the file commands).
-set(FS_BOOT_PIECES vfs ext2 part)
+# devices vda1.., from the cache branch), shell (the file commands), reclaim
+# (reading a file larger than RAM works: the page cache and the allocations
+# on its read path give memory back).
+set(FS_BOOT_PIECES vfs ext2 part shell reclaim)
 
 set(BASALT_FS_BOOT "${CMAKE_CURRENT_SOURCE_DIR}/qemu/fs_boot.py")
 set(FS_IMAGES --images "${BASALT_IMAGES_DIR}")
@@ -63,6 +70,15 @@ basalt_qemu_test(fs.iso_initramfs TIMEOUT 60 ISO "${PROJECT_BINARY_DIR}/basalt.i
     LABELS fs bios
     ARGS --expect [[^initramfs: unpacked module 0 .*, 0 failed$]]
          --expect ${BOOTED_RE} --until ${BOOTED_RE})
+# ... and a user at its prompt sees the tree
+basalt_qemu_test(fs.iso_shell TIMEOUT 60 ISO "${PROJECT_BINARY_DIR}/basalt.iso"
+    LABELS fs shell bios
+    ARGS --send-after [[^basalt> $]] [[cat /etc/hostname /etc/welcome\r]]
+         --send-after [[^basalt> $]] [[ls -l /etc\r]]
+         --send-after [[^basalt> $]] [[poweroff\r]]
+         --expect [[^basalt$]] --expect [[^Welcome to Basalt\.$]]
+         --expect [[^lrwxrwxrwx +1 +0 +0 +4 .* issue -> motd$]]
+         --exit poweroff)
 endif()
 fs_boot_test(fs.root_vda TIMEOUT 120 NEEDS vfs ext2 LABELS ktest bios
     ARGS --disk data.ext2 --cmdline "root=/dev/vda rw" --ktest [[rootfs.disk*]]
@@ -78,13 +94,15 @@ fs_boot_test(fs.root_vda1 TIMEOUT 120 NEEDS vfs ext2 part LABELS ktest bios
          --reject [[^ktest: SKIP]] ${KTEST_PASS}
          --fsck --host-cat /ktest/file.txt [[written by rootfs.disk_write_workload\n]]
          --host-link /ktest/sym file.txt --host-missing /ktest/gone.txt)
-fs_boot_test(fs.root_lowmem TIMEOUT 120 NEEDS vfs ext2 LABELS ktest bios
-    ARGS --disk data.ext2 --mem 32M --cmdline "root=/dev/vda" --ktest [[rootfs.disk*]]
+fs_boot_test(fs.root_lowmem TIMEOUT 240 NEEDS vfs ext2 reclaim LABELS ktest bios
+    ARGS --disk data.ext2 --mem 32M --cmdline "root=/dev/vda" --ktest [[rootfs.*]]
          --expect [[^rootfs: /dev/vda \(ext2, ro\) mounted as /$]]
-         --expect [[^ktest: PASS rootfs.disk_root_files]]
+         --expect-unordered [[^ktest: PASS rootfs.disk_root_files]]
+         --expect-unordered [[^ktest: PASS rootfs.big_file_read]]
+         --expect-unordered [[^rootfs: big\.dat: read 66 MiB in [0-9]+ ms with [0-9]+ MiB of RAM, every block as written$]]
          --expect-unordered [[^ktest: SKIP rootfs.disk_write_workload]]
          ${KTEST_PASS} --fsck --host-missing /ktest)
-fs_boot_test(fs.root_bigread TIMEOUT 300 NEEDS vfs ext2 LABELS ktest bios
+fs_boot_test(fs.root_bigread TIMEOUT 300 NEEDS vfs ext2 reclaim LABELS ktest bios
     ARGS --disk data.ext2 --mem 64M --cmdline "root=/dev/vda" --ktest rootfs.big_file_read
          --expect [[^rootfs: big\.dat: read 66 MiB in [0-9]+ ms with [0-9]+ MiB of RAM, every block as written$]]
          ${KTEST_PASS} --fsck)
@@ -97,8 +115,16 @@ fs_boot_test(fs.initramfs_over_root TIMEOUT 120 NEEDS vfs ext2 LABELS ktest bios
 fs_boot_test(fs.initramfs_rdinit TIMEOUT 60 NEEDS vfs LABELS bios
     ARGS --disk data.ext2 --initrd initramfs-init.cpio.gz --cmdline "root=/dev/vda"
          --expect [[^initramfs: unpacked module 0 .*: 14 entries in 1 archives \(gzip\), 0 failed$]]
-         --expect [[^init: /init from the initramfs$]]
+         --expect [[^init: /init from the initramfs \(no user space yet: the kernel shell stands in for it\)$]]
          --reject [[^rootfs: /dev/vda]] --expect ${BOOTED_RE} --until ${BOOTED_RE})
+fs_boot_test(fs.init_args TIMEOUT 60 NEEDS vfs LABELS bios
+    ARGS --initrd initramfs.cpio.gz --cmdline "init=/etc/hostname quiet LANG=C mod.opt=1 -- single x=y"
+         --expect-unordered [[^cmdline: unknown option 'quiet' \(passed to init\)$]]
+         --expect-unordered [[^cmdline: unknown option 'mod\.opt' \(ignored\)$]]
+         --expect [[^init: init=/etc/hostname is not an executable file in the root; trying the defaults$]]
+         --expect [[^init: none found \(tried init=, /sbin/init /etc/init /bin/init /bin/sh\)]]
+         --expect [[^init: argv 'quiet' 'single' 'x=y' envp 'HOME=/' 'TERM=linux' 'LANG=C'$]]
+         --expect ${BOOTED_RE} --until ${BOOTED_RE})
 fs_boot_test(fs.initramfs_truncated TIMEOUT 60 NEEDS vfs LABELS negative bios
     ARGS --initrd initramfs-truncated.cpio.gz
          --expect [[^initramfs: gzip data at offset 0: truncated; keeping the 0 entries unpacked so far$]]

@@ -12,7 +12,8 @@ One run, in a fresh temporary directory:
  1. writes the staging folder the ktests expect (the contract with
     ext2_ktests.c: /hello.txt, /pattern.bin, the sparse /tind.bin) and
     makes the image with mke2fs -d (--image: b1024, b2048, b4096 for 1, 2,
-    4 KiB blocks; rev0 for revision 0 at 1 KiB);
+    4 KiB blocks; rev0 for revision 0 at 1 KiB; nolarge, 4 KiB without
+    LARGE_FILE, which the kernel must set when a file passes 2 GiB);
  2. boots the kernel with the image as a virtio disk and `ktest=ext2.*`;
  3. once QEMU has exited, runs `e2fsck -fn` on the image (it must exit 0:
     the driver left the file system consistent after every workload) and
@@ -55,6 +56,9 @@ IMAGES = {
     "b2048": (["-b", "2048"], 2048),
     "b4096": (["-b", "4096"], 4096),
     "rev0": (["-b", "1024", "-r", "0"], 1024),
+    # without LARGE_FILE (cleared after mke2fs, which always sets it): the
+    # triple-indirect test's file passes 4 GiB and the driver must set it
+    "nolarge": (["-b", "4096", "-O", "^resize_inode"], 4096),
 }
 
 
@@ -101,6 +105,14 @@ def e2fsck(image):
     return res.returncode, out
 
 
+def features(image):
+    res = run(["dumpe2fs", "-h", image])
+    for line in res.stdout.decode(errors="replace").splitlines():
+        if line.startswith("Filesystem features:"):
+            return line.split(":", 1)[1].split()
+    return []
+
+
 def debugfs_cat(image, path):
     res = run(["debugfs", "-R", f"cat {path}", image])
     return res.stdout if res.returncode == 0 else None
@@ -120,6 +132,11 @@ def run_image(args, workdir, log):
     make_stage(stage)
     image = os.path.join(workdir, f"{args.image}.img")
     mke2fs(image, args.size_mib * MIB, opts, stage)
+    if args.image == "nolarge":
+        run(["debugfs", "-w", "-R", "feature -large_file", image])
+        if "large_file" in features(image):
+            print("fs_integration: could not clear large_file")
+            return None
     rc, out = e2fsck(image)
     if rc != 0:
         print(f"fs_integration: the fresh image is not clean already:\n{out}")
@@ -146,6 +163,12 @@ def run_image(args, workdir, log):
     else:
         ok = False
         print(f"fs_integration: e2fsck -fn {args.image}: exit {rc}\n{out}")
+    if args.image == "nolarge" and args.ktest == "ext2.*":
+        if "large_file" in features(image):
+            print("fs_integration: large_file set by the kernel (a file passed 2 GiB)")
+        else:
+            ok = False
+            print(f"fs_integration: large_file not set: features {features(image)}")
     checks = [("/hello.txt", b"hello, ext2\n"), ("/pattern.bin", pattern(PATTERN_BYTES, 1))]
     if args.ktest == "ext2.*":
         checks.append(("/rv/data", pattern(123457, 5)))     # remount_and_verify's file
@@ -364,12 +387,15 @@ def main(argv):
     if not os.path.isfile(args.elf):
         print(f"fs_integration: error: --elf {args.elf} does not exist", file=sys.stderr)
         return 2
-    for tool in ("mke2fs", "e2fsck", "debugfs"):
+    for tool in ("mke2fs", "e2fsck", "debugfs", "dumpe2fs"):
         if not shutil.which(tool):
             print(f"fs_integration: error: {tool} not found (Debian package e2fsprogs)",
                   file=sys.stderr)
             return 2
-    workdir = tempfile.mkdtemp(prefix="basalt-fs-")
+    # next to the log when there is one (ctest's build tree), not in a /tmp
+    # that other test runs on the machine may sweep
+    parent = os.path.dirname(os.path.abspath(args.log)) if args.log else None
+    workdir = tempfile.mkdtemp(prefix="basalt-fs-", dir=parent)
     log = os.path.abspath(args.log) if args.log else os.path.join(workdir, "serial.log")
     passed = False
     try:

@@ -658,7 +658,8 @@ static void list_dir(const char *dir, size_t bufsize, struct listing *l)
     KT_ASSERT_EQ(vfs_open(ctx(), NULL, dir, O_RDONLY | O_DIRECTORY, 0, &f), 0);
     while ((n = vfs_getdents(f, buf, bufsize)) > 0) {
         for (ssize_t off = 0; off < n;) {
-            struct linux_dirent64 *e = (struct linux_dirent64 *)(buf + off);
+            /* records are 8-byte multiples in a kmalloc (16-aligned) buffer */
+            struct linux_dirent64 *e = (struct linux_dirent64 *)(void *)(buf + off);
             KT_ASSERT_LT(l->n, ARRAY_SIZE(l->names));
             strlcpy(l->names[l->n], e->d_name, sizeof(l->names[0]));
             l->types[l->n++] = e->d_type;
