@@ -419,6 +419,31 @@ static ssize_t do_write(struct file *f, const void *buf, size_t len, uint64_t *p
     return n;
 }
 
+static bool ts_le(const struct linux_timespec *a, const struct linux_timespec *b)
+{
+    return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec <= b->tv_nsec);
+}
+
+/*
+ * Linux's relatime: a read updates atime only when it is not newer than
+ * mtime or ctime, or is a day old, so reads rarely dirty an inode.
+ */
+static void read_touch_atime(struct file *f)
+{
+    struct inode *inode = f->inode;
+    struct linux_timespec now;
+
+    if (!S_ISREG(inode->mode) || (f->flags & O_NOATIME) || mnt_is_rdonly(f->path.mnt))
+        return;
+    now = vfs_now();
+    if (!ts_le(&inode->atime, &inode->mtime) && !ts_le(&inode->atime, &inode->ctime) &&
+        now.tv_sec - inode->atime.tv_sec < 24 * 3600)
+        return;
+    mutex_lock(&inode->lock);
+    inode_touch(inode, VFS_TIME_A);
+    mutex_unlock(&inode->lock);
+}
+
 ssize_t vfs_read(struct file *f, void *buf, size_t len)
 {
     ssize_t n;
@@ -426,6 +451,8 @@ ssize_t vfs_read(struct file *f, void *buf, size_t len)
     mutex_lock(&f->pos_lock);
     n = do_read(f, buf, len, &f->pos);
     mutex_unlock(&f->pos_lock);
+    if (n > 0)
+        read_touch_atime(f);
     return n;
 }
 
@@ -441,9 +468,14 @@ ssize_t vfs_write(struct file *f, const void *buf, size_t len)
 
 ssize_t vfs_pread(struct file *f, void *buf, size_t len, uint64_t off)
 {
+    ssize_t n;
+
     if ((int64_t)off < 0)
         return -EINVAL;
-    return do_read(f, buf, len, &off);
+    n = do_read(f, buf, len, &off);
+    if (n > 0)
+        read_touch_atime(f);
+    return n;
 }
 
 ssize_t vfs_pwrite(struct file *f, const void *buf, size_t len, uint64_t off)

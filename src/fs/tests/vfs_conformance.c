@@ -786,6 +786,18 @@ static void case_attrs(struct vc *v)
     VC_EQ(v, st.st_mtime_sec, 3000);
     ts[1].tv_nsec = 2000000000l;
     VC_EQ(v, vfs_utimens(v->ctx, NULL, P(v, 0, "f"), ts, 0), -EINVAL);
+    /* relatime: a read moves an atime that is older than mtime */
+    {
+        char b[4];
+        ts[0].tv_sec = 100;
+        ts[0].tv_nsec = 0;
+        ts[1].tv_sec = 200;
+        ts[1].tv_nsec = 0;
+        VC_EQ(v, vfs_utimens(v->ctx, NULL, P(v, 0, "f"), ts, 0), 0);
+        VC_EQ(v, get_file(v, P(v, 0, "f"), b, sizeof(b)), 1);
+        VC_EQ(v, st_of(v, P(v, 0, "f"), &st, 0), 0);
+        VC_TRUE(v, st.st_atime_sec != 100);
+    }
     if (vfs_open(v->ctx, NULL, P(v, 0, "f"), O_WRONLY, 0, &f) == 0) {
         VC_EQ(v, vfs_write(f, "y", 1), 1);
         VC_EQ(v, vfs_fstat(f, &st), 0);
