@@ -16,6 +16,7 @@
 #include <core/string.h>
 #include <fs/bcache.h>
 #include <fs/pagecache.h>
+#include <fs/vfs_util.h>
 #include <mm/kmalloc.h>
 
 /* ---- permission helpers */
@@ -547,32 +548,22 @@ struct getdents_ctx {
 static bool getdents_emit(struct dir_ctx *ctx, const char *name, size_t len, uint64_t ino, unsigned dtype)
 {
     struct getdents_ctx *g = container_of(ctx, struct getdents_ctx, ctx);
-    size_t reclen = LINUX_DIRENT64_RECLEN(len);
-    struct linux_dirent64 rec;
-    uint8_t *dst;
+    size_t reclen;
 
-    if (len > NAME_MAX) {
-        g->err = -EUCLEAN;
+    if (len == 0 || len > NAME_MAX) {
+        g->err = -EUCLEAN;      /* the fs handed over a name no directory can hold */
         return false;
     }
-    if (g->used + reclen > g->len) {
+    reclen = vfs_util_dirent_put(g->buf + g->used, g->len - g->used, name, len, ino, dtype);
+    if (!reclen) {
         if (g->used == 0)
             g->err = -EINVAL;
         return false;
     }
-    if (g->prev) {
-        int64_t off = (int64_t)ctx->pos;
-        memcpy(g->prev + offsetof(struct linux_dirent64, d_off), &off, sizeof(off));
-    }
-    dst = g->buf + g->used;
-    memset(dst, 0, reclen);
-    rec.d_ino = ino;
-    rec.d_off = 0;
-    rec.d_reclen = (uint16_t)reclen;
-    rec.d_type = (uint8_t)dtype;
-    memcpy(dst, &rec, offsetof(struct linux_dirent64, d_name));
-    memcpy(dst + offsetof(struct linux_dirent64, d_name), name, len);
-    g->prev = dst;
+    /* the previous record continues at this entry's cookie */
+    if (g->prev)
+        vfs_util_dirent_set_off(g->prev, (int64_t)ctx->pos);
+    g->prev = g->buf + g->used;
     g->used += reclen;
     return true;
 }
@@ -591,10 +582,8 @@ ssize_t vfs_getdents(struct file *f, void *buf, size_t len)
     mutex_lock(&inode->lock);
     g.ctx.pos = f->pos;
     err = f->fops->iterate(f, &g.ctx);
-    if (g.prev) {
-        int64_t off = (int64_t)g.ctx.pos;
-        memcpy(g.prev + offsetof(struct linux_dirent64, d_off), &off, sizeof(off));
-    }
+    if (g.prev)
+        vfs_util_dirent_set_off(g.prev, (int64_t)g.ctx.pos);
     f->pos = g.ctx.pos;
     mutex_unlock(&inode->lock);
     mutex_unlock(&f->pos_lock);
