@@ -568,6 +568,20 @@ void pagecache_drop_inode(struct inode *inode)
     kfree(m);
 }
 
+bool pagecache_free_empty_mapping(struct inode *inode)
+{
+    struct pc_mapping *m = atomic_load_acquire(&inode->mapping);
+
+    if (!m)
+        return true;
+    if (atomic_load(&m->npages))
+        return false;
+    inode->mapping = NULL;
+    kfree(m->buckets);
+    kfree(m);
+    return true;
+}
+
 static void sort_pages(struct pc_page **a, size_t n)
 {
     /* shell sort by index: writeback submits blocks in file order */
