@@ -18,6 +18,7 @@
 #include <fs/pagecache.h>
 #include <fs/vfs.h>
 #include <mm/kmalloc.h>
+#include <sched/thread.h>
 
 #define KT_NFILES   100u
 #define KT_BS       1024u
@@ -181,6 +182,81 @@ KTEST(vfs_diskfs, inodes_read_reclaimed_and_freed)
 
     KT_EXPECT_EQ(vfs_umount(ctx, "/tmp/vfsktfs", 0), 0);
     /* every inode read was freed, none twice */
+    KT_EXPECT_EQ(atomic_load(&kt_frees) - frees0, atomic_load(&kt_reads) - reads0);
+    KT_EXPECT_EQ(vfs_rmdir(ctx, NULL, "/tmp/vfsktfs"), 0);
+    KT_EXPECT_EQ(ramdisk_destroy(rd), 0);
+}
+
+/* Lookups of the same names on two CPUs while a third thread keeps
+ * reclaiming dentries and inodes: every stat sees the right file. */
+struct ktfs_stress {
+    int id;
+    int errors;
+};
+
+static volatile bool ktfs_stop;
+
+static void *ktfs_stress_thread(void *arg)
+{
+    struct ktfs_stress *s = arg;
+    struct vfs_ctx *ctx = vfs_kernel_ctx();
+    struct linux_stat st;
+    char path[64];
+
+    for (int r = 0; r < 15; r++) {
+        for (unsigned i = 0; i < KT_NFILES; i++) {
+            unsigned n = s->id ? KT_NFILES - 1 - i : i;
+            snprintf(path, sizeof(path), "/tmp/vfsktfs/f%u", n);
+            if (vfs_stat(ctx, NULL, path, &st, 0) != 0 || st.st_ino != n + 2 ||
+                st.st_size != (int64_t)(100 + n + 2))
+                s->errors++;
+        }
+    }
+    return NULL;
+}
+
+static void *ktfs_shrink_thread(void *arg)
+{
+    (void)arg;
+    while (!ktfs_stop)
+        dcache_shrink(7);
+    return NULL;
+}
+
+KTEST(vfs_diskfs, lookups_race_reclaim)
+{
+    struct vfs_ctx *ctx = vfs_kernel_ctx();
+    struct ktfs_stress s[2] = { { .id = 0 }, { .id = 1 } };
+    struct thread *t[3];
+    uint32_t reads0, frees0;
+    struct ramdisk *rd;
+    char src[24];
+
+    if (!ctx)
+        KT_SKIP("no root file system mounted");
+    if (!vfs_find_fs("vfsktfs"))
+        KT_ASSERT_EQ(vfs_register_fs(&ktfs_type), 0);
+    KT_ASSERT_EQ(ramdisk_create("ktfs", (2 + KT_NFILES) * (KT_BS / 512), 512, 256, 16, &rd), 0);
+    snprintf(src, sizeof(src), "/dev/%s", rd->dev.name);
+    vfs_mkdir(ctx, NULL, "/tmp/vfsktfs", 0755);
+    reads0 = atomic_load(&kt_reads);
+    frees0 = atomic_load(&kt_frees);
+    KT_ASSERT_EQ(vfs_mount(ctx, src, "/tmp/vfsktfs", "vfsktfs", 0, ""), 0);
+    ktfs_stop = false;
+    t[0] = thread_create("ktfs-a", ktfs_stress_thread, &s[0], THREAD_CPU(0));
+    t[1] = thread_create("ktfs-b", ktfs_stress_thread, &s[1], THREAD_CPU(1));
+    if (!t[1])
+        t[1] = thread_create("ktfs-b", ktfs_stress_thread, &s[1], 0);
+    t[2] = thread_create("ktfs-shrink", ktfs_shrink_thread, NULL, 0);
+    KT_ASSERT_TRUE(t[0] && t[1] && t[2]);
+    thread_join(t[0], NULL);
+    thread_join(t[1], NULL);
+    ktfs_stop = true;
+    thread_join(t[2], NULL);
+    KT_EXPECT_EQ(s[0].errors, 0);
+    KT_EXPECT_EQ(s[1].errors, 0);
+    KT_EXPECT_GT(atomic_load(&kt_reads) - reads0, 1 + KT_NFILES);    /* reclaim did bite */
+    KT_EXPECT_EQ(vfs_umount(ctx, "/tmp/vfsktfs", 0), 0);
     KT_EXPECT_EQ(atomic_load(&kt_frees) - frees0, atomic_load(&kt_reads) - reads0);
     KT_EXPECT_EQ(vfs_rmdir(ctx, NULL, "/tmp/vfsktfs"), 0);
     KT_EXPECT_EQ(ramdisk_destroy(rd), 0);
