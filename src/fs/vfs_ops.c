@@ -326,15 +326,15 @@ int vfs_open(struct vfs_ctx *ctx, const struct path *base, const char *path,
     dentry_ref(d);
     {
         struct path q = p;
-        /* something may be mounted on the name */
-        if (atomic_load(&d->flags) & DENTRY_MOUNTED) {
+        /* something may be mounted on the name (perhaps several, stacked) */
+        while (atomic_load(&q.dentry->flags) & DENTRY_MOUNTED) {
             struct mount *c = mnt_lookup_child(q.mnt, q.dentry);
-            if (c) {
-                dentry_ref(c->root);
-                path_put(&q);
-                q.mnt = c;
-                q.dentry = c->root;
-            }
+            if (!c)
+                break;
+            dentry_ref(c->root);
+            path_put(&q);
+            q.mnt = c;
+            q.dentry = c->root;
         }
         err = open_path(ctx, &q, flags, created, out);
         path_put(&q);
