@@ -666,6 +666,7 @@ int pagecache_writeback_inode(struct inode *inode, bool wait)
 {
     struct pc_mapping *m = atomic_load_acquire(&inode->mapping);
     struct pc_page *small[64], **list = NULL;
+    uint64_t frame = 0;
     size_t cap;
     int err = 0;
 
@@ -675,11 +676,18 @@ int pagecache_writeback_inode(struct inode *inode, bool wait)
     mutex_lock(&m->lock);
     if (m->ndirty == 0)
         goto out;
-    /* all dirty pages in one sorted batch; short of memory (when writeback
-     * matters most) in batches of 64 from the stack */
+    /*
+     * All dirty pages in one sorted batch. Short of memory (when writeback
+     * matters most): batches of a frame's worth (pmm reclaims for it, the
+     * heap does not), else of 64 from the stack.
+     */
     cap = m->ndirty;
+    pc_make_room((uint32_t)(cap * sizeof(*list) / PAGE_SIZE + 1));
     list = kmalloc(cap * sizeof(*list));
-    if (!list) {
+    if (!list && pmm_alloc(0, &frame) == 0) {
+        list = phys_to_virt(frame);
+        cap = PAGE_SIZE / sizeof(*list);
+    } else if (!list) {
         list = small;
         cap = ARRAY_SIZE(small);
     }
@@ -692,8 +700,12 @@ int pagecache_writeback_inode(struct inode *inode, bool wait)
         if (r == 0 || m->ndirty == 0)
             break;
     }
-    if (list == small)
+    if (frame) {
+        pmm_free(frame);
         list = NULL;
+    } else if (list == small) {
+        list = NULL;
+    }
     if (err)
         pr_err("pagecache: writeback of inode %llu on %s failed (%d)",
                (unsigned long long)inode->ino, inode->sb->bdev ? inode->sb->bdev->name : "?", err);
