@@ -699,7 +699,8 @@ size_t dcache_shrink(size_t max)
         if (--d->parent->refs == 0 && !list_linked(&d->parent->lru_link))
             list_add_tail(&dcache_lru, &d->parent->lru_link);
         if (inode && --inode->refs == 0 && !(inode->flags & (INODE_DIRTY | INODE_NEW)) &&
-            !inode->mapping) {
+            (!inode->mapping || atomic_load(&inode->mapping->npages) == 0)) {
+            /* unreachable once unhashed: its (empty) page cache state goes too */
             inode_unhash_locked(inode);
             list_add_tail(&inodes, &inode->dirty_link);     /* reused as a free list */
         }
@@ -710,8 +711,17 @@ size_t dcache_shrink(size_t max)
     spin_unlock(&dcache_lock);
     list_for_each_safe(pos, &victims)
         d_free(list_entry(pos, struct dentry, lru_link));
-    list_for_each_safe(pos, &inodes)
-        inode_free(list_entry(pos, struct inode, dirty_link));
+    list_for_each_safe(pos, &inodes) {
+        struct inode *inode = list_entry(pos, struct inode, dirty_link);
+        if (!pagecache_free_empty_mapping(inode)) {
+            /* cannot happen (nobody holds a reference to add pages); if it
+             * did, leaking the inode is safer than freeing it */
+            pr_warn("vfs: reclaim: inode %llu still had pages; left allocated",
+                    (unsigned long long)inode->ino);
+            continue;
+        }
+        inode_free(inode);
+    }
     return n;
 }
 

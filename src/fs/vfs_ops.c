@@ -17,6 +17,7 @@
 #include <fs/bcache.h>
 #include <fs/chrdev.h>
 #include <fs/pagecache.h>
+#include <fs/vfs_util.h>
 #include <mm/kmalloc.h>
 
 /* ---- permission helpers */
@@ -327,15 +328,15 @@ int vfs_open(struct vfs_ctx *ctx, const struct path *base, const char *path,
     dentry_ref(d);
     {
         struct path q = p;
-        /* something may be mounted on the name */
-        if (atomic_load(&d->flags) & DENTRY_MOUNTED) {
+        /* something may be mounted on the name (perhaps several, stacked) */
+        while (atomic_load(&q.dentry->flags) & DENTRY_MOUNTED) {
             struct mount *c = mnt_lookup_child(q.mnt, q.dentry);
-            if (c) {
-                dentry_ref(c->root);
-                path_put(&q);
-                q.mnt = c;
-                q.dentry = c->root;
-            }
+            if (!c)
+                break;
+            dentry_ref(c->root);
+            path_put(&q);
+            q.mnt = c;
+            q.dentry = c->root;
         }
         err = open_path(ctx, &q, flags, created, out);
         path_put(&q);
@@ -549,32 +550,22 @@ struct getdents_ctx {
 static bool getdents_emit(struct dir_ctx *ctx, const char *name, size_t len, uint64_t ino, unsigned dtype)
 {
     struct getdents_ctx *g = container_of(ctx, struct getdents_ctx, ctx);
-    size_t reclen = LINUX_DIRENT64_RECLEN(len);
-    struct linux_dirent64 rec;
-    uint8_t *dst;
+    size_t reclen;
 
-    if (len > NAME_MAX) {
-        g->err = -EUCLEAN;
+    if (len == 0 || len > NAME_MAX) {
+        g->err = -EUCLEAN;      /* the fs handed over a name no directory can hold */
         return false;
     }
-    if (g->used + reclen > g->len) {
+    reclen = vfs_util_dirent_put(g->buf + g->used, g->len - g->used, name, len, ino, dtype);
+    if (!reclen) {
         if (g->used == 0)
             g->err = -EINVAL;
         return false;
     }
-    if (g->prev) {
-        int64_t off = (int64_t)ctx->pos;
-        memcpy(g->prev + offsetof(struct linux_dirent64, d_off), &off, sizeof(off));
-    }
-    dst = g->buf + g->used;
-    memset(dst, 0, reclen);
-    rec.d_ino = ino;
-    rec.d_off = 0;
-    rec.d_reclen = (uint16_t)reclen;
-    rec.d_type = (uint8_t)dtype;
-    memcpy(dst, &rec, offsetof(struct linux_dirent64, d_name));
-    memcpy(dst + offsetof(struct linux_dirent64, d_name), name, len);
-    g->prev = dst;
+    /* the previous record continues at this entry's cookie */
+    if (g->prev)
+        vfs_util_dirent_set_off(g->prev, (int64_t)ctx->pos);
+    g->prev = g->buf + g->used;
     g->used += reclen;
     return true;
 }
@@ -593,10 +584,8 @@ ssize_t vfs_getdents(struct file *f, void *buf, size_t len)
     mutex_lock(&inode->lock);
     g.ctx.pos = f->pos;
     err = f->fops->iterate(f, &g.ctx);
-    if (g.prev) {
-        int64_t off = (int64_t)g.ctx.pos;
-        memcpy(g.prev + offsetof(struct linux_dirent64, d_off), &off, sizeof(off));
-    }
+    if (g.prev)
+        vfs_util_dirent_set_off(g.prev, (int64_t)g.ctx.pos);
     f->pos = g.ctx.pos;
     mutex_unlock(&inode->lock);
     mutex_unlock(&f->pos_lock);
