@@ -78,9 +78,20 @@ static int find_locked(struct ext2_fs *fs, struct inode *dir, const char *name, 
     return 0;
 }
 
-/* Adds (name, ino) to dir, growing it by a block when all are full. [s] held. */
+/*
+ * A dentry's fsdata is a hint: 1 + the index of the directory block its
+ * entry was found or put in, so unlink/rmdir/rename look there first
+ * (checked, and a full scan when it misses: it may be stale).
+ */
+static void set_hint(struct dentry *d, uint64_t fb)
+{
+    d->fsdata = (void *)(uintptr_t)(fb + 1);
+}
+
+/* Adds (name, ino) to dir, growing it by a block when all are full; the
+ * entry's block index in *where (if not NULL). [s] held. */
 static int add_locked(struct ext2_fs *fs, struct inode *dir, const char *name, uint32_t len,
-                      uint32_t ino, unsigned ft)
+                      uint32_t ino, unsigned ft, uint64_t *where)
 {
     struct ext2_inode_mem *ei = ext2_i(dir);
     uint64_t n = dir_nblocks(fs, dir);
@@ -101,6 +112,8 @@ static int add_locked(struct ext2_fs *fs, struct inode *dir, const char *name, u
         bcache_put(b);
         if (r == 0) {
             ei->dir_hint = (uint32_t)fb;
+            if (where)
+                *where = fb;
             return 0;
         }
         if (r == -EUCLEAN)
@@ -123,6 +136,8 @@ static int add_locked(struct ext2_fs *fs, struct inode *dir, const char *name, u
     bcache_put(b);
     dir->size += fs->info.block_size;
     ei->dir_hint = (uint32_t)n;
+    if (where)
+        *where = n;
     return err;
 }
 
@@ -206,6 +221,7 @@ static int ext2_lookup(struct inode *dir, struct dentry *d)
     int err = inode_get(dir->sb, loc.ino, &inode);
     if (err)
         return err;
+    set_hint(d, loc.fb);
     d_instantiate(d, inode);
     return 0;
 }
@@ -217,6 +233,7 @@ static int make_node(struct inode *dir, struct dentry *d, uint32_t mode, kdev_t 
     struct ext2_fs *fs = ext2_fs_of(dir->sb);
     const struct ext2_info *info = &fs->info;
     uint32_t ino, phys, gid = cr->gid;
+    uint64_t where = 0;
     bool created;
     int err;
 
@@ -286,7 +303,7 @@ static int make_node(struct inode *dir, struct dentry *d, uint32_t mode, kdev_t 
     if (!err)
         err = ext2_write_inode_locked(fs, inode);
     if (!err)
-        err = add_locked(fs, dir, d->name, d->name_len, ino, ft_of(fs, mode));
+        err = add_locked(fs, dir, d->name, d->name_len, ino, ft_of(fs, mode), &where);
     mutex_unlock(&fs->lock);
 
     if (err) {
@@ -298,6 +315,7 @@ static int make_node(struct inode *dir, struct dentry *d, uint32_t mode, kdev_t 
         dir->nlink++;
     inode_touch(dir, VFS_TIME_M | VFS_TIME_C);
     inode_mark_dirty(inode);
+    set_hint(d, where);
     d_instantiate(d, inode);
     return 0;
 }
@@ -333,12 +351,14 @@ static int ext2_link(struct dentry *old, struct inode *dir, struct dentry *d)
 
     if (inode->nlink >= EXT2_LINK_MAX)
         return -EMLINK;
+    uint64_t where = 0;
     mutex_lock(&fs->lock);
     int err = add_locked(fs, dir, d->name, d->name_len, (uint32_t)inode->ino,
-                         ft_of(fs, inode->mode));
+                         ft_of(fs, inode->mode), &where);
     mutex_unlock(&fs->lock);
     if (err)
         return err;
+    set_hint(d, where);
     inode->nlink++;
     inode_touch(inode, VFS_TIME_C);
     inode_touch(dir, VFS_TIME_M | VFS_TIME_C);
@@ -351,6 +371,28 @@ static int ext2_link(struct dentry *old, struct inode *dir, struct dentry *d)
 static int find_dentry_locked(struct ext2_fs *fs, struct inode *dir, struct dentry *d,
                               struct dloc *loc)
 {
+    uintptr_t hint = (uintptr_t)d->fsdata;
+    struct ext2_dirent ent;
+    uint32_t phys;
+    int err;
+
+    if (hint && hint - 1 < dir_nblocks(fs, dir) && d->inode) {
+        err = dir_block(fs, dir, hint - 1, &phys);
+        if (err)
+            return err;
+        struct buf *b = ext2_bread(fs, phys, &err);
+        if (!b)
+            return err;
+        int r = ext2_dir_find(&fs->info, b->data, d->name, d->name_len, &ent);
+        bcache_put(b);
+        if (r == 1 && ent.inode == d->inode->ino) {
+            loc->phys = phys;
+            loc->fb = hint - 1;
+            loc->offset = ent.offset;
+            loc->ino = ent.inode;
+            return 0;
+        }                               /* stale or damaged: the full scan decides */
+    }
     int r = find_locked(fs, dir, d->name, d->name_len, loc);
 
     if (r < 0)
@@ -412,6 +454,7 @@ static int ext2_rename(struct inode *odir, struct dentry *od, struct inode *ndir
     struct inode *src = od->inode, *tgt = nd->inode;
     bool sdir = S_ISDIR(src->mode), moved = sdir && odir != ndir;
     struct dloc oloc, nloc, dotdot;
+    uint64_t where = 0;
     int err = 0;
 
     if (tgt == src)
@@ -437,9 +480,10 @@ static int ext2_rename(struct inode *odir, struct dentry *od, struct inode *ndir
             if (!err)
                 err = retarget_locked(fs, ndir, &nloc, (uint32_t)src->ino,
                                       ft_of(fs, src->mode));
+            where = nloc.fb;
         } else {
             err = add_locked(fs, ndir, nd->name, nd->name_len, (uint32_t)src->ino,
-                             ft_of(fs, src->mode));
+                             ft_of(fs, src->mode), &where);
         }
     }
     if (!err) {
@@ -453,6 +497,9 @@ static int ext2_rename(struct inode *odir, struct dentry *od, struct inode *ndir
     mutex_unlock(&fs->lock);
     if (err)
         return err;
+    /* the VFS moves od to the new name: its hint now names the new block */
+    set_hint(od, where);
+    nd->fsdata = NULL;
 
     if (tgt) {
         if (S_ISDIR(tgt->mode)) {
