@@ -357,6 +357,25 @@ KTEST(ext2, big_directory)
     uint64_t t3 = time_ns();
     KT_EXPECT_EQ(vfs_stat(ctx, NULL, MNT "/big/file_10000", &st, 0), -ENOENT);
     KT_EXPECT_EQ(kt_dir_entries(ctx, MNT "/big"), BIG_N + 2);
+    /* renames inside the big directory, out of it and back, across a remount */
+    char path2[64];
+    KT_ASSERT_EQ(vfs_mkdir(ctx, NULL, MNT "/small", 0755), 0);
+    for (unsigned i = 0; i < BIG_N; i += 50) {
+        snprintf(path, sizeof(path), MNT "/big/file_%05u", i);
+        snprintf(path2, sizeof(path2), i % 100 ? MNT "/big/moved_%05u" : MNT "/small/out_%05u", i);
+        KT_EXPECT_EQ(vfs_rename(ctx, NULL, path, NULL, path2), 0);
+    }
+    kt_umount(ctx);
+    ctx = kt_mount(0);
+    for (unsigned i = 0; i < BIG_N; i += 50) {
+        snprintf(path, sizeof(path), MNT "/big/file_%05u", i);
+        KT_EXPECT_EQ(vfs_stat(ctx, NULL, path, &st, 0), -ENOENT);
+        snprintf(path2, sizeof(path2), i % 100 ? MNT "/big/moved_%05u" : MNT "/small/out_%05u", i);
+        KT_EXPECT_EQ(vfs_stat(ctx, NULL, path2, &st, 0), 0);
+        KT_EXPECT_EQ(vfs_rename(ctx, NULL, path2, NULL, path), 0);
+    }
+    KT_EXPECT_EQ(vfs_rmdir(ctx, NULL, MNT "/small"), 0);
+    KT_EXPECT_EQ(kt_dir_entries(ctx, MNT "/big"), BIG_N + 2);
     KT_EXPECT_EQ(vfs_rmdir(ctx, NULL, MNT "/big"), -ENOTEMPTY);
     for (unsigned i = 0; i < BIG_N; i++) {
         snprintf(path, sizeof(path), MNT "/big/file_%05u", i);
