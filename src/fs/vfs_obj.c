@@ -374,9 +374,12 @@ int inode_write_now(struct inode *inode)
     return err;
 }
 
-void inode_evict_sb(struct super_block *sb)
+void inode_evict_sb(struct super_block *sb, bool fs_calls)
 {
+    /* NULL after a fill_super that failed early; no write/evict calls then */
+    const struct super_ops *ops = fs_calls ? sb->ops : NULL;
     struct inode *root = sb->root;
+    bool dirty;
 
     sb->root = NULL;
     if (root)
@@ -397,13 +400,14 @@ void inode_evict_sb(struct super_block *sb)
             spin_unlock(&inode_hash_lock);
             continue;
         }
+        dirty = inode->flags & INODE_DIRTY;
         inode_unhash_locked(inode);
         spin_unlock(&inode_hash_lock);
-        if (inode->nlink > 0 && (inode->flags & INODE_DIRTY) && sb->ops->write_inode)
-            sb->ops->write_inode(inode);
+        if (inode->nlink > 0 && dirty && ops && ops->write_inode && !(sb->flags & SB_RDONLY))
+            ops->write_inode(inode);
         pagecache_drop_inode(inode);
-        if (inode->nlink == 0 && sb->ops->evict_inode)
-            sb->ops->evict_inode(inode);
+        if (inode->nlink == 0 && ops && ops->evict_inode)
+            ops->evict_inode(inode);
         inode_free(inode);
     }
 }
