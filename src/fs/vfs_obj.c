@@ -669,7 +669,7 @@ void dcache_counts(uint64_t *positive, uint64_t *negative)
  * Reclaim: called from the pmm hook (perhaps with other spinlocks held), so
  * it only trylocks and never evicts: a dentry whose inode has no links is
  * left alone, and an inode whose last reference goes is freed only when it
- * is clean and has no page cache state.
+ * is clean and has no cached pages (its empty page cache state goes with it).
  */
 size_t dcache_shrink(size_t max)
 {
