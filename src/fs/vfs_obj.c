@@ -378,9 +378,12 @@ int inode_write_now(struct inode *inode)
     return err;
 }
 
-void inode_evict_sb(struct super_block *sb)
+void inode_evict_sb(struct super_block *sb, bool fs_calls)
 {
+    /* NULL after a fill_super that failed early; no write/evict calls then */
+    const struct super_ops *ops = fs_calls ? sb->ops : NULL;
     struct inode *root = sb->root;
+    bool dirty;
 
     sb->root = NULL;
     if (root)
@@ -401,13 +404,14 @@ void inode_evict_sb(struct super_block *sb)
             spin_unlock(&inode_hash_lock);
             continue;
         }
+        dirty = inode->flags & INODE_DIRTY;
         inode_unhash_locked(inode);
         spin_unlock(&inode_hash_lock);
-        if (inode->nlink > 0 && (inode->flags & INODE_DIRTY) && sb->ops->write_inode)
-            sb->ops->write_inode(inode);
+        if (inode->nlink > 0 && dirty && ops && ops->write_inode && !(sb->flags & SB_RDONLY))
+            ops->write_inode(inode);
         pagecache_drop_inode(inode);
-        if (inode->nlink == 0 && sb->ops->evict_inode)
-            sb->ops->evict_inode(inode);
+        if (inode->nlink == 0 && ops && ops->evict_inode)
+            ops->evict_inode(inode);
         inode_free(inode);
     }
 }
@@ -669,7 +673,7 @@ void dcache_counts(uint64_t *positive, uint64_t *negative)
  * Reclaim: called from the pmm hook (perhaps with other spinlocks held), so
  * it only trylocks and never evicts: a dentry whose inode has no links is
  * left alone, and an inode whose last reference goes is freed only when it
- * is clean and has no page cache state.
+ * is clean and has no cached pages (its empty page cache state goes with it).
  */
 size_t dcache_shrink(size_t max)
 {

@@ -110,16 +110,23 @@ static const struct super_ops ktfs_sops = {
     .free_inode = ktfs_free_inode,
 };
 
+/* Option "fail": reads the root, releases it and refuses (a damaged image). */
 static int ktfs_fill_super(struct super_block *sb, struct blk_dev *bdev, const char *data)
 {
+    int err;
+
     (void)bdev;
-    (void)data;
     sb->ops = &ktfs_sops;
     sb->magic = 0x6b746673;
     sb->block_size = KT_BS;
     sb->max_bytes = 1 << 20;
     sb->flags |= SB_RDONLY;
-    return inode_get(sb, 1, &sb->root);
+    err = inode_get(sb, 1, &sb->root);
+    if (!err && strcmp(data, "fail") == 0) {
+        inode_put(sb->root);
+        return -EUCLEAN;
+    }
+    return err;
 }
 
 static struct fs_type ktfs_type = {
@@ -148,6 +155,12 @@ KTEST(vfs_diskfs, inodes_read_reclaimed_and_freed)
         memset(rd->data + (size_t)b * KT_BS, (int)b, KT_BS);
     snprintf(src, sizeof(src), "/dev/%s", rd->dev.name);
     vfs_mkdir(ctx, NULL, "/tmp/vfsktfs", 0755);
+    reads0 = atomic_load(&kt_reads);
+    frees0 = atomic_load(&kt_frees);
+    /* a refused mount leaves no inode behind (the one it read is freed) */
+    KT_EXPECT_EQ(vfs_mount(ctx, src, "/tmp/vfsktfs", "vfsktfs", 0, "fail"), -EUCLEAN);
+    KT_EXPECT_EQ(atomic_load(&kt_reads) - reads0, 1u);
+    KT_EXPECT_EQ(atomic_load(&kt_frees) - frees0, 1u);
     reads0 = atomic_load(&kt_reads);
     frees0 = atomic_load(&kt_frees);
     KT_ASSERT_EQ(vfs_mount(ctx, src, "/tmp/vfsktfs", "vfsktfs", 0, ""), 0);
