@@ -137,7 +137,7 @@ static void rm_rf(struct vfs_ctx *ctx, const char *path, int depth)
     while (buf && child && (n = vfs_getdents(f, buf, 4096)) > 0) {
         bool removed = false;
         for (ssize_t off = 0; off < n;) {
-            struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + off);
+            struct linux_dirent64 *d = (struct linux_dirent64 *)(void *)(buf + off);
             off += d->d_reclen;
             if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
                 continue;
@@ -321,7 +321,7 @@ static int list_dir(struct vc *v, const char *path, char *names, size_t cap, siz
     }
     while ((n = vfs_getdents(f, buf, bufsize)) > 0) {
         for (ssize_t off = 0; off < n;) {
-            struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + off);
+            struct linux_dirent64 *d = (struct linux_dirent64 *)(void *)(buf + off);
             size_t l = strlen(d->d_name);
             off += d->d_reclen;
             count++;
@@ -392,7 +392,7 @@ static void case_dirs(struct vc *v)
         VC_EQ(v, vfs_getdents(f, buf, 10), -EINVAL);
         while ((n = vfs_getdents(f, buf, sizeof(buf))) > 0) {
             for (ssize_t off = 0; off < n; idx++) {
-                struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + off);
+                struct linux_dirent64 *d = (struct linux_dirent64 *)(void *)(buf + off);
                 VC_EQ(v, d->d_reclen % 8, 0);
                 VC_EQ(v, d->d_reclen, LINUX_DIRENT64_RECLEN(strlen(d->d_name)));
                 if (strcmp(d->d_name, "s1") == 0) {
@@ -420,7 +420,7 @@ static void case_dirs(struct vc *v)
         n = vfs_getdents(f, buf, 32);
         VC_TRUE(v, n > 0);
         if (n > 0)
-            VC_EQ(v, strcmp(((struct linux_dirent64 *)buf)->d_name, second), 0);
+            VC_EQ(v, strcmp(((struct linux_dirent64 *)(void *)buf)->d_name, second), 0);
         file_put(f);
     }
     VC_EQ(v, vfs_unlink(v->ctx, NULL, P(v, 0, "d/f")), 0);
