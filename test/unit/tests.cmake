@@ -35,6 +35,7 @@ set(BASALT_UNIT_TESTS
     cpio
     blk_part
     initargs
+    vfs_util
 )
 
 # Pure kernel sources compiled for the host (paths relative to BASALT_ROOT).
@@ -70,4 +71,5 @@ set(BASALT_UNIT_KERNEL_SOURCES
     src/fs/cpio.c
     src/dev/blk_part.c
     src/kernel/initargs.c
+    src/fs/vfs_util.c
 )
