@@ -14,9 +14,16 @@
  * operand; its result is that errno (-EIO for -EINVAL, which the shell
  * would take for bad usage).
  *
- * Locking: none of its own; the VFS locks what it touches. The commands
- * run in the calling thread and may sleep. Tested by the fs_cmds.* ktests
- * (src/fs/tests/fs_cmds_ktests.c) and the shell.files ctest.
+ * `mount DEV` without a PATH mounts on "/" and moves the context's root
+ * and working directory onto the new file system (Linux's switch_root
+ * without the chroot dance); `umount /` undoes it.
+ *
+ * Locking: none of its own; the VFS locks what it touches. The kernel
+ * context's root and cwd are changed unlocked, as vfs_chdir does: one
+ * user at a time (the shell after boot). The commands run in the calling
+ * thread and may sleep. Tested by the fs_cmds.* ktests
+ * (src/fs/tests/fs_cmds_ktests.c) and the shell.files, shell.mount_vda and
+ * fs_cmds.ktest_vda ctests.
  */
 #include <core/calendar.h>
 #include <core/errno.h>

@@ -175,6 +175,13 @@ static void complete_path(size_t word)
         }
     }
 done:
+    /* listed in name order (at most SHELL_MAX_PATHS: an insertion sort will do) */
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
+            char *t = names[j];
+            names[j] = names[j - 1];
+            names[j - 1] = t;
+        }
     if (n == 1) {
         /* one name: a directory gets its slash (the word so far plus the name, stat'ed) */
         size_t dl = strlen(dir);

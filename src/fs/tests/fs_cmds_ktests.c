@@ -300,6 +300,14 @@ KTEST(fs_cmds, rm_files_and_trees)
         KT_ASSERT_EQ(runf("write big/file-with-a-long-name-%03d", i), 0);
     KT_EXPECT_EQ(run("rm -R big"), 0);
     KT_EXPECT_FALSE(exists("big"));
+    /* 100 levels deep: the walk keeps no stack frame per level */
+    char deep[256] = "mkdir -p deep";
+    for (int i = 0; i < 100; i++)
+        strlcpy(deep + strlen(deep), "/d", sizeof(deep) - strlen(deep));
+    KT_ASSERT_EQ(run(deep), 0);
+    KT_ASSERT_EQ(runf("write %s/leaf", deep + strlen("mkdir -p ")), 0);
+    KT_EXPECT_EQ(run("rm -r deep"), 0);
+    KT_EXPECT_FALSE(exists("deep"));
     /* a symlink to a directory is removed, not followed */
     KT_ASSERT_EQ(run("mkdir t; write t/x; ln -s t ls; rm ls"), 0);
     KT_EXPECT_FALSE(exists("ls"));
