@@ -65,7 +65,7 @@ struct ext2_fs {
     struct buf *sb_buf;                 /* [c] the block holding the primary superblock */
     uint32_t sb_off;                    /* [c] the superblock's offset in it */
     struct ext2_sb_dyn dyn;             /* [s] counts, times, state */
-    uint16_t mount_state;               /* [c] s_state when mounted (restored at unmount) */
+    uint16_t mount_state;               /* [s] s_state when made read-write (restored when clean) */
     uint32_t r_blocks;                  /* [c] blocks reserved for root */
     uint32_t generation;                /* [s] next i_generation */
     bool errors;                        /* [s] damage seen: EXT2_ERROR_FS at unmount */

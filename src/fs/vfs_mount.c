@@ -209,18 +209,25 @@ static int do_remount(struct vfs_ctx *ctx, const char *target, unsigned long fla
         err = -EINVAL;
         goto out;
     }
+    struct super_block *sb = p.mnt->sb;
     if (flags & MS_RDONLY) {
-        if (!(p.mnt->sb->flags & SB_RDONLY))
-            vfs_syncfs(p.mnt->sb);
+        if (!(sb->flags & SB_RDONLY)) {
+            vfs_syncfs(sb);
+            if (sb->ops->remount && (err = sb->ops->remount(sb, SB_RDONLY)) != 0)
+                goto out;
+        }
         p.mnt->flags |= MNT_RDONLY;
-        p.mnt->sb->flags |= SB_RDONLY;
+        sb->flags |= SB_RDONLY;
     } else {
-        if (p.mnt->sb->bdev && p.mnt->sb->bdev->read_only) {
+        if (sb->bdev && sb->bdev->read_only) {
             err = -EACCES;
             goto out;
         }
+        if ((sb->flags & SB_RDONLY) && sb->ops->remount &&
+            (err = sb->ops->remount(sb, 0)) != 0)
+            goto out;
         p.mnt->flags &= ~MNT_RDONLY;
-        p.mnt->sb->flags &= ~SB_RDONLY;
+        sb->flags &= ~SB_RDONLY;
     }
 out:
     mutex_unlock(&vfs_mount_lock);

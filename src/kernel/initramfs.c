@@ -118,9 +118,11 @@ static int set_attrs(struct unpack *u, const char *rel, const struct cpio_entry 
 }
 
 /*
- * Makes room for an entry of type type at rel: a name of another type is
- * removed (a directory only when empty), a directory stays. Returns 1 when
- * a directory is there already, 0 when the name is free, or -errno.
+ * Makes room for an entry of type type at rel (0: for a hard link, which
+ * replaces anything): a name of another type is removed (a directory only
+ * when empty), a directory stays for a directory, a regular file for a
+ * regular file (the open truncates it). Returns 1 when a directory is there
+ * already, 0 when the name is free (or a regular file to truncate), or -errno.
  */
 static int clear_name(struct unpack *u, const char *rel, uint32_t type)
 {
@@ -208,11 +210,12 @@ static int create_entry(struct unpack *u, const struct cpio_entry *e, const char
         err = set_attrs(u, rel, e);
         goto dir_time;
     }
-    err = clear_name(u, rel, type);
+    /* a later name of a hard-linked file replaces whatever has its name */
+    err = clear_name(u, rel, l ? 0 : type);
     if (err < 0)
         return err;
 
-    if (l) {                    /* a later name of a hard-linked file */
+    if (l) {
         err = vfs_link(u->ctx, &u->ctx->root, l->name, &u->ctx->root, rel, 0);
         if (!err && e->size)
             err = write_file(u, rel, e, 0);

@@ -3,7 +3,8 @@
 #
 # Included by test/CMakeLists.txt. Each boots through test/qemu/fs_boot.py,
 # which copies the disk image, boots, and checks the disk on the host
-# afterwards (e2fsck -fn; debugfs cat). Label fs.
+# afterwards (e2fsck -fn; debugfs cat), except fs.iso_*, which boot the
+# shipped basalt.iso as it is. Label fs.
 #   fs.initramfs          the initramfs module unpacked into a tmpfs root,
 #                         devtmpfs, proc, sysfs mounted on it:
 #                         rootfs.initramfs_tree and the initramfs.* ktests
@@ -36,7 +37,7 @@
 #                         initramfs ls/cat; on root=/dev/vda rw and
 #                         root=/dev/vda1 rw mkdir, write, mv, ln, ln -s, rm,
 #                         sync, poweroff, then e2fsck -fn and debugfs cat;
-#                         -m 32M cat
+#                         -m 32M cat, and write refused with EROFS
 #
 # Each test names the pieces of the file-system work it needs (NEEDS); it is
 # registered only when all are in FS_BOOT_PIECES, the list of those merged

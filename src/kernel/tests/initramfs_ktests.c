@@ -359,11 +359,19 @@ KTEST(initramfs, bad_names_and_replaced_names)
     put_entry(&a, 0, "x/y", 0100644, 4, 1, 0, 0, 0, "y\n", 2, 0, 0);
     put_entry(&a, 0, "x", 040700, 5, 2, 0, 0, 0, NULL, 0, 0, 0);     /* kept, mode changed */
     put_entry(&a, 0, "nodir/z", 0100644, 6, 1, 0, 0, 0, "z\n", 2, 0, 0);
+    /* a hard link's later name replaces a file already there */
+    put_entry(&a, 0, "old", 0100644, 7, 1, 0, 0, 0, "old\n", 4, 0, 0);
+    put_entry(&a, 0, "l1", 0100644, 8, 2, 0, 0, 0, NULL, 0, 0, 0);
+    put_entry(&a, 0, "old", 0100644, 8, 2, 0, 0, 0, "linked\n", 7, 0, 0);
     put_trailer(&a, 0);
 
     KT_EXPECT_EQ(initramfs_unpack(&sctx, a.buf, a.len, &s), 0);
     KT_EXPECT_EQ(s.failed, 2u);             /* ../escape and nodir/z */
-    KT_EXPECT_EQ(s.entries, 4u);
+    KT_EXPECT_EQ(s.entries, 7u);
+    KT_EXPECT_EQ(read_file("l1", text, sizeof(text)), 7);
+    KT_EXPECT_STREQ(text, "linked\n");
+    KT_ASSERT_EQ(vfs_stat(&sctx, NULL, "old", &st, 0), 0);
+    KT_EXPECT_EQ(st.st_nlink, 2u);
     KT_ASSERT_EQ(vfs_stat(&sctx, NULL, "x", &st, 0), 0);
     KT_EXPECT_EQ(st.st_mode, 040700u);
     KT_EXPECT_EQ(read_file("x/y", text, sizeof(text)), 2);
