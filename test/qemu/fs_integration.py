@@ -356,6 +356,16 @@ def d_dir_entry_crosses(x):
     x.put16(last + 4, struct.unpack_from("<H", x.d, last + 4)[0] + 8)
 
 
+def d_dir_loop(x):
+    sub = x.lookup(2, "sub")
+    for off, e_ino, _, name in x.entries(sub):
+        if name == b"file_00":                        # now names "sub" itself
+            x.put32(off, sub)
+            x.d[off + 7] = 2                          # EXT2_FT_DIR
+            return
+    raise KeyError("file_00")
+
+
 def d_indirect_loop(x):
     ino = x.lookup(2, "pattern.bin")
     ind = x.iblock(ino, 12)
@@ -369,6 +379,7 @@ def d_indirect_range(x):
 
 
 # (name, damage, regexes of lines the run must print; {dev} is the disk's name)
+# dir_loop: an entry of /sub names /sub itself, a loop the walk must not enter
 DAMAGES = [
     ("sb_magic", d_sb_magic, r"^ext2 {dev}: not a usable ext2 file system: bad magic"),
     ("sb_block_size", d_sb_block_size,
@@ -393,6 +404,8 @@ DAMAGES = [
      r"^ext2 {dev}: directory 2 block [0-9]+: damaged entry"),
     ("dir_entry_crosses", d_dir_entry_crosses,
      r"^ext2 {dev}: directory [0-9]+ block [0-9]+: damaged entry"),
+    ("dir_loop", d_dir_loop,
+     r'^ext2 {dev}: directory ([0-9]+) found in \1, but its "\.\." names 2'),
     ("indirect_loop", d_indirect_loop,
      r"^ext2 {dev}: inode [0-9]+: indirect block ([0-9]+) holds a bad pointer \1"),
     ("indirect_range", d_indirect_range,
