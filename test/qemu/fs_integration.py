@@ -22,6 +22,9 @@ One run, in a fresh temporary directory:
     `debugfs -R 'cat ...'` on the files the ktests left (their bytes must be
     the pattern the kernel wrote).
 
+--unchanged checks the image comes back byte for byte (with a --ktest
+filter of read-only tests: a read-only mount writes nothing at all).
+
 --damaged instead makes one small image, copies it once per damage in
 DAMAGES (one structure at a time: superblock fields, a group descriptor,
 the inode table, directory blocks, indirect blocks, a bitmap that
@@ -156,6 +159,8 @@ def run_image(args, workdir, log):
     if rc != 0:
         print(f"fs_integration: the fresh image is not clean already:\n{out}")
         return False
+    with open(disk, "rb") as f:
+        before = f.read() if args.unchanged else None
     print(f"fs_integration: {args.image}: {args.size_mib} MiB, {bs}-byte blocks, "
           f"mke2fs {' '.join(opts)}", flush=True)
 
@@ -172,6 +177,16 @@ def run_image(args, workdir, log):
         return None
 
     ok = booted == 0
+    if before is not None:
+        with open(disk, "rb") as f:
+            after = f.read()
+        if after == before:
+            print(f"fs_integration: the image is byte for byte as before ({len(after)} bytes)")
+        else:
+            ok = False
+            bad = [i for i in range(0, len(after), 512) if after[i:i + 512] != before[i:i + 512]]
+            print(f"fs_integration: {len(bad)} sectors changed although nothing may write "
+                  f"(first: sector {bad[0]})")
     if args.image == "part":
         ok = check_part_disk(disk, image) and ok
     rc, out = e2fsck(image)
@@ -446,6 +461,8 @@ def parse_args(argv):
     p.add_argument("--damaged", action="store_true", help="the damaged-image run instead")
     p.add_argument("--size-mib", type=int, default=24, help="image size (default 24)")
     p.add_argument("--ktest", default="ext2.*", help="ktest filter (default ext2.*)")
+    p.add_argument("--unchanged", action="store_true",
+                   help="the image must come back byte for byte (read-only tests)")
     p.add_argument("--firmware", default="bios")
     p.add_argument("--machine", default="pc")
     p.add_argument("--smp", type=int, default=2)
