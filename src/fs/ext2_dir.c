@@ -421,6 +421,22 @@ static int ext2_lookup(struct inode *dir, struct dentry *d)
     int err = inode_get(dir->sb, loc.ino, &inode);
     if (err)
         return err;
+    if (S_ISDIR(inode->mode)) {
+        /* a directory has one parent, which its ".." names: anything else is
+         * a damaged tree (a directory linked twice, a loop) the walk must not enter */
+        struct dloc dotdot;
+        mutex_lock(&fs->lock);
+        r = find_locked(fs, inode, "..", 2, &dotdot);
+        if (r >= 0 && (r == 0 || dotdot.ino != dir->ino))
+            r = ext2_damage(fs, "directory %llu found in %llu, but its \"..\" names %u",
+                            (unsigned long long)inode->ino, (unsigned long long)dir->ino,
+                            r ? dotdot.ino : 0);
+        mutex_unlock(&fs->lock);
+        if (r < 0) {
+            inode_put(inode);
+            return r;
+        }
+    }
     set_hint(d, loc.fb);
     d_instantiate(d, inode);
     return 0;

@@ -9,8 +9,9 @@
  * image are taken as directory and indirect blocks and edited with the
  * writing helpers (insert, find, remove, ext2_ind_check): an edit of a
  * block the iterator accepts must leave it acceptable, with the new name
- * findable and gone after its removal. The seeds are small mke2fs images
- * made at test time by ext2_disk_seeds.sh.
+ * findable and gone after its removal; and 128-byte pieces are taken as
+ * inodes: one that decodes must decode the same after being encoded. The
+ * seeds are small mke2fs images made at test time by ext2_disk_seeds.sh.
  */
 #define _GNU_SOURCE
 #include <stddef.h>
@@ -81,6 +82,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (ext2_dir_remove(&info, blk, off) != 0 || entry_at(&info, blk, off) != 0)
             abort();
         (void)ext2_dir_block_has_names(&info, blk);
+    }
+
+    /* inode decode -> encode -> decode is the identity */
+    for (size_t off = 0; off + 128 <= size && off < 64 * 1024; off += 128) {
+        struct ext2_inode a, b;
+        uint8_t raw[128];
+        if (ext2_inode_parse(&info, 12, data + off, &a) != 0)
+            continue;
+        memcpy(raw, data + off, sizeof(raw));
+        if (ext2_inode_encode(&info, &a, raw) != 0)
+            continue;                   /* a size this file system cannot hold */
+        if (ext2_inode_parse(&info, 12, raw, &b) != 0 || memcmp(&a, &b, sizeof(a)) != 0)
+            abort();
     }
     return 0;
 }

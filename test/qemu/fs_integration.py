@@ -22,6 +22,9 @@ One run, in a fresh temporary directory:
     `debugfs -R 'cat ...'` on the files the ktests left (their bytes must be
     the pattern the kernel wrote).
 
+--unchanged checks the image comes back byte for byte (with a --ktest
+filter of read-only tests: a read-only mount writes nothing at all).
+
 --damaged instead makes one small image, copies it once per damage in
 DAMAGES (one structure at a time: superblock fields, a group descriptor,
 the inode table, directory blocks, indirect blocks, a bitmap that
@@ -156,6 +159,8 @@ def run_image(args, workdir, log):
     if rc != 0:
         print(f"fs_integration: the fresh image is not clean already:\n{out}")
         return False
+    with open(disk, "rb") as f:
+        before = f.read() if args.unchanged else None
     print(f"fs_integration: {args.image}: {args.size_mib} MiB, {bs}-byte blocks, "
           f"mke2fs {' '.join(opts)}", flush=True)
 
@@ -172,6 +177,16 @@ def run_image(args, workdir, log):
         return None
 
     ok = booted == 0
+    if before is not None:
+        with open(disk, "rb") as f:
+            after = f.read()
+        if after == before:
+            print(f"fs_integration: the image is byte for byte as before ({len(after)} bytes)")
+        else:
+            ok = False
+            bad = [i for i in range(0, len(after), 512) if after[i:i + 512] != before[i:i + 512]]
+            print(f"fs_integration: {len(bad)} sectors changed although nothing may write "
+                  f"(first: sector {bad[0]})")
     if args.image == "part":
         ok = check_part_disk(disk, image) and ok
     rc, out = e2fsck(image)
@@ -356,6 +371,16 @@ def d_dir_entry_crosses(x):
     x.put16(last + 4, struct.unpack_from("<H", x.d, last + 4)[0] + 8)
 
 
+def d_dir_loop(x):
+    sub = x.lookup(2, "sub")
+    for off, e_ino, _, name in x.entries(sub):
+        if name == b"file_00":                        # now names "sub" itself
+            x.put32(off, sub)
+            x.d[off + 7] = 2                          # EXT2_FT_DIR
+            return
+    raise KeyError("file_00")
+
+
 def d_indirect_loop(x):
     ino = x.lookup(2, "pattern.bin")
     ind = x.iblock(ino, 12)
@@ -369,6 +394,7 @@ def d_indirect_range(x):
 
 
 # (name, damage, regexes of lines the run must print; {dev} is the disk's name)
+# dir_loop: an entry of /sub names /sub itself, a loop the walk must not enter
 DAMAGES = [
     ("sb_magic", d_sb_magic, r"^ext2 {dev}: not a usable ext2 file system: bad magic"),
     ("sb_block_size", d_sb_block_size,
@@ -393,6 +419,8 @@ DAMAGES = [
      r"^ext2 {dev}: directory 2 block [0-9]+: damaged entry"),
     ("dir_entry_crosses", d_dir_entry_crosses,
      r"^ext2 {dev}: directory [0-9]+ block [0-9]+: damaged entry"),
+    ("dir_loop", d_dir_loop,
+     r'^ext2 {dev}: directory ([0-9]+) found in \1, but its "\.\." names 2'),
     ("indirect_loop", d_indirect_loop,
      r"^ext2 {dev}: inode [0-9]+: indirect block ([0-9]+) holds a bad pointer \1"),
     ("indirect_range", d_indirect_range,
@@ -433,6 +461,8 @@ def parse_args(argv):
     p.add_argument("--damaged", action="store_true", help="the damaged-image run instead")
     p.add_argument("--size-mib", type=int, default=24, help="image size (default 24)")
     p.add_argument("--ktest", default="ext2.*", help="ktest filter (default ext2.*)")
+    p.add_argument("--unchanged", action="store_true",
+                   help="the image must come back byte for byte (read-only tests)")
     p.add_argument("--firmware", default="bios")
     p.add_argument("--machine", default="pc")
     p.add_argument("--smp", type=int, default=2)
