@@ -197,7 +197,7 @@ static void kt_rm_rf(struct vfs_ctx *ctx, const char *path, int depth)
     char *child = kmalloc(512);
     while (buf && child && (n = vfs_getdents(f, buf, 4096)) > 0) {
         for (ssize_t off = 0; off < n;) {
-            struct linux_dirent64 *e = (struct linux_dirent64 *)(buf + off);
+            struct linux_dirent64 *e = (struct linux_dirent64 *)(void *)(buf + off);
             off += e->d_reclen;
             if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
                 snprintf(child, 512, "%s/%s", path, e->d_name);
@@ -319,7 +319,7 @@ static uint64_t kt_dir_entries(struct vfs_ctx *ctx, const char *path)
     KT_ASSERT_TRUE(buf != NULL);
     while ((r = vfs_getdents(d, buf, 4096)) > 0) {
         for (ssize_t off = 0; off < r;) {
-            struct linux_dirent64 *e = (struct linux_dirent64 *)(buf + off);
+            struct linux_dirent64 *e = (struct linux_dirent64 *)(void *)(buf + off);
             n++;
             off += e->d_reclen;
         }
@@ -650,7 +650,7 @@ static void walk_dir(struct walk *w, const char *path, unsigned depth)
     }
     while (w->budget > 0 && (r = vfs_getdents(d, ents, 2048)) > 0) {
         for (ssize_t off = 0; off < r && w->budget > 0;) {
-            struct linux_dirent64 *e = (struct linux_dirent64 *)(ents + off);
+            struct linux_dirent64 *e = (struct linux_dirent64 *)(void *)(ents + off);
             off += e->d_reclen;
             w->budget--;
             w->entries++;
