@@ -98,7 +98,10 @@ def linux_kernel(cache):
         os.makedirs(debs)
         print("fs_bench: fetching Debian's linux-image-amd64 (once; cached in "
               f"{cache})", flush=True)
-        run(["apt-get", "download", "linux-image-amd64"], cwd=debs)
+        try:
+            run(["apt-get", "download", "linux-image-amd64"], cwd=debs)
+        except SetupError as e:
+            raise SetupError(f"{e}\n(no package lists? run `apt-get update` once)") from e
         meta = [f for f in os.listdir(debs) if f.startswith("linux-image-amd64_")][0]
         depends = run(["dpkg-deb", "-f", os.path.join(debs, meta), "Depends"]).strip()
         m = re.match(r"(linux-image-[0-9][^ ,]*-amd64)", depends)
