@@ -6,7 +6,8 @@
  * its capacity, block size, limits and a submit function, and registers it
  * under a name prefix; the registry names it prefix + 'a', 'b', ... ("vda",
  * "vdb"), each prefix with its own letters. Prefixes in use: "vd" (virtio-blk),
- * "rd" (the RAM disks of the blk.* ktests, which unregister them again).
+ * "rd" (the RAM disks of the blk.* ktests, which unregister them again),
+ * and whatever a dev/ramdisk creator picks ("bct" for the bcache.* ktests).
  * Callers either submit asynchronous requests (blk_submit: several
  * may be in flight; each finishes by calling its done function, usually
  * from the driver's interrupt handler) or use the synchronous helpers
@@ -51,7 +52,9 @@
 #define BLK_SECTOR_SHIFT    9
 #define BLK_NAME_MAX        8
 #define BLK_MAX_BLOCK_SIZE  65536u  /* largest logical block size a disk may have */
-#define BLK_MAX_DEVICES     26      /* "vda".."vdz" per prefix, and in all */
+#define BLK_MAX_DEVICES     26      /* whole disks: "vda".."vdz" per prefix, and in all */
+#define BLK_MAX_PARTS       15      /* partitions registered per disk: numbers 1..15 */
+#define BLK_MAX_ENTRIES     128     /* registry slots: whole disks and partitions */
 #define BLK_SYNC_INFLIGHT   16      /* requests blk_read/blk_write keep queued */
 
 enum blk_op {
@@ -64,6 +67,15 @@ struct blk_dev;
 struct blk_request;
 
 typedef void (*blk_done_fn)(struct blk_request *rq);
+
+/*
+ * One piece of a scatter-gather request's data: len bytes (a multiple of
+ * 512, above 0) at buf, any mapped kernel memory.
+ */
+struct blk_seg {
+    void *buf;
+    uint32_t len;
+};
 
 /*
  * One transfer. The submitter fills op, lba, count, buf, done and ctx; the
@@ -79,12 +91,28 @@ struct blk_request {
     enum blk_op op;                 /* [s] */
     uint64_t lba;                   /* [s] first sector */
     uint32_t count;                 /* [s] sectors */
-    void *buf;                      /* [s] count * 512 bytes */
+    void *buf;                      /* [s] count * 512 bytes (when nsegs is 0) */
+    /*
+     * [s] Scatter-gather (optional): when nsegs is above 0 the data is
+     * segs[0..nsegs) in order, their lengths adding up to count * 512, and
+     * buf is ignored. Only for disks with max_segs >= nsegs; the pages the
+     * segments touch, counted segment by segment, are at most max_segs.
+     * The array must stay valid until done runs. Zero (designated
+     * initialisers) keeps the single-buffer form.
+     */
+    const struct blk_seg *segs;
+    uint32_t nsegs;
     blk_done_fn done;               /* [s] called exactly once if blk_submit returned 0 */
+    /*
+     * On a partition the driver sees the request as one to the whole disk:
+     * while in flight dev is the whole disk and lba counts from its start;
+     * blk_complete puts both back (the partition, its own lba) before done.
+     */
     void *ctx;                      /* [s] for the submitter */
     int status;                     /* [f] set before done: 0 or a negative errno */
     struct blk_dev *dev;            /* [f] set by blk_submit */
     void *driver_data;              /* [f] for the driver while in flight */
+    struct blk_dev *part;           /* [f] the partition submitted to, NULL for a whole disk */
 };
 
 struct blk_dev_ops {
@@ -106,6 +134,12 @@ struct blk_dev {
     uint64_t sectors;               /* [c] capacity in 512-byte sectors */
     uint32_t block_size;            /* [c] logical block size, bytes: 512 * 2^k */
     uint32_t max_sectors;           /* [c] most sectors in one request (>= block_size/512) */
+    /*
+     * [c] Scatter-gather: the most pages the segments of one request may
+     * touch in all (so also the most segments); 0 or 1: the driver takes
+     * only single-buffer requests (nsegs 0). Copied to partitions.
+     */
+    uint32_t max_segs;
     bool read_only;                 /* [c] */
     bool write_cache;               /* [c] flush does something */
     const char *driver;             /* [c] "virtio-blk" */
@@ -115,14 +149,20 @@ struct blk_dev {
 
     char name[BLK_NAME_MAX];        /* [blk_lock] "vda", "vda1", set by blk_register */
     /*
-     * [c] Partitions (dev/blk_part tables read at registration): a partition
-     * is a blk_dev of its own, named disk + number ("vda1"), whose requests
+     * [c] Partitions (dev/blk_part tables read by blk_scan_partitions): a
+     * partition is a blk_dev of its own, named disk + number ("vda1"; disk
+     * + 'p' + number when the disk's name ends in a digit), whose requests
      * go to whole at start_sector + lba. NULL/0 for a whole disk.
      */
     struct blk_dev *whole;
     uint64_t start_sector;
     uint32_t partno;
-    uint32_t major, minor;          /* [c] Linux's numbers: virtio-blk 254:16*disk+part */
+    /*
+     * [c] Linux's numbers: virtio-blk 254:16*disk (the driver sets them
+     * right after blk_register, which picks the letter, before scanning);
+     * a partition gets its disk's major and minor + partno. 0:0 unknown.
+     */
+    uint32_t major, minor;
     /*
      * [a] Completed requests by op, failed ones included; errors counts the
      * failed ones, sectors_* only what was transferred successfully.
@@ -130,6 +170,12 @@ struct blk_dev {
      */
     uint64_t reads, writes, flushes, errors;
     uint64_t sectors_read, sectors_written;
+    /*
+     * [a] Transfers of a blk_batch that joined a request another transfer
+     * had begun (Linux's "reads/writes merged"): pieces added minus
+     * requests submitted. Counted when the batch submits the request.
+     */
+    uint64_t read_merges, write_merges;
     uint32_t inflight;              /* [a] submitted, done not yet called */
 };
 
@@ -144,17 +190,37 @@ struct blk_dev {
 int blk_register(struct blk_dev *dev, const char *prefix);
 
 /*
- * Removes dev from the registry (its name becomes free again). For the
+ * Removes dev from the registry (its name becomes free again), and its
+ * partitions with it (freed: blk_scan_partitions made them). For the
  * ktests' RAM disks: the caller guarantees that nobody submits to dev or
- * keeps its pointer afterwards. Returns 0, -ENOENT (not registered) or
- * -EBUSY (requests in flight; nothing changed). Context: thread, blk_lock.
+ * its partitions or keeps their pointers afterwards. Returns 0, -ENOENT
+ * (not registered), -EINVAL (a partition: it goes with its disk) or
+ * -EBUSY (requests in flight on the disk; nothing changed). Context:
+ * thread, blk_lock.
  */
 int blk_unregister(struct blk_dev *dev);
+
+/*
+ * Reads disk's partition table (dev/blk_part: MBR with logicals, or GPT)
+ * and registers a blk_dev per data partition, numbered as Linux numbers
+ * them: limits, mode and driver copied from the disk, sectors and
+ * start_sector from the table, whole = disk. Extended DOS containers,
+ * partitions numbered above BLK_MAX_PARTS, and partitions not aligned to
+ * the disk's logical blocks are skipped with a log line. A disk without a
+ * table (or with an unreadable one: logged) stays whole with no
+ * partitions. Returns the number registered (0..BLK_MAX_PARTS) or a
+ * negative errno (-EINVAL: not a registered whole disk, or scanned
+ * already; -ENOMEM; a read error). Context: thread (reads, sleeps).
+ */
+int blk_scan_partitions(struct blk_dev *disk);
 
 /* The disk named name ("vda"), or NULL. */
 struct blk_dev *blk_find(const char *name);
 
-/* Number of registered disks, and the i-th in registration order (or NULL). */
+/*
+ * Number of registered disks and partitions, and the i-th in registration
+ * order (or NULL); a disk's partitions follow it.
+ */
 size_t blk_count(void);
 struct blk_dev *blk_get(size_t i);
 
@@ -213,9 +279,15 @@ struct blk_batch {
     enum blk_op op;
     void *priv;                     /* dev/blk's state */
     int error;
+    /* readable after finish (tests, bench): transfers added, requests submitted */
+    uint32_t pieces, requests;
 };
 void blk_batch_init(struct blk_batch *b, struct blk_dev *dev, enum blk_op op);
-/* buf: count * 512 bytes, within one page or physically contiguous memory. */
+/*
+ * buf: count * 512 bytes of any mapped kernel memory (a page, a direct-map
+ * run, vmalloc), valid until finish returns; lba and count whole blocks.
+ * A transfer longer than a request allows is split.
+ */
 int blk_batch_add(struct blk_batch *b, uint64_t lba, uint32_t count, void *buf);
 int blk_batch_finish(struct blk_batch *b);
 

@@ -138,6 +138,17 @@ void virtq_destroy(struct virtq *vq);
 int virtq_add(struct virtq *vq, const struct virtq_seg *segs, unsigned n_out, unsigned n_in,
               void *token, bool may_sleep);
 
+/*
+ * Queues an indirect chain (VIRTIO_F_INDIRECT_DESC must be negotiated):
+ * one ring descriptor pointing at table_bus, a table of n descriptors the
+ * caller built in DMA memory (flags NEXT/WRITE, next = index in the table,
+ * readable ones first; n at most the queue size) and keeps unchanged until
+ * the chain finishes. Sleeps for a free ring slot as virtq_add does.
+ * Returns 0, -EINVAL (n 0 or above the size, no token) or -ENOSPC.
+ */
+int virtq_add_indirect(struct virtq *vq, uint64_t table_bus, unsigned n, void *token,
+                       bool may_sleep);
+
 /* Notifies the device of new chains, unless it suppressed notifications. */
 void virtq_kick(struct virtq *vq);
 

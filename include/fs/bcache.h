@@ -40,7 +40,7 @@ struct buf {
     uint8_t *data;                  /* [fs] size bytes */
     struct list_node hash_link;     /* [bl] */
     struct list_node lru_link;      /* [bl] unreferenced buffers, oldest first */
-    struct list_node dirty_link;    /* [bl] dirty buffers in block order per device */
+    struct list_node dirty_link;    /* [bl] dirty buffers, in dirtying order (sync sorts them) */
 };
 
 /*

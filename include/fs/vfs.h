@@ -267,6 +267,7 @@ struct dentry {
     struct list_node child_link;        /* [d] in parent->children */
     struct list_node children;          /* [d] cached children */
     struct list_node lru_link;          /* [d] unused dentries, oldest first, for reclaim */
+    void *fsdata;                       /* [p] the file system's (tmpfs: its directory entry) */
 };
 /* Attaches inode (its reference passes to the dentry) to a negative dentry. */
 void d_instantiate(struct dentry *d, struct inode *inode);
@@ -377,6 +378,7 @@ struct file {
     struct mutex pos_lock;
     uint32_t refs;                      /* [a] */
     void *priv;                         /* the fs's or driver's */
+    const struct cred *cred;            /* [c] the opener's (fchmod/fchown/futimens checks) */
 };
 
 /* ---- the caller's view: root, working directory, credentials, umask */

@@ -28,6 +28,8 @@ struct boot_info;
 
 #define PMM_BELOW_4G    (1u << 0)   /* the run must end below 4 GiB (32-bit DMA) */
 #define PMM_ZERO        (1u << 1)   /* zero the frames */
+#define PMM_NORECLAIM   (1u << 2)   /* fail without calling the reclaim hook (the caller
+                                       holds a lock the hook's frees need: kheap_lock) */
 
 struct pmm_stats {
     uint64_t managed_frames;    /* RAM frames the allocator owns */
@@ -36,6 +38,8 @@ struct pmm_stats {
     uint64_t reserved_bytes;    /* usable RAM held back (kernel, boot data, low 1 MiB) */
     uint64_t highest_ram;       /* end of the highest usable RAM */
     uint64_t bad_frees;         /* double or foreign frees refused */
+    uint64_t reclaim_calls;     /* times the reclaim hook ran */
+    uint64_t reclaimed_frames;  /* what it said it freed, in all */
 };
 
 /*
@@ -76,11 +80,24 @@ const struct memmap *pmm_memmap(void);
  * Memory reclaim (a hook, so mm needs nothing above it): when pmm_alloc or
  * pmm_alloc_contig finds no free frame it calls fn(want) once, fn frees
  * up to want frames of caches (the page and buffer caches register one)
- * and returns how many it freed; the allocation is then retried once.
- * fn runs in the failing caller's context (perhaps with spinlocks held,
- * perhaps in an interrupt handler when in_irq): it must not sleep, so it
- * only trylocks. One hook; a second registration replaces the first.
+ * and returns how many it freed; the allocation is then retried once
+ * (when fn freed something). fn runs in the failing caller's context
+ * (perhaps with spinlocks held, perhaps in an interrupt handler when
+ * in_irq), never under pmm_lock and never under kheap_lock (kmalloc grows
+ * its slabs with PMM_NORECLAIM and calls pmm_reclaim itself after
+ * dropping the lock), so it may kfree; it must not sleep, so it only
+ * trylocks its own locks. One hook; a second registration replaces the
+ * first; NULL removes it.
  */
-void pmm_set_reclaim_hook(size_t (*fn)(size_t want));
+typedef size_t (*pmm_reclaim_fn)(size_t want);
+/* Returns the hook it replaces (NULL: none), so a test can put it back. */
+pmm_reclaim_fn pmm_set_reclaim_hook(pmm_reclaim_fn fn);
+
+/*
+ * Calls the reclaim hook for want frames (0 when none is set); returns
+ * what it freed. Same context rules as the hook: no pmm_lock or kheap_lock
+ * held.
+ */
+size_t pmm_reclaim(size_t want);
 
 #endif

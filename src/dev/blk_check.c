@@ -71,12 +71,106 @@ int blk_check_transfer(const struct blk_dev *dev, enum blk_op op, uint64_t lba, 
     return 0;
 }
 
+/* The segments of a scatter-gather request: 0 or -EINVAL (see the header). */
+static int blk_check_segs(const struct blk_dev *dev, const struct blk_request *rq)
+{
+    uint64_t bytes = 0, pages = 0;
+
+    if (!rq->segs || rq->nsegs > dev->max_segs)
+        return -EINVAL;
+    for (uint32_t i = 0; i < rq->nsegs; i++) {
+        const struct blk_seg *sg = &rq->segs[i];
+
+        if (!sg->buf || sg->len == 0 || sg->len % BLK_SECTOR_SIZE)
+            return -EINVAL;
+        bytes += sg->len;
+        pages += blk_pages_touched((uintptr_t)sg->buf, sg->len);
+    }
+    if (bytes != (uint64_t)rq->count * BLK_SECTOR_SIZE || pages > dev->max_segs)
+        return -EINVAL;
+    return 0;
+}
+
 int blk_check_request(const struct blk_dev *dev, const struct blk_request *rq)
 {
+    const void *buf = rq->buf;
+
     /* -EINVAL before -ERANGE and -EROFS, as for a whole transfer */
     if (!rq->done || (rq->op != BLK_OP_FLUSH && rq->count > dev->max_sectors))
         return -EINVAL;
-    return blk_check_transfer(dev, rq->op, rq->lba, rq->count, rq->buf);
+    if (rq->op != BLK_OP_FLUSH && rq->nsegs) {
+        if (blk_check_segs(dev, rq))
+            return -EINVAL;
+        buf = rq->segs[0].buf;
+    }
+    return blk_check_transfer(dev, rq->op, rq->lba, rq->count, buf);
+}
+
+uint32_t blk_pages_touched(uintptr_t buf, size_t len)
+{
+    uintptr_t first = buf / BLK_PAGE_SIZE, last = (buf + len - 1) / BLK_PAGE_SIZE;
+
+    return (uint32_t)(last - first + 1);
+}
+
+void blk_plan_reset(struct blk_plan *p)
+{
+    *p = (struct blk_plan){ 0 };
+}
+
+enum blk_plan_step blk_plan_next(const struct blk_plan *p, uint32_t max_sectors,
+                                 uint32_t max_segs, uint64_t lba, uint32_t count, uintptr_t buf)
+{
+    size_t len = (size_t)count * BLK_SECTOR_SIZE;
+    uint32_t last_pages, pages;
+
+    if (p->count == 0)
+        return BLK_PLAN_START;
+    if (lba != p->lba + p->count || count > max_sectors - MIN(max_sectors, p->count))
+        return BLK_PLAN_SUBMIT;
+    if (buf == p->seg_start + p->seg_len) {
+        if (p->nsegs == 1)
+            return BLK_PLAN_EXTEND;         /* single buffer: max_sectors is the only limit */
+        last_pages = blk_pages_touched(p->seg_start, p->seg_len);
+        pages = p->pages - last_pages + blk_pages_touched(p->seg_start, p->seg_len + len);
+        return pages <= max_segs ? BLK_PLAN_EXTEND : BLK_PLAN_SUBMIT;
+    }
+    if (max_segs < 2)
+        return BLK_PLAN_SUBMIT;
+    pages = p->pages + blk_pages_touched(buf, len);
+    return pages <= max_segs ? BLK_PLAN_NEWSEG : BLK_PLAN_SUBMIT;
+}
+
+void blk_plan_apply(struct blk_plan *p, enum blk_plan_step step, uint64_t lba, uint32_t count,
+                    uintptr_t buf)
+{
+    size_t len = (size_t)count * BLK_SECTOR_SIZE;
+
+    switch (step) {
+    case BLK_PLAN_START:
+    case BLK_PLAN_SUBMIT:
+        blk_plan_reset(p);
+        p->lba = lba;
+        p->count = count;
+        p->nsegs = 1;
+        p->pages = blk_pages_touched(buf, len);
+        p->seg_start = buf;
+        p->seg_len = len;
+        return;
+    case BLK_PLAN_EXTEND:
+        p->pages -= blk_pages_touched(p->seg_start, p->seg_len);
+        p->seg_len += len;
+        p->pages += blk_pages_touched(p->seg_start, p->seg_len);
+        p->count += count;
+        return;
+    case BLK_PLAN_NEWSEG:
+        p->nsegs++;
+        p->pages += blk_pages_touched(buf, len);
+        p->seg_start = buf;
+        p->seg_len = len;
+        p->count += count;
+        return;
+    }
 }
 
 uint32_t blk_split_sectors(const struct blk_dev *dev)

@@ -7,11 +7,16 @@
  *
  *   header (device-readable: type, sector) | data segments | status (writable)
  *
- * Header and status share one small DMA buffer (dev/dma's 32-byte class).
- * Data segments are the request's buffer split at page boundaries and
- * translated to physical addresses (adjacent pages merge; each segment
- * stays within the device's size_max). Many requests may be in flight;
- * submit sleeps only while the ring is full. The queue's interrupt
+ * Header and status share one small DMA buffer (dev/dma's 32-byte class;
+ * larger with an indirect table).
+ * Data segments are the request's buffer, or each of its scatter-gather
+ * segments (disk.max_segs = the data descriptors a chain may have), split
+ * at page boundaries and translated to physical addresses (adjacent pages
+ * merge; each segment stays within the device's size_max). With
+ * VIRTIO_F_INDIRECT_DESC the chain is a descriptor table after the header
+ * in that DMA block, and a request takes one ring slot however many
+ * segments it has. Many requests may be in flight; submit sleeps only
+ * while the ring is full. The queue's interrupt
  * (MSI-X, or INTx) completes requests through blk_complete.
  */
 #include <core/atomic.h>
@@ -53,9 +58,12 @@
 #define VIRTIO_BLK_S_UNSUPP     2
 #define VIRTIO_BLK_ID_BYTES     20
 
-#define VBLK_MAX_SECTORS        256     /* 128 KiB per request */
+#define VBLK_MAX_SECTORS        1024    /* 512 KiB per request */
 #define VBLK_MAX_DATA_SEGS      (VBLK_MAX_SECTORS * BLK_SECTOR_SIZE / PAGE_SIZE + 1)
+#define VBLK_STACK_SEGS         8       /* chains up to this long are built on the stack */
 #define VBLK_PROBE_TIMEOUT_NS   2000000000ull
+#define VBLK_MAJOR              254     /* Linux's virtblk major (dynamic there; 254 in practice) */
+#define VBLK_MINORS             16      /* minors per disk: the disk and partitions 1..15 */
 
 struct virtio_blk_outhdr {
     uint32_t type;
@@ -64,10 +72,15 @@ struct virtio_blk_outhdr {
 };
 _Static_assert(sizeof(struct virtio_blk_outhdr) == 16, "virtio_blk_outhdr layout");
 
-/* The per-request DMA block: header for the device, then the status it writes. */
+/*
+ * The per-request DMA block: header for the device, the status it writes,
+ * and for an indirect chain the descriptor table (header, data, status).
+ */
 struct vblk_req_dma {
     struct virtio_blk_outhdr hdr;
     uint8_t status;
+    uint32_t bytes;                 /* this block's dma_alloc size (the driver's own) */
+    struct virtq_desc table[] __aligned(16);
 };
 
 struct vblk {
@@ -76,6 +89,7 @@ struct vblk {
     char vname[16];
     uint32_t size_max;              /* largest segment, bytes */
     unsigned max_data_segs;         /* data segments per request */
+    bool indirect;                  /* VIRTIO_F_INDIRECT_DESC: a request takes one ring slot */
 };
 
 /* probes so far: every device gets its own number, taken or refused */
@@ -105,7 +119,7 @@ static void vblk_done(struct virtq *vq, void *token, uint32_t len)
         pr_warn("%s: %s of %u sectors at %llu failed: device status %u (%s)", rq->dev->name,
                 rq->op == BLK_OP_READ ? "read" : rq->op == BLK_OP_WRITE ? "write" : "flush",
                 rq->count, (unsigned long long)rq->lba, d->status, errno_name(err));
-    dma_free(d, sizeof(*d));
+    dma_free(d, d->bytes);
     rq->driver_data = NULL;
     blk_complete(rq, err);
 }
@@ -123,78 +137,128 @@ static int kernel_phys(const uint8_t *va, uint64_t *pa)
 }
 
 /*
- * Splits [buf, buf + len) into physically contiguous segments of at most
- * size_max bytes. Returns the number of segments, or -EFAULT (unmapped
- * buffer) / -EINVAL (more than max segments).
+ * Appends [buf, buf + len) to segs[*n..max) as physically contiguous
+ * segments of at most size_max bytes (a run continuing the previous
+ * segment joins it). Returns 0, or -EFAULT (unmapped buffer) / -EINVAL
+ * (more than max segments).
  */
 static int map_data(struct vblk *b, uint8_t *buf, size_t len, struct virtq_seg *segs,
-                    unsigned max)
+                    unsigned *n, unsigned max)
 {
-    unsigned n = 0;
-
     while (len) {
         size_t in_page = PAGE_SIZE - ((uintptr_t)buf & (PAGE_SIZE - 1));
         size_t take = len < in_page ? len : in_page;
+        struct virtq_seg *last = *n ? &segs[*n - 1] : NULL;
         uint64_t pa;
 
         if (kernel_phys(buf, &pa) != 0)
             return -EFAULT;
-        if (n && segs[n - 1].addr + segs[n - 1].len == pa &&
-            segs[n - 1].len + take <= b->size_max) {
-            segs[n - 1].len += (uint32_t)take;
+        if (last && last->addr + last->len == pa && last->len + take <= b->size_max) {
+            last->len += (uint32_t)take;
         } else {
-            if (n == max)
+            if (*n == max)
                 return -EINVAL;
-            segs[n].addr = pa;
-            segs[n].len = (uint32_t)take;
-            n++;
+            segs[*n].addr = pa;
+            segs[*n].len = (uint32_t)take;
+            (*n)++;
         }
         buf += take;
         len -= take;
     }
-    return (int)n;
+    return 0;
 }
 
-/* Queues one chain (header, data, status) for rq with request type. */
+/* Most data segments rq's buffer or segments can map to: the pages they touch. */
+static unsigned data_pages(const struct blk_request *rq, void *data, uint32_t data_len)
+{
+    unsigned pages = 0;
+
+    if (!data_len)
+        return 0;
+    if (!rq->nsegs)
+        return (unsigned)(((uintptr_t)data + data_len - 1) / PAGE_SIZE - (uintptr_t)data / PAGE_SIZE + 1);
+    for (uint32_t i = 0; i < rq->nsegs; i++) {
+        uintptr_t p = (uintptr_t)rq->segs[i].buf;
+
+        pages += (unsigned)((p + rq->segs[i].len - 1) / PAGE_SIZE - p / PAGE_SIZE + 1);
+    }
+    return pages;
+}
+
+/*
+ * Queues one chain (header, data, status) for rq with request type. The
+ * data is data_len bytes at data, or rq's segments when it has them. With
+ * indirect descriptors the chain is a table in the request's DMA block and
+ * takes one ring slot; otherwise it takes one descriptor per segment.
+ */
 static int queue_request(struct vblk *b, struct blk_request *rq, uint32_t type, void *data,
                          uint32_t data_len, bool data_in)
 {
-    struct virtq_seg segs[VBLK_MAX_DATA_SEGS + 2];
+    struct virtq_seg stack_segs[VBLK_STACK_SEGS + 2], *segs = stack_segs;
+    unsigned max = data_pages(rq, data, data_len), n = 0, out;
+    bool indirect = b->indirect && data_len;
     struct vblk_req_dma *d;
+    size_t bytes;
     uint64_t bus;
-    int n = 0, err;
+    int err;
 
-    d = dma_alloc(sizeof(*d), &bus);
+    if (max > b->max_data_segs)
+        max = b->max_data_segs;     /* map_data refuses what does not fit */
+    bytes = sizeof(*d) + (indirect ? (max + 2) * sizeof(struct virtq_desc) : 0);
+    d = dma_alloc(bytes, &bus);
     if (!d)
         return -ENOMEM;
+    if (max > VBLK_STACK_SEGS) {
+        segs = kmalloc((max + 2) * sizeof(*segs));
+        if (!segs) {
+            dma_free(d, bytes);
+            return -ENOMEM;
+        }
+    }
+    d->bytes = (uint32_t)bytes;
     d->hdr.type = type;
     /* the sector field means something only for IN and OUT; else it must be 0 (5.2.6.1) */
     d->hdr.sector = type == VIRTIO_BLK_T_IN || type == VIRTIO_BLK_T_OUT ? rq->lba : 0;
     d->status = 0xff;               /* not a valid status: the device must write it */
     segs[0].addr = bus;
     segs[0].len = sizeof(d->hdr);
-    if (data_len) {
-        n = map_data(b, data, data_len, &segs[1], b->max_data_segs);
-        if (n < 0) {
-            err = n;
-            goto out;
-        }
-    }
-    segs[n + 1].addr = bus + offsetof(struct vblk_req_dma, status);
-    segs[n + 1].len = 1;
-    rq->driver_data = d;
+    n = 1;
+    err = 0;
+    if (data_len && !rq->nsegs)
+        err = map_data(b, data, data_len, segs, &n, max + 1);
+    for (uint32_t i = 0; data_len && i < rq->nsegs && !err; i++)
+        err = map_data(b, rq->segs[i].buf, rq->segs[i].len, segs, &n, max + 1);
+    if (err)
+        goto out;
+    segs[n].addr = bus + offsetof(struct vblk_req_dma, status);
+    segs[n].len = 1;
+    n++;
     /* readable: header (+ data for a write); writable: (data for a read +) status */
-    if (data_in)
-        err = virtq_add(b->vd.vq[0], segs, 1, (unsigned)n + 1, rq, true);
-    else
-        err = virtq_add(b->vd.vq[0], segs, (unsigned)n + 1, 1, rq, true);
+    out = data_in ? 1 : n - 1;
+    rq->driver_data = d;
+    if (indirect) {
+        for (unsigned i = 0; i < n; i++)
+            d->table[i] = (struct virtq_desc){
+                .addr = segs[i].addr, .len = segs[i].len,
+                .flags = (uint16_t)((i >= out ? VIRTQ_DESC_F_WRITE : 0) |
+                                    (i + 1 < n ? VIRTQ_DESC_F_NEXT : 0)),
+                .next = (uint16_t)(i + 1 < n ? i + 1 : 0),
+            };
+        err = virtq_add_indirect(b->vd.vq[0], bus + offsetof(struct vblk_req_dma, table), n, rq,
+                                 true);
+    } else {
+        err = virtq_add(b->vd.vq[0], segs, out, n - out, rq, true);
+    }
     if (err)
         goto out;
     virtq_kick(b->vd.vq[0]);
-    return 0;
 out:
-    rq->driver_data = NULL;
-    dma_free(d, sizeof(*d));
+    if (segs != stack_segs)
+        kfree(segs);
+    if (err) {
+        rq->driver_data = NULL;
+        dma_free(d, bytes);
+    }
     return err;
 }
 
@@ -266,7 +330,7 @@ static int read_id(struct vblk *b)
          */
         virtio_dev_fail(&b->vd);
         if (!completion_done(&done))
-            dma_free(rq.driver_data, sizeof(struct vblk_req_dma));
+            dma_free(rq.driver_data, ((struct vblk_req_dma *)rq.driver_data)->bytes);
         err = -EIO;
         goto out;
     }
@@ -373,7 +437,8 @@ static int vblk_probe(struct pci_dev *pci, const struct pci_device_id *id)
     err = virtio_probe_begin(&b->vd, pci, b->vname,
                              (1ull << VIRTIO_BLK_F_SIZE_MAX) | (1ull << VIRTIO_BLK_F_SEG_MAX) |
                              (1ull << VIRTIO_BLK_F_RO) | (1ull << VIRTIO_BLK_F_BLK_SIZE) |
-                             (1ull << VIRTIO_BLK_F_FLUSH) | (1ull << VIRTIO_F_EVENT_IDX));
+                             (1ull << VIRTIO_BLK_F_FLUSH) | (1ull << VIRTIO_F_EVENT_IDX) |
+                             (1ull << VIRTIO_F_INDIRECT_DESC));
     if (!err)
         err = read_config(b);
     if (!err)
@@ -383,6 +448,9 @@ static int vblk_probe(struct pci_dev *pci, const struct pci_device_id *id)
     if (err)
         goto out;
     virtio_driver_ok(&b->vd);
+    b->indirect = virtio_has(&b->vd, VIRTIO_F_INDIRECT_DESC);
+    /* every page of a segment maps to at most one descriptor (size_max >= a page) */
+    b->disk.max_segs = b->max_data_segs >= 2 ? b->max_data_segs : 0;
     b->disk.driver = "virtio-blk";
     b->disk.ops = &vblk_ops;
     b->disk.priv = b;
@@ -395,6 +463,9 @@ static int vblk_probe(struct pci_dev *pci, const struct pci_device_id *id)
                 errno_name(err), (unsigned long long)b->disk.sectors, b->disk.block_size);
         goto out;
     }
+    /* Linux's virtblk numbers: major 254, 16 minors per disk (vda 0, vdb 16, ...) */
+    b->disk.major = VBLK_MAJOR;
+    b->disk.minor = VBLK_MINORS * (uint32_t)(b->disk.name[strlen(b->disk.name) - 1] - 'a');
     pci->driver_data = b;
     virtio_dev_publish(&b->vd);
     pr_info("%s: %s, %llu sectors (%llu MiB), %u-byte blocks%s%s, serial '%s'", b->vname,
@@ -402,6 +473,8 @@ static int vblk_probe(struct pci_dev *pci, const struct pci_device_id *id)
             (unsigned long long)(b->disk.sectors >> 11), b->disk.block_size,
             b->disk.read_only ? ", read-only" : "", b->disk.write_cache ? ", write cache" : "",
             b->disk.model);
+    /* partitions vda1.. (a disk without a table is used whole; errors are logged there) */
+    (void)blk_scan_partitions(&b->disk);
 out:
     if (err) {
         virtio_dev_fail(&b->vd);

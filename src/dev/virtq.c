@@ -6,7 +6,8 @@
  * arithmetic in dev/vring. Pieces:
  *   rings          virtq_create / virtq_destroy: one DMA block laid out by
  *                  vring_layout, the private link array (vring_chains)
- *   virtqueue      virtq_add (descriptor free list), virtq_kick (honours
+ *   virtqueue      virtq_add (descriptor free list), virtq_add_indirect
+ *                  (one ring slot for a driver-built table), virtq_kick (honours
  *                  EVENT_IDX or NO_NOTIFY), virtq_drain (used ring, then
  *                  used_event or flags to ask for the next interrupt)
  *   watchdog       virtq_watchdog: takes finished chains whose interrupt
@@ -105,6 +106,38 @@ int virtq_add(struct virtq *vq, const struct virtq_seg *segs, unsigned n_out, un
         d->next = vq->chains.next[i];   /* the free list's links became the chain's */
         i = vq->chains.next[i];
     }
+    vq->token[head] = token;
+    vq->avail->ring[vring_slot(vq->avail_shadow, vq->size)] = head;
+    barrier();     /* the entry before the index (x86 keeps stores in order) */
+    vq->avail_shadow++;
+    *(volatile uint16_t *)&vq->avail->idx = vq->avail_shadow;
+    atomic_inc(&vq->added);
+    spin_unlock_irqrestore(&vq->lock, flags);
+    return 0;
+}
+
+int virtq_add_indirect(struct virtq *vq, uint64_t table_bus, unsigned n, void *token,
+                       bool may_sleep)
+{
+    uint16_t head;
+    uint64_t flags;
+
+    if (n == 0 || n > vq->size || !token)
+        return -EINVAL;
+    flags = spin_lock_irqsave(&vq->lock);
+    while (vq->chains.num_free < 1) {
+        if (!may_sleep) {
+            spin_unlock_irqrestore(&vq->lock, flags);
+            return -ENOSPC;
+        }
+        wq_sleep_locked(&vq->space_wq, &vq->lock, &flags);
+    }
+    head = (uint16_t)vring_chain_alloc(&vq->chains, 1);
+    /* INDIRECT alone: never NEXT with it, and WRITE is the table's business (2.7.5.3) */
+    vq->desc[head].addr = table_bus;
+    vq->desc[head].len = (uint32_t)(n * sizeof(struct virtq_desc));
+    vq->desc[head].flags = VIRTQ_DESC_F_INDIRECT;
+    vq->desc[head].next = vq->chains.next[head];
     vq->token[head] = token;
     vq->avail->ring[vring_slot(vq->avail_shadow, vq->size)] = head;
     barrier();     /* the entry before the index (x86 keeps stores in order) */

@@ -10,7 +10,8 @@
  *   -> boot information -> command line -> memory (PMM, page tables, heap,
  *   vmalloc) -> screen console -> ACPI tables -> boot summary -> symbols
  *   -> interrupts (PIC off, local APIC, I/O APIC) -> wall clock (CMOS RTC)
- *   -> input (serial receive interrupt, PS/2) -> ktest
+ *   -> input (serial receive interrupt, PS/2) -> devices -> file systems
+ *   (VFS, tmpfs root) -> ktest
  *   -> (acpi.poweroff_at_boot / acpi.reboot_at_boot)
  *   -> the shell (kernel/kshell), or idle with shell.off
  */
@@ -47,6 +48,7 @@
 #include <dev/virtio_blk.h>
 #include <dev/virtio_rng.h>
 #include <dev/vgatext.h>
+#include <fs/vfs.h>
 #include <generated/version.h>
 #include <kernel/kshell.h>
 #include <mm/kmalloc.h>
@@ -342,6 +344,34 @@ static void step_devices(void)
     virtio_blk_init();
 }
 
+/*
+ * The VFS and a tmpfs root with the standard directories. Without a root
+ * the kernel still runs (the shell's file commands then fail), so a
+ * failure is reported, not fatal.
+ */
+static void step_filesystems(void)
+{
+    static const char *const dirs[] = { "/tmp", "/dev", "/proc", "/sys", "/mnt" };
+    struct vfs_ctx *ctx;
+    int err = vfs_init();
+
+    if (!err)
+        err = vfs_mount_root(NULL, "tmpfs", 0, "mode=0755");
+    if (err) {
+        pr_err("vfs: no root file system (%s)", errno_name(err));
+        return;
+    }
+    ctx = vfs_kernel_ctx();
+    for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+        err = vfs_mkdir(ctx, NULL, dirs[i], 0755);
+        if (err)
+            pr_warn("vfs: mkdir %s: %s", dirs[i], errno_name(err));
+    }
+    err = vfs_chmod(ctx, NULL, "/tmp", 01777, 0);      /* past the kernel's umask */
+    if (err)
+        pr_warn("vfs: chmod /tmp: %s", errno_name(err));
+}
+
 static void step_symbols(void)
 {
     int err = ksym_init(&boot, pmm_is_ram);
@@ -405,6 +435,7 @@ void kmain(uint32_t magic, uint32_t mbi_phys)
     step_wallclock();
     step_input();
     step_devices();
+    step_filesystems();
     step_ktest();
 
     pr_info("basalt: boot complete");

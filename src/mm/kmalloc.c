@@ -202,7 +202,8 @@ static struct slab *slab_create(struct kmem_cache *c)
     struct slab *s;
     uint8_t *slot;
 
-    if (pmm_alloc_contig(c->slab_pages, c->slab_pages * PAGE_SIZE, 0, &pa))
+    /* under kheap_lock: the reclaim hook (which may kfree) is called by cache_alloc instead */
+    if (pmm_alloc_contig(c->slab_pages, c->slab_pages * PAGE_SIZE, PMM_NORECLAIM, &pa))
         return NULL;
     s = phys_to_virt(pa);
     *s = (struct slab){ .magic = SLAB_MAGIC, .total = c->per_slab, .cache = c };
@@ -345,9 +346,28 @@ static void *cache_alloc(struct kmem_cache *c, size_t size, uintptr_t caller)
     }
     if (!s) {
         s = slab_create(c);
-        if (!s)
-            goto out;
-        list_push(&c->partial, s);
+        if (!s) {
+            /* out of frames: let the caches give some back without kheap_lock, then retry */
+            spin_unlock_irqrestore(&kheap_lock, irq);
+            if (pmm_reclaim(c->slab_pages) == 0)
+                return NULL;
+            irq = spin_lock_irqsave(&kheap_lock);
+            /* the frees or another CPU may have given the cache a slab meanwhile */
+            if (!c->partial && c->empty) {
+                s = c->empty;
+                list_remove(&c->empty, s);
+                list_push(&c->partial, s);
+            }
+            s = c->partial;
+            if (!s) {
+                s = slab_create(c);
+                if (!s)
+                    goto out;
+                list_push(&c->partial, s);
+            }
+        } else {
+            list_push(&c->partial, s);
+        }
     }
     slot = s->free;
     s->free = *free_link(c, slot);

@@ -31,6 +31,8 @@ static struct frame_bitmap bitmap;
 static uint64_t bad_frees;
 static spinlock_t pmm_lock = SPINLOCK_INIT("pmm_lock");   /* guards bitmap */
 static uint64_t usable_bytes, reserved_bytes, highest_ram;
+static pmm_reclaim_fn reclaim_hook;              /* [a] the caches' reclaimer, or NULL */
+static uint64_t reclaim_calls, reclaimed_frames; /* [a] */
 
 const struct memmap *pmm_memmap(void)
 {
@@ -186,10 +188,41 @@ int pmm_alloc(uint32_t flags, uint64_t *pa)
     return pmm_alloc_contig(1, PAGE_SIZE, flags, pa);
 }
 
+pmm_reclaim_fn pmm_set_reclaim_hook(pmm_reclaim_fn fn)
+{
+    return __atomic_exchange_n(&reclaim_hook, fn, __ATOMIC_ACQ_REL);
+}
+
+size_t pmm_reclaim(size_t want)
+{
+    pmm_reclaim_fn fn = __atomic_load_n(&reclaim_hook, __ATOMIC_ACQUIRE);
+    size_t got;
+
+    if (!fn || !want)
+        return 0;
+    got = fn(want);
+    __atomic_fetch_add(&reclaim_calls, 1, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&reclaimed_frames, got, __ATOMIC_RELAXED);
+    return got;
+}
+
+/* One try at count frames: 0 and the first in *first, or -ENOMEM. Takes pmm_lock. */
+static int alloc_run(size_t count, uint64_t align, size_t limit, size_t *first)
+{
+    uint64_t irq = spin_lock_irqsave(&pmm_lock);
+    int err;
+
+    if (count == 1 && align == PAGE_SIZE && !limit)
+        err = frame_bitmap_alloc(&bitmap, first);
+    else
+        err = frame_bitmap_alloc_run(&bitmap, count, (size_t)(align / PAGE_SIZE), limit, first);
+    spin_unlock_irqrestore(&pmm_lock, irq);
+    return err;
+}
+
 int pmm_alloc_contig(size_t count, uint64_t align, uint32_t flags, uint64_t *pa)
 {
     size_t first, limit = 0;
-    uint64_t irq;
     int err;
 
     if (align == 0)
@@ -198,12 +231,10 @@ int pmm_alloc_contig(size_t count, uint64_t align, uint32_t flags, uint64_t *pa)
         return -EINVAL;
     if (flags & PMM_BELOW_4G)
         limit = (size_t)((4ull << 30) / PAGE_SIZE);
-    irq = spin_lock_irqsave(&pmm_lock);
-    if (count == 1 && align == PAGE_SIZE && !limit)
-        err = frame_bitmap_alloc(&bitmap, &first);
-    else
-        err = frame_bitmap_alloc_run(&bitmap, count, (size_t)(align / PAGE_SIZE), limit, &first);
-    spin_unlock_irqrestore(&pmm_lock, irq);
+    err = alloc_run(count, align, limit, &first);
+    /* out of frames: the caches give some back (outside pmm_lock), then once more */
+    if (err == -ENOMEM && !(flags & PMM_NORECLAIM) && pmm_reclaim(count) > 0)
+        err = alloc_run(count, align, limit, &first);
     if (err)
         return err;
     *pa = (uint64_t)first * PAGE_SIZE;
@@ -245,6 +276,8 @@ struct pmm_stats pmm_stats(void)
         .reserved_bytes = reserved_bytes,
         .highest_ram = highest_ram,
         .bad_frees = __atomic_load_n(&bad_frees, __ATOMIC_RELAXED),
+        .reclaim_calls = __atomic_load_n(&reclaim_calls, __ATOMIC_RELAXED),
+        .reclaimed_frames = __atomic_load_n(&reclaimed_frames, __ATOMIC_RELAXED),
     };
     spin_unlock_irqrestore(&pmm_lock, irq);
     return s;

@@ -6,7 +6,8 @@
  * of a transfer and of a single request (and which one wins when several
  * apply), the edges of the range check (the last sector, one past it, and
  * lba + count wrapping around 2^64), how transfers are cut into whole
- * blocks, name picking per prefix, and sizes as text. The registry and the
+ * blocks, name picking per prefix, sizes as text, scatter-gather requests
+ * and blk_batch's merge planner. The registry and the
  * request path around these are tested in the kernel (blk.* ktests).
  */
 #include "unit.h"
@@ -246,6 +247,142 @@ static void test_sizes(void **state)
     size_is(UINT64_MAX, "8191.9 EiB");
 }
 
+/* ---- scatter-gather requests and the merge planner ---- */
+
+static _Alignas(4096) uint8_t pages[8][4096];
+
+static int sg_request(const struct blk_dev *d, const struct blk_seg *segs, uint32_t nsegs,
+                      uint32_t count)
+{
+    struct blk_request rq = { .op = BLK_OP_WRITE, .lba = 0, .count = count, .segs = segs,
+                              .nsegs = nsegs, .done = done };
+
+    return blk_check_request(d, &rq);
+}
+
+static void test_sg_requests(void **state)
+{
+    struct blk_dev d = disk(1024, 512, 64);
+    struct blk_seg two[2] = { { pages[3], 4096 }, { pages[1], 4096 } };
+    struct blk_seg odd[2] = { { pages[3], 4096 }, { pages[1], 100 } };
+    struct blk_seg straddle[2] = { { pages[3] + 512, 4096 }, { pages[1], 4096 } };
+    struct blk_seg null_buf[2] = { { pages[3], 4096 }, { NULL, 4096 } };
+
+    (void)state;
+    /* a disk without scatter-gather refuses segments */
+    assert_int_equal(sg_request(&d, two, 2, 16), -EINVAL);
+    d.max_segs = 2;
+    assert_int_equal(sg_request(&d, two, 2, 16), 0);
+    assert_int_equal(sg_request(&d, two, 2, 15), -EINVAL);         /* lengths must add up */
+    assert_int_equal(sg_request(&d, odd, 2, 8), -EINVAL);          /* not whole sectors */
+    assert_int_equal(sg_request(&d, null_buf, 2, 16), -EINVAL);
+    assert_int_equal(sg_request(&d, NULL, 2, 16), -EINVAL);
+    assert_int_equal(sg_request(&d, straddle, 2, 16), -EINVAL);    /* 3 pages touched */
+    d.max_segs = 3;
+    assert_int_equal(sg_request(&d, straddle, 2, 16), 0);
+    /* the range checks still apply, and -EINVAL still wins */
+    d.sectors = 8;
+    assert_int_equal(sg_request(&d, two, 2, 16), -ERANGE);
+    d.read_only = true;
+    assert_int_equal(sg_request(&d, two, 2, 8), -EINVAL);
+}
+
+static void test_pages_touched(void **state)
+{
+    (void)state;
+    assert_int_equal(blk_pages_touched(0x1000, 4096), 1);
+    assert_int_equal(blk_pages_touched(0x1000, 1), 1);
+    assert_int_equal(blk_pages_touched(0x1fff, 1), 1);
+    assert_int_equal(blk_pages_touched(0x1fff, 2), 2);
+    assert_int_equal(blk_pages_touched(0x1200, 4096), 2);
+    assert_int_equal(blk_pages_touched(0x1200, 8192 + 3584), 3);
+}
+
+/* Runs one piece through the planner as blk_batch does; returns the step taken. */
+static enum blk_plan_step plan(struct blk_plan *p, uint32_t max_sectors, uint32_t max_segs,
+                               uint64_t lba, uint32_t count, uintptr_t buf, unsigned *submitted)
+{
+    enum blk_plan_step s = blk_plan_next(p, max_sectors, max_segs, lba, count, buf);
+
+    if (s == BLK_PLAN_SUBMIT)
+        (*submitted)++;
+    blk_plan_apply(p, s, lba, count, buf);
+    return s;
+}
+
+static void test_plan_contiguous(void **state)
+{
+    struct blk_plan p;
+    unsigned sub = 0;
+
+    (void)state;
+    blk_plan_reset(&p);
+    /* without scatter-gather, memory must continue too */
+    assert_int_equal(plan(&p, 32, 0, 0, 8, 0x10000, &sub), BLK_PLAN_START);
+    assert_int_equal(plan(&p, 32, 0, 8, 8, 0x11000, &sub), BLK_PLAN_EXTEND);
+    assert_int_equal(p.count, 16);
+    assert_int_equal(p.nsegs, 1);
+    assert_int_equal(p.pages, 2);
+    assert_int_equal(plan(&p, 32, 0, 16, 8, 0x30000, &sub), BLK_PLAN_SUBMIT);   /* memory gap */
+    assert_int_equal(p.lba, 16);
+    assert_int_equal(p.count, 8);
+    assert_int_equal(plan(&p, 32, 0, 32, 8, 0x31000, &sub), BLK_PLAN_SUBMIT);   /* sector gap */
+    assert_int_equal(plan(&p, 32, 0, 40, 8, 0x32000, &sub), BLK_PLAN_EXTEND);
+    assert_int_equal(plan(&p, 32, 0, 48, 8, 0x33000, &sub), BLK_PLAN_EXTEND);
+    assert_int_equal(plan(&p, 32, 0, 56, 8, 0x34000, &sub), BLK_PLAN_EXTEND);
+    assert_int_equal(p.count, 32);
+    assert_int_equal(plan(&p, 32, 0, 64, 8, 0x35000, &sub), BLK_PLAN_SUBMIT);   /* full */
+    assert_int_equal(sub, 3);
+    /* a single buffer is limited by max_sectors only, whatever its pages */
+    blk_plan_reset(&p);
+    assert_int_equal(plan(&p, 32, 2, 0, 8, 0x10200, &sub), BLK_PLAN_START);
+    assert_int_equal(plan(&p, 32, 2, 8, 8, 0x11200, &sub), BLK_PLAN_EXTEND);
+    assert_int_equal(p.pages, 3);
+    /* ...but once it has two segments their pages count: 3 + 1 > 2 */
+    assert_int_equal(plan(&p, 32, 2, 16, 8, 0x50000, &sub), BLK_PLAN_SUBMIT);
+}
+
+static void test_plan_scatter_gather(void **state)
+{
+    struct blk_plan p;
+    unsigned sub = 0, requests;
+
+    (void)state;
+    /* 256 pieces of 4 KiB in reversed pages, requests of 1024 sectors and 128 pages: 2 */
+    blk_plan_reset(&p);
+    for (unsigned i = 0; i < 256; i++) {
+        enum blk_plan_step s = plan(&p, 1024, 128, (uint64_t)i * 8, 8,
+                                    0x100000 + (uintptr_t)(255 - i) * 4096, &sub);
+
+        assert_int_equal(s, i == 0 ? BLK_PLAN_START : i == 128 ? BLK_PLAN_SUBMIT
+                                                             : BLK_PLAN_NEWSEG);
+    }
+    requests = sub + (p.count ? 1 : 0);
+    assert_int_equal(requests, 2);
+    assert_int_equal(p.nsegs, 128);
+    assert_int_equal(p.pages, 128);
+    /* the page budget: unaligned pieces touch two pages each */
+    blk_plan_reset(&p);
+    sub = 0;
+    assert_int_equal(plan(&p, 1024, 5, 0, 8, 0x10200, &sub), BLK_PLAN_START);
+    assert_int_equal(plan(&p, 1024, 5, 8, 8, 0x20200, &sub), BLK_PLAN_NEWSEG);
+    assert_int_equal(p.pages, 4);
+    assert_int_equal(plan(&p, 1024, 5, 16, 8, 0x30200, &sub), BLK_PLAN_SUBMIT);
+    /* extending the last segment recounts its pages: 0x30200+4K..+8K adds one page */
+    assert_int_equal(plan(&p, 1024, 5, 24, 8, 0x31200, &sub), BLK_PLAN_EXTEND);
+    assert_int_equal(p.pages, 3);
+    assert_int_equal(plan(&p, 1024, 5, 32, 1, 0x60000, &sub), BLK_PLAN_NEWSEG);
+    assert_int_equal(p.pages, 4);
+    assert_int_equal(plan(&p, 1024, 5, 33, 1, 0x60200, &sub), BLK_PLAN_EXTEND);
+    assert_int_equal(p.pages, 4);
+    assert_int_equal(plan(&p, 1024, 5, 34, 16, 0x70000, &sub), BLK_PLAN_SUBMIT);  /* 6 > 5 */
+    /* max_sectors bounds a request with segments too */
+    blk_plan_reset(&p);
+    assert_int_equal(plan(&p, 16, 8, 0, 8, 0x10000, &sub), BLK_PLAN_START);
+    assert_int_equal(plan(&p, 16, 8, 8, 8, 0x30000, &sub), BLK_PLAN_NEWSEG);
+    assert_int_equal(plan(&p, 16, 8, 16, 8, 0x50000, &sub), BLK_PLAN_SUBMIT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -258,6 +395,10 @@ int main(void)
         cmocka_unit_test(test_split),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_sizes),
+        cmocka_unit_test(test_sg_requests),
+        cmocka_unit_test(test_pages_touched),
+        cmocka_unit_test(test_plan_contiguous),
+        cmocka_unit_test(test_plan_scatter_gather),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

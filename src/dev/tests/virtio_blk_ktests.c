@@ -44,6 +44,7 @@
 #include <dev/virtio.h>
 #include <dev/virtio_blk.h>
 #include <mm/kmalloc.h>
+#include <mm/vmalloc.h>
 #include <sched/sync.h>
 #include <sched/thread.h>
 
@@ -56,7 +57,7 @@
 #define VBLK_SERIAL_B       "vblk-b"
 #define VBLK_SERIAL_EIO     "vblk-eio"
 #define VBLK_SERIAL_BENCH   "vblk-bench"
-#define VBLK_WRITE_LBA_A    1000    /* not 4 KiB aligned; crosses a 256-sector request split */
+#define VBLK_WRITE_LBA_A    1000    /* not 4 KiB aligned */
 #define VBLK_WRITE_COUNT    300
 #define VBLK_EIO_LBA        100
 #define VBLK_CHUNK          256     /* sectors per blk_read of a whole-disk pass */
@@ -437,25 +438,72 @@ static void vblk_check_rewritten(const struct vblk_disk *d)
 }
 
 /*
- * Rewrites vblk-a's region with blk_write (two requests: 256 + 44 sectors)
- * and vblk-b's last sectors with 20-sector asynchronous writes, 8 in
- * flight; flushes; reads back. The host compares the images afterwards.
+ * Writes count sectors from lba of buf's pattern through a blk_batch of
+ * 4 KiB pieces whose pages are taken in reverse order, so that only
+ * scatter-gather can merge them. Returns finish's result; *requests is
+ * how many requests went out.
+ */
+static int vblk_batch_reversed(struct blk_dev *dev, enum blk_op op, uint64_t lba,
+                               uint32_t count, uint8_t *buf, uint32_t *requests)
+{
+    uint32_t npieces = (count + 7) / 8;
+    struct blk_batch b;
+
+    blk_batch_init(&b, dev, op);
+    for (uint32_t i = 0; i < npieces; i++) {
+        uint32_t n = MIN(8u, count - i * 8);
+
+        if (blk_batch_add(&b, lba + (uint64_t)i * 8, n, buf + (size_t)(npieces - 1 - i) * 4096))
+            break;
+    }
+    (void)blk_batch_finish(&b);
+    *requests = b.requests;
+    pr_info("blk_batch: %s: %u pieces -> %u requests", dev->name, b.pieces, b.requests);
+    return b.error;
+}
+
+/* Puts the 4 KiB pieces of a linear buffer in the reversed page order vblk_batch_reversed uses. */
+static void vblk_reverse_pages(uint8_t *dst, const uint8_t *src, uint32_t count)
+{
+    uint32_t npieces = (count + 7) / 8;
+
+    for (uint32_t i = 0; i < npieces; i++)
+        memcpy(dst + (size_t)(npieces - 1 - i) * 4096, src + (size_t)i * 4096,
+               MIN(8u, count - i * 8) * BLK_SECTOR_SIZE);
+}
+
+/*
+ * Rewrites vblk-a's region through a scatter-gather blk_batch (one request
+ * of 38 pieces in separate pages) and vblk-b's last sectors with 20-sector
+ * asynchronous writes, 8 in flight; flushes; reads back. The host compares
+ * the images afterwards.
  */
 KTEST_F(vblk, write_patterns, KTEST_MANUAL)
 {
     struct vblk_disk a, b;
     struct vblk_run r;
-    void *buf;
+    uint32_t requests = 0;
+    uint8_t *buf, *sg;
 
     VBLK_OPEN(VBLK_SERIAL_A, &a);
     VBLK_OPEN(VBLK_SERIAL_B, &b);
     KT_ASSERT_TRUE(a.dev->write_cache && b.dev->write_cache);
 
     buf = kmalloc(VBLK_WRITE_COUNT * BLK_SECTOR_SIZE);
-    KT_ASSERT_NOT_NULL(buf);
+    sg = vmalloc((VBLK_WRITE_COUNT + 7) / 8 * 4096);
+    if (!buf || !sg) {
+        kfree(buf);
+        vfree(sg);
+        KT_ASSERT_TRUE(false);
+    }
     vblk_fill(buf, a.wr_lba, VBLK_WRITE_COUNT, ~a.seed, a.sectors);
-    KT_EXPECT_EQ(blk_write(a.dev, a.wr_lba, VBLK_WRITE_COUNT, buf), 0);
+    vblk_reverse_pages(sg, buf, VBLK_WRITE_COUNT);
+    KT_EXPECT_GE(a.dev->max_segs, 38u);
+    KT_EXPECT_EQ(vblk_batch_reversed(a.dev, BLK_OP_WRITE, a.wr_lba, VBLK_WRITE_COUNT, sg,
+                                     &requests), 0);
+    KT_EXPECT_EQ(requests, 1u);
     kfree(buf);
+    vfree(sg);
     KT_EXPECT_EQ(blk_flush(a.dev), 0);
     vblk_check_rewritten(&a);
 
@@ -467,6 +515,40 @@ KTEST_F(vblk, write_patterns, KTEST_MANUAL)
     KT_EXPECT_EQ(r.done_sectors, b.wr_count);
     KT_EXPECT_EQ(blk_flush(b.dev), 0);
     vblk_check_rewritten(&b);
+}
+
+/*
+ * Reads all of vblk-a (4 MiB) through a blk_batch of 4 KiB pieces in
+ * reversed pages: scatter-gather requests of up to 512 KiB, so at most 8
+ * (more if the device allows fewer segments), and every sector checked.
+ */
+KTEST_F(vblk, batch_reads_scatter_gather, KTEST_MANUAL)
+{
+    struct vblk_disk a;
+    uint32_t requests = 0, limit;
+    uint64_t reads;
+    uint8_t *sg, *lin;
+
+    VBLK_OPEN(VBLK_SERIAL_A, &a);
+    KT_ASSERT_EQ(a.sectors % 8, 0u);
+    sg = vmalloc((size_t)a.sectors * BLK_SECTOR_SIZE);
+    lin = vmalloc((size_t)a.sectors * BLK_SECTOR_SIZE);
+    if (!sg || !lin)
+        goto out;
+    reads = atomic_load(&a.dev->reads);
+    KT_EXPECT_EQ(vblk_batch_reversed(a.dev, BLK_OP_READ, 0, (uint32_t)a.sectors, sg, &requests), 0);
+    KT_EXPECT_EQ(atomic_load(&a.dev->reads) - reads, (uint64_t)requests);
+    /* each request: up to max_sectors, and a page per piece within max_segs */
+    limit = MIN(a.dev->max_sectors / 8, a.dev->max_segs);
+    KT_EXPECT_GE(limit, 2u);
+    KT_EXPECT_EQ(requests, (uint32_t)((a.sectors / 8 + limit - 1) / limit));
+    for (uint32_t i = 0; i < a.sectors / 8; i++)
+        memcpy(lin + (size_t)i * 4096, sg + (size_t)(a.sectors / 8 - 1 - i) * 4096, 4096);
+    KT_EXPECT_EQ(vblk_check(&a, 0, (uint32_t)a.sectors, lin, 0), 0u);
+out:
+    KT_EXPECT_TRUE(sg && lin);
+    vfree(sg);
+    vfree(lin);
 }
 
 /* next() of the concurrent readers: 1-32 sectors at a random place. */

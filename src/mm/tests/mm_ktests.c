@@ -38,7 +38,8 @@ KTEST(pmm, exhaust_and_free_every_frame)
     KT_ASSERT_NOT_NULL(taken);
     before = pmm_stats().free_frames;
     memset(taken, 0, (nframes + 63) / 64 * 8);
-    while (pmm_alloc(0, &pa) == 0) {
+    /* NORECLAIM: the caches' reclaim hook would hand back frames and spoil the count */
+    while (pmm_alloc(PMM_NORECLAIM, &pa) == 0) {
         size_t f = (size_t)(pa / PAGE_SIZE);
         KT_ASSERT_LT(f, nframes);
         KT_ASSERT_FALSE(taken[f / 64] & (1ull << (f % 64)));     /* never handed out twice */
@@ -47,7 +48,7 @@ KTEST(pmm, exhaust_and_free_every_frame)
     }
     KT_EXPECT_EQ(got, before);
     KT_EXPECT_EQ(pmm_stats().free_frames, 0ull);
-    KT_EXPECT_EQ(pmm_alloc(0, &pa), -ENOMEM);
+    KT_EXPECT_EQ(pmm_alloc(PMM_NORECLAIM, &pa), -ENOMEM);
     for (size_t f = 0; f < nframes; f++)
         if (taken[f / 64] & (1ull << (f % 64))) {
             KT_ASSERT_EQ(pmm_free((uint64_t)f * PAGE_SIZE), 0);
@@ -55,6 +56,92 @@ KTEST(pmm, exhaust_and_free_every_frame)
         }
     KT_EXPECT_EQ(freed, got);
     KT_EXPECT_EQ(pmm_stats().free_frames, before);
+    vfree(taken);
+}
+
+/* The test's reclaim hook: gives back the stash (a run of frames) once, counts its calls. */
+static uint64_t rh_stash = UINT64_MAX;
+static size_t rh_stash_frames, rh_calls, rh_want;
+
+static size_t rh_hook(size_t want)
+{
+    size_t n = rh_stash_frames;
+
+    rh_calls++;
+    rh_want = want;
+    if (rh_stash == UINT64_MAX)
+        return 0;
+    pmm_free_contig(rh_stash, n);
+    rh_stash = UINT64_MAX;
+    return n;
+}
+
+/* Takes every free frame (recorded in taken, a bitmap of nframes bits); returns how many. */
+static uint64_t rh_exhaust(uint64_t *taken, size_t nframes)
+{
+    uint64_t pa, got = 0;
+
+    while (pmm_alloc(PMM_NORECLAIM, &pa) == 0) {
+        size_t f = (size_t)(pa / PAGE_SIZE);
+
+        if (f < nframes)
+            taken[f / 64] |= 1ull << (f % 64);
+        got++;
+    }
+    return got;
+}
+
+static void rh_release(uint64_t *taken, size_t nframes)
+{
+    for (size_t f = 0; f < nframes; f++)
+        if (taken[f / 64] & (1ull << (f % 64)))
+            pmm_free((uint64_t)f * PAGE_SIZE);
+}
+
+KTEST(pmm, reclaim_hook_feeds_a_failed_allocation)
+{
+    size_t nframes = (size_t)(pmm_stats().highest_ram / PAGE_SIZE);
+    uint64_t *taken = vmalloc((nframes + 63) / 64 * 8);
+    uint64_t before, pa = 0, stash;
+    pmm_reclaim_fn prev;
+    void *big;
+
+    KT_ASSERT_NOT_NULL(taken);
+    memset(taken, 0, (nframes + 63) / 64 * 8);
+    KT_ASSERT_EQ(pmm_alloc_contig(4, 0, 0, &stash), 0);
+    before = pmm_stats().reclaim_calls;
+    rh_calls = 0;
+    rh_stash = stash;
+    rh_stash_frames = 4;
+    prev = pmm_set_reclaim_hook(rh_hook);
+    rh_exhaust(taken, nframes);
+    /* no frame left: the hook runs once with what was asked, and its frames serve the call */
+    KT_EXPECT_EQ(pmm_alloc_contig(2, 0, 0, &pa), 0);
+    KT_EXPECT_EQ(rh_calls, 1u);
+    KT_EXPECT_EQ(rh_want, 2u);
+    KT_EXPECT_TRUE(pa >= stash && pa + 2 * PAGE_SIZE <= stash + 4 * PAGE_SIZE);
+    KT_EXPECT_EQ(pmm_stats().reclaim_calls - before, 1ull);
+    /* NORECLAIM fails without asking; a hook with nothing left fails after one call */
+    KT_EXPECT_EQ(rh_exhaust(taken, nframes), 2ull);     /* the stash frames not handed out */
+    KT_EXPECT_EQ(pmm_alloc_contig(2, 0, PMM_NORECLAIM, &stash), -ENOMEM);
+    KT_EXPECT_EQ(rh_calls, 1u);
+    KT_EXPECT_EQ(pmm_alloc(0, &stash), -ENOMEM);
+    KT_EXPECT_EQ(rh_calls, 2u);
+    /* kmalloc's page-backed blocks reach the hook too (without kheap_lock held) */
+    KT_EXPECT_EQ(pmm_free_contig(pa, 2), 0);
+    rh_exhaust(taken, nframes);
+    KT_EXPECT_EQ(pmm_alloc_contig(4, 0, PMM_NORECLAIM, &stash), -ENOMEM);
+    rh_release(taken, nframes);
+    memset(taken, 0, (nframes + 63) / 64 * 8);
+    KT_ASSERT_EQ(pmm_alloc_contig(4, 0, 0, &stash), 0);
+    rh_stash = stash;
+    rh_exhaust(taken, nframes);
+    big = kmalloc(2 * PAGE_SIZE);
+    KT_EXPECT_TRUE(big != NULL);
+    KT_EXPECT_EQ(rh_calls, 3u);
+    kfree(big);
+    rh_release(taken, nframes);
+    KT_EXPECT_TRUE(pmm_set_reclaim_hook(prev) == rh_hook);
     vfree(taken);
 }
 

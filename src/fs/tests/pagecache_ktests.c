@@ -1,0 +1,250 @@
+/*
+ * src/fs/tests/pagecache_ktests.c - in-kernel tests of the page cache's
+ * disk path (what tmpfs never uses): read-in through get_block with holes,
+ * read-ahead in merged requests, write-time block allocation and -ENOSPC,
+ * writeback, truncate, reclaim and I/O errors, on a RAM disk with a toy
+ * block map (file block i -> device block BASE + i, a hole where asked).
+ *
+ * Part of fs (tests). The inode and superblock are built by hand: the page
+ * cache only needs sb->block_size/bdev/max_bytes and the inode's size,
+ * aops and lock.
+ */
+#include <core/errno.h>
+#include <core/ktest.h>
+#include <core/string.h>
+#include <dev/ramdisk.h>
+#include <fs/pagecache.h>
+#include <fs/vfs.h>
+#include <mm/kmalloc.h>
+
+#define T_BS        1024u
+#define T_BASE      64u                 /* device block of file block 0 */
+#define T_HOLE      5u                  /* file block left unmapped */
+#define T_DISK_BLKS 2048u
+
+struct toy {
+    struct ramdisk *rd;
+    struct super_block sb;
+    struct inode inode;
+    uint64_t allowed;                   /* highest file block get_block(create) may map */
+    bool mapped[T_DISK_BLKS];
+    uint32_t get_block_calls;
+};
+
+static struct toy *toy_of(struct inode *inode)
+{
+    return container_of(inode, struct toy, inode);
+}
+
+static int toy_get_block(struct inode *inode, uint64_t iblock, bool create, uint64_t *pblock)
+{
+    struct toy *t = toy_of(inode);
+
+    t->get_block_calls++;
+    *pblock = 0;
+    if (iblock + T_BASE >= T_DISK_BLKS)
+        return create ? -ENOSPC : 0;
+    if (!t->mapped[iblock]) {
+        if (!create)
+            return 0;
+        if (iblock > t->allowed)
+            return -ENOSPC;
+        t->mapped[iblock] = true;
+    }
+    *pblock = T_BASE + iblock;
+    return 0;
+}
+
+static const struct pc_aops toy_aops = { .get_block = toy_get_block };
+
+static uint8_t pattern(uint64_t off)
+{
+    return (uint8_t)(off * 13 + (off >> 10));
+}
+
+static struct toy *toy_new(void)
+{
+    struct toy *t = kzalloc(sizeof(*t));
+    int err;
+
+    if (!t)
+        return NULL;
+    err = ramdisk_create("pct", (uint64_t)T_DISK_BLKS * (T_BS / 512), 512, 256, 16, &t->rd);
+    if (err) {
+        kfree(t);
+        return NULL;
+    }
+    t->sb.block_size = T_BS;
+    t->sb.bdev = &t->rd->dev;
+    t->sb.max_bytes = (uint64_t)T_DISK_BLKS * T_BS;
+    t->inode.sb = &t->sb;
+    t->inode.ino = 12;
+    t->inode.mode = S_IFREG | 0644;
+    t->inode.aops = &toy_aops;
+    mutex_init(&t->inode.lock, "inode");
+    t->allowed = UINT64_MAX;
+    return t;
+}
+
+static void toy_free(struct toy *t)
+{
+    pagecache_drop_inode(&t->inode);
+    ramdisk_destroy(t->rd);
+    kfree(t);
+}
+
+/* A file of nblocks blocks already on the disk (pattern bytes), a hole at T_HOLE. */
+static void toy_fill(struct toy *t, uint32_t nblocks)
+{
+    for (uint32_t b = 0; b < nblocks; b++) {
+        uint8_t *dst = t->rd->data + (uint64_t)(T_BASE + b) * T_BS;
+        if (b == T_HOLE)
+            continue;
+        t->mapped[b] = true;
+        for (uint32_t i = 0; i < T_BS; i++)
+            dst[i] = pattern((uint64_t)b * T_BS + i);
+    }
+    t->inode.size = (uint64_t)nblocks * T_BS;
+}
+
+KTEST(pagecache, readin_holes_and_readahead)
+{
+    struct toy *t = toy_new();
+    uint32_t nblocks = 160;             /* 40 pages */
+    uint64_t reads0;
+    struct pagecache_stats s0, s1;
+    uint8_t *buf;
+    bool ok = true;
+
+    KT_ASSERT_TRUE(t != NULL);
+    toy_fill(t, nblocks);
+    buf = kmalloc(nblocks * T_BS);
+    KT_ASSERT_TRUE(buf != NULL);
+    reads0 = t->rd->dev.reads;
+    s0 = pagecache_stats();
+    /* sequential 4 KiB reads, like a program reading a file */
+    for (uint64_t off = 0; off < t->inode.size; off += 4096)
+        KT_EXPECT_EQ(pagecache_read(&t->inode, buf + off, 4096, off), 4096);
+    s1 = pagecache_stats();
+    for (uint64_t off = 0; off < t->inode.size; off++) {
+        uint8_t want = off / T_BS == T_HOLE ? 0 : pattern(off);
+        if (buf[off] != want) {
+            ok = false;
+            break;
+        }
+    }
+    KT_EXPECT_TRUE(ok);
+    KT_EXPECT_EQ(s1.pages, s0.pages + 40);
+    KT_EXPECT_GT(s1.readahead_pages, s0.readahead_pages);
+    /* read-ahead windows travel as merged requests: far fewer than one per block */
+    KT_EXPECT_LT(t->rd->dev.reads - reads0, 20u);
+    /* reading past the end stops at the size */
+    KT_EXPECT_EQ(pagecache_read(&t->inode, buf, 4096, t->inode.size - 10), 10);
+    KT_EXPECT_EQ(pagecache_read(&t->inode, buf, 4096, t->inode.size), 0);
+    /* cached now: no device reads */
+    reads0 = t->rd->dev.reads;
+    KT_EXPECT_EQ(pagecache_read(&t->inode, buf, 8192, 4096), 8192);
+    KT_EXPECT_EQ(t->rd->dev.reads, reads0);
+    kfree(buf);
+    toy_free(t);
+}
+
+KTEST(pagecache, write_allocates_and_writeback_merges)
+{
+    struct toy *t = toy_new();
+    static uint8_t data[10000];
+    uint64_t writes0;
+    bool ok = true;
+
+    KT_ASSERT_TRUE(t != NULL);
+    for (size_t i = 0; i < sizeof(data); i++)
+        data[i] = pattern(i + 1000);
+    mutex_lock(&t->inode.lock);
+    KT_EXPECT_EQ(pagecache_write(&t->inode, data, sizeof(data), 1000), (ssize_t)sizeof(data));
+    mutex_unlock(&t->inode.lock);
+    KT_EXPECT_EQ(t->inode.size, 11000u);
+    /* blocks 0..10 allocated at write time */
+    for (unsigned b = 0; b <= 10; b++)
+        KT_EXPECT_TRUE(t->mapped[b]);
+    KT_EXPECT_FALSE(t->mapped[11]);
+    KT_EXPECT_EQ(t->inode.mapping->ndirty, 3u);
+    writes0 = t->rd->dev.writes;
+    KT_EXPECT_EQ(pagecache_writeback_inode(&t->inode, true), 0);
+    KT_EXPECT_EQ(t->inode.mapping->ndirty, 0u);
+    /* 11 contiguous blocks: one merged request */
+    KT_EXPECT_EQ(t->rd->dev.writes - writes0, 1u);
+    for (size_t i = 0; i < sizeof(data); i++) {
+        if (t->rd->data[(uint64_t)T_BASE * T_BS + 1000 + i] != data[i]) {
+            ok = false;
+            break;
+        }
+    }
+    KT_EXPECT_TRUE(ok);
+    /* the bytes before 1000 were a hole: zeros on the disk */
+    KT_EXPECT_EQ(t->rd->data[(uint64_t)T_BASE * T_BS], 0);
+    /* clean now: reclaim takes the pages, a read brings the data back */
+    KT_EXPECT_GE(pagecache_reclaim(1000000), 3u);
+    KT_EXPECT_EQ(t->inode.mapping->npages, 0u);
+    memset(data, 0, sizeof(data));
+    KT_EXPECT_EQ(pagecache_read(&t->inode, data, sizeof(data), 1000), (ssize_t)sizeof(data));
+    KT_EXPECT_EQ(data[0], pattern(1000));
+    KT_EXPECT_EQ(data[9999], pattern(10999));
+    toy_free(t);
+}
+
+KTEST(pagecache, enospc_at_write_time)
+{
+    struct toy *t = toy_new();
+    static uint8_t data[8192];
+
+    KT_ASSERT_TRUE(t != NULL);
+    t->allowed = 2;                     /* blocks 0..2 fit, then the disk is full */
+    memset(data, 0x5a, sizeof(data));
+    mutex_lock(&t->inode.lock);
+    KT_EXPECT_EQ(pagecache_write(&t->inode, data, sizeof(data), 0), 3 * (ssize_t)T_BS);
+    KT_EXPECT_EQ(t->inode.size, 3u * T_BS);
+    KT_EXPECT_EQ(pagecache_write(&t->inode, data, 100, t->inode.size), -ENOSPC);
+    KT_EXPECT_EQ(t->inode.size, 3u * T_BS);
+    mutex_unlock(&t->inode.lock);
+    KT_EXPECT_EQ(pagecache_writeback_inode(&t->inode, true), 0);
+    toy_free(t);
+}
+
+KTEST(pagecache, truncate_drops_and_zeroes_tail)
+{
+    struct toy *t = toy_new();
+    uint8_t buf[64];
+
+    KT_ASSERT_TRUE(t != NULL);
+    toy_fill(t, 16);                    /* 4 pages */
+    KT_EXPECT_EQ(pagecache_read(&t->inode, buf, sizeof(buf), 0), (ssize_t)sizeof(buf));
+    KT_EXPECT_EQ(pagecache_read(&t->inode, buf, sizeof(buf), 12288), (ssize_t)sizeof(buf));
+    mutex_lock(&t->inode.lock);
+    KT_EXPECT_EQ(pagecache_truncate(&t->inode, 100), 0);
+    t->inode.size = 100;
+    /* grow again: what lay past 100 must read as zeros */
+    t->inode.size = 4096;
+    mutex_unlock(&t->inode.lock);
+    KT_EXPECT_EQ(t->inode.mapping->npages, 1u);
+    KT_EXPECT_EQ(pagecache_read(&t->inode, buf, sizeof(buf), 64), (ssize_t)sizeof(buf));
+    KT_EXPECT_EQ(buf[35], pattern(99));
+    KT_EXPECT_EQ(buf[36], 0);
+    KT_EXPECT_EQ(buf[63], 0);
+    toy_free(t);
+}
+
+KTEST(pagecache, read_error_is_reported_not_cached)
+{
+    struct toy *t = toy_new();
+    uint8_t buf[64];
+
+    KT_ASSERT_TRUE(t != NULL);
+    toy_fill(t, 16);
+    t->rd->fail_lba = (uint64_t)(T_BASE + 8) * (T_BS / 512);     /* page 2 */
+    KT_EXPECT_EQ(pagecache_read(&t->inode, buf, sizeof(buf), 8192), -EIO);
+    KT_EXPECT_TRUE(t->inode.mapping->npages == 0 || t->inode.mapping->npages < 4);
+    t->rd->fail_lba = RAMDISK_NONE;
+    KT_EXPECT_EQ(pagecache_read(&t->inode, buf, sizeof(buf), 8192), (ssize_t)sizeof(buf));
+    KT_EXPECT_EQ(buf[0], pattern(8192));
+    toy_free(t);
+}
