@@ -53,6 +53,21 @@ const struct acpi_info *acpi_get(void);
 int acpi_poweroff(void);
 
 /*
+ * Before the machine goes off or resets on request (the shell's poweroff
+ * and reboot, acpi.poweroff_at_boot / acpi.reboot_at_boot): a hook, so dev
+ * needs nothing above it. fs registers one that writes every file system
+ * back (fs/writeback). acpi_set_shutdown_hook returns the hook it replaces
+ * (NULL: none); one hook, set at boot. acpi_prepare_shutdown runs it and
+ * returns its result (0 without a hook); the callers log a failure and
+ * power off anyway. Thread context (the hook sleeps for I/O), no lock held.
+ * acpi_poweroff and acpi_reboot themselves never call it (a panic resets
+ * without touching the disks).
+ */
+typedef int (*acpi_shutdown_fn)(void);
+acpi_shutdown_fn acpi_set_shutdown_hook(acpi_shutdown_fn fn);
+int acpi_prepare_shutdown(void);
+
+/*
  * Resets the machine: the FADT reset register when RESET_REG_SUP (I/O,
  * memory or PCI configuration space), then the keyboard controller's reset
  * line (0xfe to port 0x64), then a triple fault; each gets 200 ms before the

@@ -1,6 +1,7 @@
 /*
  * include/fs/ext2_disk.h - the ext2 on-disk format: layouts, checks and
- * the pure decoding the ext2 driver sits on.
+ * the pure decoding and encoding the ext2 driver (include/fs/ext2.h) sits
+ * on.
  *
  * Part of fs. Written from the ext2 format as documented by e2fsprogs and
  * the Linux kernel documentation. Everything here is pure: no locks, no
@@ -9,6 +10,10 @@
  * caller supplies. The same code is compiled for the host and tested there
  * (test/unit/test_ext2_disk.c, test/fuzz/fuzz_ext2_disk.c) against images
  * made by mke2fs.
+ *
+ * The writing helpers (bitmaps, encoders, block routes, directory-block
+ * editing) change only the caller's buffers; the editors check the whole
+ * directory block first and leave a damaged one unchanged (-EUCLEAN).
  *
  * Context: any; nothing sleeps except what the caller's callback does.
  * Locks: none taken; the caller serialises access to what it passes in.
@@ -481,5 +486,172 @@ void ext2_dir_iter_init(struct ext2_dir_iter *it, const struct ext2_info *info,
  * damaged entry (the iterator then stays at that entry).
  */
 int ext2_dir_next(struct ext2_dir_iter *it, struct ext2_dirent *ent);
+
+/* ---- writing: block and inode bitmaps --------------------------------------- */
+
+/* Bit n of a bitmap block (bit 0 = the lowest bit of byte 0, as ext2 has it). */
+static inline bool ext2_bit_test(const void *bitmap, uint32_t n)
+{
+    return (((const uint8_t *)bitmap)[n >> 3] >> (n & 7)) & 1u;
+}
+
+static inline void ext2_bit_set(void *bitmap, uint32_t n)
+{
+    ((uint8_t *)bitmap)[n >> 3] |= (uint8_t)(1u << (n & 7));
+}
+
+static inline void ext2_bit_clear(void *bitmap, uint32_t n)
+{
+    ((uint8_t *)bitmap)[n >> 3] &= (uint8_t)~(1u << (n & 7));
+}
+
+/*
+ * Finds a clear bit among the first nbits of bitmap, goal-directed: goal
+ * itself if clear, else the first clear bit after goal (so a file's next
+ * block follows its previous one), else the first clear bit from 0 (the
+ * search wraps once). A goal >= nbits counts as 0.
+ * Returns 0 with *found set, or -ENOSPC when all nbits are set.
+ */
+int ext2_bitmap_find(const void *bitmap, uint32_t nbits, uint32_t goal, uint32_t *found);
+
+/* How many of the first nbits of bitmap are clear. */
+uint32_t ext2_bitmap_count_free(const void *bitmap, uint32_t nbits);
+
+/* Blocks group holds: blocks_per_group except for a shorter last group. */
+uint32_t ext2_group_nblocks(const struct ext2_info *info, uint32_t group);
+
+/* ---- writing: encoders (the inverse of the parsers) -------------------------- */
+
+/*
+ * Writes *gd's bitmap and table positions and its three counts into the
+ * descriptor at raw (EXT2_GROUP_DESC_SIZE bytes), leaving its other bytes
+ * as they are. Counts above 65535 are clamped (cannot happen for a group
+ * ext2_group_parse accepted).
+ */
+void ext2_group_encode(const struct ext2_group *gd, void *raw);
+
+/*
+ * Writes *inode into raw (info->inode_size bytes; only the first 128 are
+ * touched, and of those the fields this layer does not decode - osd1,
+ * faddr, frag, fsize - are left as they are): mode, uid/gid with their high
+ * halves, size (the high 32 bits into i_size_high for regular files; for
+ * the others i_dir_acl is left alone), times, links, blocks, flags,
+ * generation, file_acl, and block[] (as bytes for a fast symlink, as
+ * little-endian numbers otherwise). Returns 0, or -EFBIG for a size of 4
+ * GiB or more on a non-regular file, or a regular file of 2 GiB or more
+ * when the file system lacks LARGE_FILE (the caller then sets the feature
+ * with ext2_sb_encode first).
+ */
+int ext2_inode_encode(const struct ext2_info *info, const struct ext2_inode *inode, void *raw);
+
+/* The superblock fields a mounted file system changes. */
+struct ext2_sb_dyn {
+    uint32_t free_blocks;
+    uint32_t free_inodes;
+    uint32_t mtime;                     /* last mount */
+    uint32_t wtime;                     /* last write */
+    uint16_t mnt_count;
+    uint16_t max_mnt_count;
+    uint16_t state;                     /* EXT2_VALID_FS | EXT2_ERROR_FS */
+    uint32_t feature_ro_compat;         /* LARGE_FILE is set when a file grows past 2 GiB */
+};
+
+#define EXT2_VALID_FS   0x0001u         /* s_state: cleanly unmounted */
+#define EXT2_ERROR_FS   0x0002u         /* s_state: errors detected */
+
+/* Reads the dynamic fields of superblock sb (EXT2_SUPER_SIZE bytes). */
+void ext2_sb_dyn_parse(const void *sb, struct ext2_sb_dyn *dyn);
+/*
+ * Writes *dyn into sb, leaving every other byte as it is; feature_ro_compat
+ * only for revision 1 (revision 0 has no feature fields).
+ */
+void ext2_sb_dyn_encode(const struct ext2_info *info, const struct ext2_sb_dyn *dyn, void *sb);
+
+/* ---- writing: indirect blocks ------------------------------------------------ */
+
+/*
+ * The route to file block file_block: *depth indirect levels (0 direct,
+ * 1 single, 2 double, 3 triple); idx[0] the slot in i_block (0..14),
+ * idx[1..depth] the slot in each indirect block on the way down.
+ * Returns 0 or -EFBIG beyond triple indirection.
+ */
+int ext2_block_route(const struct ext2_info *info, uint64_t file_block, unsigned *depth,
+                     uint32_t idx[4]);
+
+/*
+ * The first file block a slot of i_block maps (slot 0..14): 0..11 for the
+ * direct ones, 12 for the single indirect tree, and so on; and in *span
+ * how many file blocks that slot's tree covers.
+ */
+uint64_t ext2_slot_first_block(const struct ext2_info *info, unsigned slot, uint64_t *span);
+
+/*
+ * Checks an indirect block before the driver follows or frees what it
+ * names: every nonzero pointer inside [first_data_block, blocks_count) and
+ * none equal to self or one of the n ancestors (the indirect blocks above
+ * it), so a damaged chain can neither leave the device nor loop.
+ * Returns 0 or -EUCLEAN.
+ */
+int ext2_ind_check(const struct ext2_info *info, const void *blk, uint32_t self,
+                   const uint32_t *ancestors, unsigned n);
+
+/* ---- writing: directory blocks ----------------------------------------------- */
+
+/* Bytes a directory entry with a name of name_len needs: 8 + name_len rounded to 4. */
+static inline uint32_t ext2_dirent_need(uint32_t name_len)
+{
+    return EXT2_DIRENT_HEADER + ((name_len + 3u) & ~3u);
+}
+
+/* Makes block one unused entry spanning it (a new directory block). */
+void ext2_dir_block_init(const struct ext2_info *info, void *block);
+
+/*
+ * Makes block the first block of a new directory: "." (self) and ".."
+ * (parent), the latter's rec_len reaching the end of the block.
+ */
+void ext2_dir_block_init_dots(const struct ext2_info *info, void *block, uint32_t self,
+                              uint32_t parent);
+
+/*
+ * Finds name (len bytes) among the used entries of block. Returns 1 with
+ * *ent filled, 0 if absent, -EUCLEAN for a damaged block.
+ */
+int ext2_dir_find(const struct ext2_info *info, const void *block, const char *name,
+                  uint32_t len, struct ext2_dirent *ent);
+
+/*
+ * Adds entry (name, len, ino, file_type) to block if it has room: in an
+ * unused entry big enough, or by splitting a used entry whose rec_len
+ * exceeds what its name needs. The file type is written only with
+ * FILETYPE (without it the name length takes both bytes). Does not check
+ * for a duplicate name (ext2_dir_find). Returns 0 with *offset the new
+ * entry's, -ENOSPC when the block has no room, -EINVAL for a bad name
+ * length, -EUCLEAN for a damaged block (left unchanged).
+ */
+int ext2_dir_insert(const struct ext2_info *info, void *block, const char *name, uint32_t len,
+                    uint32_t ino, unsigned file_type, uint32_t *offset);
+
+/*
+ * Removes the used entry at offset: merged into the entry before it (its
+ * rec_len grows), or, first in the block, its inode set to 0.
+ * Returns 0, -ENOENT when no used entry starts at offset, -EUCLEAN for a
+ * damaged block.
+ */
+int ext2_dir_remove(const struct ext2_info *info, void *block, uint32_t offset);
+
+/*
+ * Points the used entry at offset at another inode (rename over an
+ * existing name, a moved directory's ".."), with file_type under FILETYPE.
+ * Returns 0, -ENOENT when no used entry starts at offset, -EUCLEAN.
+ */
+int ext2_dir_set_inode(const struct ext2_info *info, void *block, uint32_t offset,
+                       uint32_t ino, unsigned file_type);
+
+/*
+ * Whether block holds used entries other than "." and "..": 1 yes, 0 no,
+ * -EUCLEAN damaged.
+ */
+int ext2_dir_block_has_names(const struct ext2_info *info, const void *block);
 
 #endif

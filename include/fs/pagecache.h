@@ -121,11 +121,32 @@ struct pagecache_stats pagecache_stats(void);
 
 /* The flusher (src/fs/writeback.c): wakes every 5 s, or at once when dirty
  * pages exceed writeback_dirty_limit() pages, and writes back every dirty
- * inode, buffer and superblock. */
+ * inode, buffer and superblock (vfs_sync). writeback_init also registers
+ * fs's hooks below it: mm's reclaim hook (writeback_reclaim) and dev/acpi's
+ * shutdown hook (vfs_sync before poweroff and reboot). Boot, once, after
+ * workqueue_init and vfs_init's caches. */
 int writeback_init(void);
+/* Dirty page-cache pages above which writers kick the flusher: 10% of RAM. */
 uint64_t writeback_dirty_limit(void);
 /* Asks the flusher to run now (a writer crossed the limit). Any thread. */
 void writeback_kick(void);
+/*
+ * mm's reclaim hook: frees up to want frames' worth of clean cached pages,
+ * buffers and dentries (pagecache_reclaim, bcache_reclaim, dcache_shrink;
+ * in an interrupt handler only the buffer cache, whose lock is irqsave).
+ * Never sleeps, only trylocks. Returns how many objects it freed.
+ */
+size_t writeback_reclaim(size_t want);
+
+struct writeback_stats {
+    uint64_t runs;                  /* flusher runs (periodic and kicked) */
+    uint64_t kicks;                 /* writeback_kick calls that queued a run */
+    uint64_t errors;                /* runs whose vfs_sync failed */
+    uint64_t shutdown_syncs;        /* syncs before poweroff/reboot */
+    uint64_t reclaim_calls;         /* writeback_reclaim calls, and objects freed */
+    uint64_t reclaimed;
+};
+struct writeback_stats writeback_stats(void);
 
 int pagecache_init(void);
 

@@ -540,16 +540,38 @@ int acpi_reboot(void)
     return -EIO;
 }
 
+static acpi_shutdown_fn shutdown_hook;     /* [a] set at boot by fs */
+
+acpi_shutdown_fn acpi_set_shutdown_hook(acpi_shutdown_fn fn)
+{
+    return __atomic_exchange_n(&shutdown_hook, fn, __ATOMIC_ACQ_REL);
+}
+
+int acpi_prepare_shutdown(void)
+{
+    acpi_shutdown_fn fn = __atomic_load_n(&shutdown_hook, __ATOMIC_ACQUIRE);
+    int err;
+
+    if (!fn)
+        return 0;
+    err = fn();
+    if (err)
+        pr_err("acpi: preparing for power-off: %s; going on", errno_name(err));
+    return err;
+}
+
 void acpi_boot_actions(void)
 {
     const struct cmdline *cl = cmdline_boot();
     int err;
 
     if (cmdline_has(cl, "acpi.poweroff_at_boot")) {
+        (void)acpi_prepare_shutdown();
         err = acpi_poweroff();
         pr_err("acpi: power-off failed: %s", errno_name(err));
     }
     if (cmdline_has(cl, "acpi.reboot_at_boot")) {
+        (void)acpi_prepare_shutdown();
         err = acpi_reboot();
         pr_err("acpi: reboot failed: %s", errno_name(err));
     }

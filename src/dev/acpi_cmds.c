@@ -3,8 +3,9 @@
  * through dev/acpi.
  *
  * Part of dev. Each command registers itself with SHELL_COMMAND
- * (include/core/shell.h); each returns only when the machine did not
- * reset or switch off, after saying so.
+ * (include/core/shell.h), first runs the shutdown hook (fs writes every
+ * file system back: acpi_prepare_shutdown), and returns only when the
+ * machine did not reset or switch off, after saying so.
  */
 #include <core/shell.h>
 #include <core/errno.h>
@@ -17,6 +18,7 @@ static int cmd_reboot(int argc, char **argv)
     (void)argv;
     if (argc != 1)
         return SHELL_USAGE;
+    (void)acpi_prepare_shutdown();      /* file systems written back (logged on failure) */
     err = acpi_reboot();
     shell_error("reboot: the machine did not reset (%s)", errno_name(err));
     return err;
@@ -30,6 +32,7 @@ static int cmd_poweroff(int argc, char **argv)
     (void)argv;
     if (argc != 1)
         return SHELL_USAGE;
+    (void)acpi_prepare_shutdown();      /* file systems written back (logged on failure) */
     err = acpi_poweroff();
     shell_error("poweroff: the machine is still on (%s)", errno_name(err));
     return err;

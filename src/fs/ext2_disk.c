@@ -1,7 +1,10 @@
 /*
  * src/fs/ext2_disk.c - the ext2 on-disk format: superblock and group
  * descriptor checks, inode decoding, block mapping through the indirect
- * blocks, and directory-block iteration.
+ * blocks, and directory-block iteration; for the writers, bitmap search,
+ * the encoders (group descriptors, inodes, the superblock's dynamic
+ * fields), block routes and indirect-block checks, and directory-block
+ * editing (insert, remove, retarget).
  *
  * Part of fs. Pure (no locks, allocation, logging or I/O of its own; see
  * include/fs/ext2_disk.h for the contracts and error codes), so it is also
@@ -451,4 +454,437 @@ int ext2_dir_next(struct ext2_dir_iter *it, struct ext2_dirent *ent)
         return 1;
     }
     return 0;
+}
+
+/* ---- writing: bitmaps ---------------------------------------------------------- */
+
+/* First clear bit in [from, to), or to. Whole bytes are skipped when full. */
+static uint32_t first_clear(const uint8_t *bm, uint32_t from, uint32_t to)
+{
+    uint32_t n = from;
+
+    while (n < to) {
+        if ((n & 7) == 0 && bm[n >> 3] == 0xff) {
+            n += 8;
+            continue;
+        }
+        if (!ext2_bit_test(bm, n))
+            return n;
+        n++;
+    }
+    return to;
+}
+
+int ext2_bitmap_find(const void *bitmap, uint32_t nbits, uint32_t goal, uint32_t *found)
+{
+    const uint8_t *bm = bitmap;
+
+    if (goal >= nbits)
+        goal = 0;
+    uint32_t n = first_clear(bm, goal, nbits);
+    if (n >= nbits) {
+        n = first_clear(bm, 0, goal);
+        if (n >= goal)
+            return -ENOSPC;
+    }
+    *found = n;
+    return 0;
+}
+
+uint32_t ext2_bitmap_count_free(const void *bitmap, uint32_t nbits)
+{
+    uint32_t free = 0;
+
+    for (uint32_t n = 0; n < nbits; n++)
+        free += !ext2_bit_test(bitmap, n);
+    return free;
+}
+
+uint32_t ext2_group_nblocks(const struct ext2_info *info, uint32_t group)
+{
+    uint64_t first = info->first_data_block + (uint64_t)group * info->blocks_per_group;
+
+    if (group >= info->group_count || first >= info->blocks_count)
+        return 0;
+    return (uint32_t)MIN((uint64_t)info->blocks_per_group, info->blocks_count - first);
+}
+
+/* ---- writing: encoders --------------------------------------------------------- */
+
+#define PUT32(raw, type, field, v) ext2_put32((uint8_t *)(raw) + offsetof(struct type, field), (v))
+#define PUT16(raw, type, field, v) ext2_put16((uint8_t *)(raw) + offsetof(struct type, field), (v))
+
+static uint16_t clamp16(uint32_t v)
+{
+    return v > 0xffffu ? 0xffffu : (uint16_t)v;
+}
+
+void ext2_group_encode(const struct ext2_group *gd, void *raw)
+{
+    PUT32(raw, ext2_group_desc_disk, bg_block_bitmap, gd->block_bitmap);
+    PUT32(raw, ext2_group_desc_disk, bg_inode_bitmap, gd->inode_bitmap);
+    PUT32(raw, ext2_group_desc_disk, bg_inode_table, gd->inode_table);
+    PUT16(raw, ext2_group_desc_disk, bg_free_blocks_count, clamp16(gd->free_blocks));
+    PUT16(raw, ext2_group_desc_disk, bg_free_inodes_count, clamp16(gd->free_inodes));
+    PUT16(raw, ext2_group_desc_disk, bg_used_dirs_count, clamp16(gd->used_dirs));
+}
+
+int ext2_inode_encode(const struct ext2_info *info, const struct ext2_inode *inode, void *raw)
+{
+    unsigned ft = ext2_ft_from_mode(inode->mode);
+
+    if (ft == EXT2_FT_REG_FILE) {
+        if (inode->size >= (1ull << 31) && !info->large_file)
+            return -EFBIG;
+    } else if (inode->size >> 32) {
+        return -EFBIG;
+    }
+    PUT16(raw, ext2_inode_disk, i_mode, inode->mode);
+    PUT16(raw, ext2_inode_disk, i_uid, (uint16_t)inode->uid);
+    PUT16(raw, ext2_inode_disk, i_uid_high, (uint16_t)(inode->uid >> 16));
+    PUT16(raw, ext2_inode_disk, i_gid, (uint16_t)inode->gid);
+    PUT16(raw, ext2_inode_disk, i_gid_high, (uint16_t)(inode->gid >> 16));
+    PUT32(raw, ext2_inode_disk, i_size, (uint32_t)inode->size);
+    if (ft == EXT2_FT_REG_FILE)
+        PUT32(raw, ext2_inode_disk, i_size_high, (uint32_t)(inode->size >> 32));
+    PUT32(raw, ext2_inode_disk, i_atime, inode->atime);
+    PUT32(raw, ext2_inode_disk, i_ctime, inode->ctime);
+    PUT32(raw, ext2_inode_disk, i_mtime, inode->mtime);
+    PUT32(raw, ext2_inode_disk, i_dtime, inode->dtime);
+    PUT16(raw, ext2_inode_disk, i_links_count, inode->links);
+    PUT32(raw, ext2_inode_disk, i_blocks, inode->blocks);
+    PUT32(raw, ext2_inode_disk, i_flags, inode->flags);
+    PUT32(raw, ext2_inode_disk, i_generation, inode->generation);
+    PUT32(raw, ext2_inode_disk, i_file_acl, inode->file_acl);
+
+    uint8_t *blocks = (uint8_t *)raw + offsetof(struct ext2_inode_disk, i_block);
+    if (inode->fast_symlink) {
+        memcpy(blocks, inode->block, sizeof(inode->block));
+    } else {
+        for (unsigned i = 0; i < EXT2_N_BLOCKS; i++)
+            ext2_put32(blocks + 4 * i, inode->block[i]);
+    }
+    return 0;
+}
+
+void ext2_sb_dyn_parse(const void *sb, struct ext2_sb_dyn *dyn)
+{
+    dyn->free_blocks = SB32(sb, s_free_blocks_count);
+    dyn->free_inodes = SB32(sb, s_free_inodes_count);
+    dyn->mtime = SB32(sb, s_mtime);
+    dyn->wtime = SB32(sb, s_wtime);
+    dyn->mnt_count = SB16(sb, s_mnt_count);
+    dyn->max_mnt_count = SB16(sb, s_max_mnt_count);
+    dyn->state = SB16(sb, s_state);
+    dyn->feature_ro_compat = SB32(sb, s_feature_ro_compat);
+}
+
+void ext2_sb_dyn_encode(const struct ext2_info *info, const struct ext2_sb_dyn *dyn, void *sb)
+{
+    PUT32(sb, ext2_super_disk, s_free_blocks_count, dyn->free_blocks);
+    PUT32(sb, ext2_super_disk, s_free_inodes_count, dyn->free_inodes);
+    PUT32(sb, ext2_super_disk, s_mtime, dyn->mtime);
+    PUT32(sb, ext2_super_disk, s_wtime, dyn->wtime);
+    PUT16(sb, ext2_super_disk, s_mnt_count, dyn->mnt_count);
+    PUT16(sb, ext2_super_disk, s_max_mnt_count, dyn->max_mnt_count);
+    PUT16(sb, ext2_super_disk, s_state, dyn->state);
+    if (info->rev_level >= EXT2_DYNAMIC_REV)
+        PUT32(sb, ext2_super_disk, s_feature_ro_compat, dyn->feature_ro_compat);
+}
+
+/* ---- writing: indirect blocks -------------------------------------------------- */
+
+int ext2_block_route(const struct ext2_info *info, uint64_t file_block, unsigned *depth,
+                     uint32_t idx[4])
+{
+    uint64_t apb = info->addr_per_block;
+    uint64_t rel = file_block;
+    unsigned shift = info->addr_shift;
+
+    if (rel < EXT2_NDIR_BLOCKS) {
+        *depth = 0;
+        idx[0] = (uint32_t)rel;
+        return 0;
+    }
+    rel -= EXT2_NDIR_BLOCKS;
+    if (rel < apb) {
+        *depth = 1;
+        idx[0] = EXT2_IND_BLOCK;
+    } else if ((rel -= apb) < apb * apb) {
+        *depth = 2;
+        idx[0] = EXT2_DIND_BLOCK;
+    } else if ((rel -= apb * apb) < apb * apb * apb) {
+        *depth = 3;
+        idx[0] = EXT2_TIND_BLOCK;
+    } else {
+        return -EFBIG;
+    }
+    for (unsigned level = 1; level <= *depth; level++)
+        idx[level] = (uint32_t)((rel >> (shift * (*depth - level))) & (apb - 1));
+    return 0;
+}
+
+uint64_t ext2_slot_first_block(const struct ext2_info *info, unsigned slot, uint64_t *span)
+{
+    uint64_t apb = info->addr_per_block;
+
+    if (slot < EXT2_NDIR_BLOCKS) {
+        *span = 1;
+        return slot;
+    }
+    uint64_t first = EXT2_NDIR_BLOCKS;
+    uint64_t s = apb;
+    for (unsigned i = EXT2_IND_BLOCK; i < slot; i++) {
+        first += s;
+        s *= apb;
+    }
+    *span = s;
+    return first;
+}
+
+int ext2_ind_check(const struct ext2_info *info, const void *blk, uint32_t self,
+                   const uint32_t *ancestors, unsigned n)
+{
+    for (uint32_t i = 0; i < info->addr_per_block; i++) {
+        uint32_t b = ext2_le32((const uint8_t *)blk + 4 * i);
+        if (b == 0)
+            continue;
+        if (!block_valid(info, b) || b == self)
+            return -EUCLEAN;
+        for (unsigned a = 0; a < n; a++)
+            if (ancestors[a] == b)
+                return -EUCLEAN;
+    }
+    return 0;
+}
+
+/* ---- writing: directory blocks ------------------------------------------------- */
+
+static void dirent_write(const struct ext2_info *info, uint8_t *p, uint32_t ino,
+                         uint32_t rec_len, const char *name, uint32_t len, unsigned ft)
+{
+    ext2_put32(p, ino);
+    ext2_put16(p + 4, (uint16_t)rec_len);
+    if (info->filetype) {
+        p[6] = (uint8_t)len;
+        p[7] = (uint8_t)ft;
+    } else {
+        ext2_put16(p + 6, (uint16_t)len);
+    }
+    if (len)
+        memcpy(p + EXT2_DIRENT_HEADER, name, len);
+    /* the padding up to 4 bytes is zeroed, as mke2fs leaves it */
+    for (uint32_t i = len; i < ALIGN_UP(len, 4u); i++)
+        p[EXT2_DIRENT_HEADER + i] = 0;
+}
+
+void ext2_dir_block_init(const struct ext2_info *info, void *block)
+{
+    memset(block, 0, info->block_size);
+    dirent_write(info, block, 0, info->block_size, NULL, 0, 0);
+}
+
+void ext2_dir_block_init_dots(const struct ext2_info *info, void *block, uint32_t self,
+                              uint32_t parent)
+{
+    uint8_t *b = block;
+    uint32_t first = ext2_dirent_need(1);
+
+    memset(block, 0, info->block_size);
+    dirent_write(info, b, self, first, ".", 1, EXT2_FT_DIR);
+    dirent_write(info, b + first, parent, info->block_size - first, "..", 2, EXT2_FT_DIR);
+}
+
+int ext2_dir_find(const struct ext2_info *info, const void *block, const char *name,
+                  uint32_t len, struct ext2_dirent *ent)
+{
+    struct ext2_dir_iter it;
+    int r;
+
+    ext2_dir_iter_init(&it, info, block);
+    while ((r = ext2_dir_next(&it, ent)) == 1)
+        if (ent->name_len == len && memcmp(ent->name, name, len) == 0)
+            return 1;
+    return r;
+}
+
+/*
+ * Walks every entry (used or not) of block, checking each as ext2_dir_next
+ * does; calls fn with the entry's offset, the previous entry's offset
+ * (UINT32_MAX for the first), its inode, rec_len and name length. fn
+ * returns nonzero to stop (that value is returned). 0 at the end, -EUCLEAN
+ * for damage anywhere in the block (the editors walk it all, so they never
+ * change a damaged block).
+ */
+typedef int (*raw_fn)(void *arg, uint32_t off, uint32_t prev, uint32_t ino,
+                      uint32_t rec_len, uint32_t name_len);
+
+static int dir_walk_raw(const struct ext2_info *info, const uint8_t *b, raw_fn fn, void *arg)
+{
+    uint32_t bs = info->block_size;
+    uint32_t pos = 0, prev = UINT32_MAX;
+
+    while (pos < bs) {
+        const uint8_t *p = b + pos;
+        if (bs - pos < EXT2_DIRENT_HEADER)
+            return -EUCLEAN;
+        uint32_t ino = ext2_le32(p);
+        uint32_t rec_len = ext2_le16(p + 4);
+        uint32_t name_len = info->filetype ? p[6] : ext2_le16(p + 6);
+        if (rec_len % 4 != 0 || rec_len < EXT2_DIRENT_HEADER + ALIGN_UP(name_len, 4u) ||
+            rec_len > bs - pos)
+            return -EUCLEAN;
+        if (ino != 0 && (ino > info->inodes_count || name_len == 0 ||
+                         name_len > EXT2_NAME_LEN || (info->filetype && p[7] > EXT2_FT_MAX)))
+            return -EUCLEAN;
+        int r = fn(arg, pos, prev, ino, rec_len, name_len);
+        if (r)
+            return r;
+        prev = pos;
+        pos += rec_len;
+    }
+    return 0;
+}
+
+struct room {
+    uint32_t need;
+    uint32_t off;               /* where the entry to use/split starts */
+    bool found;
+    bool split;                 /* a used entry to split */
+};
+
+static int room_fn(void *arg, uint32_t off, uint32_t prev, uint32_t ino, uint32_t rec_len,
+                   uint32_t name_len)
+{
+    struct room *r = arg;
+
+    (void)prev;
+    if (r->found)
+        return 0;                       /* the rest is walked to check it */
+    if (ino == 0 && rec_len >= r->need) {
+        r->off = off;
+        r->split = false;
+        r->found = true;
+    } else if (ino != 0 && rec_len - ext2_dirent_need(name_len) >= r->need) {
+        r->off = off;
+        r->split = true;
+        r->found = true;
+    }
+    return 0;
+}
+
+int ext2_dir_insert(const struct ext2_info *info, void *block, const char *name, uint32_t len,
+                    uint32_t ino, unsigned file_type, uint32_t *offset)
+{
+    uint8_t *b = block;
+    struct room r = { .need = ext2_dirent_need(len) };
+
+    if (len == 0 || len > EXT2_NAME_LEN || ino == 0)
+        return -EINVAL;
+    int err = dir_walk_raw(info, b, room_fn, &r);
+    if (err < 0)
+        return err;
+    if (!r.found)
+        return -ENOSPC;
+
+    uint8_t *p = b + r.off;
+    uint32_t rec_len = ext2_le16(p + 4);
+    if (r.split) {
+        uint32_t name_len = info->filetype ? p[6] : ext2_le16(p + 6);
+        uint32_t keep = ext2_dirent_need(name_len);
+        ext2_put16(p + 4, (uint16_t)keep);
+        r.off += keep;
+        rec_len -= keep;
+        p = b + r.off;
+    }
+    dirent_write(info, p, ino, rec_len, name, len, file_type);
+    *offset = r.off;
+    return 0;
+}
+
+struct at {
+    uint32_t want;
+    uint32_t prev;
+    bool found;
+    bool used;
+};
+
+static int at_fn(void *arg, uint32_t off, uint32_t prev, uint32_t ino, uint32_t rec_len,
+                 uint32_t name_len)
+{
+    struct at *a = arg;
+
+    (void)rec_len;
+    (void)name_len;
+    if (off == a->want) {
+        a->prev = prev;
+        a->used = ino != 0;
+        a->found = true;
+    }
+    return 0;                           /* the whole block is walked to check it */
+}
+
+/* Finds the entry at offset: 1 with *prev set, -ENOENT, -EUCLEAN. */
+static int entry_at(const struct ext2_info *info, const uint8_t *b, uint32_t offset,
+                    uint32_t *prev)
+{
+    struct at a = { .want = offset };
+    int r = dir_walk_raw(info, b, at_fn, &a);
+
+    if (r < 0)
+        return r;
+    if (!a.found || !a.used)
+        return -ENOENT;
+    *prev = a.prev;
+    return 1;
+}
+
+int ext2_dir_remove(const struct ext2_info *info, void *block, uint32_t offset)
+{
+    uint8_t *b = block;
+    uint32_t prev;
+    int r = entry_at(info, b, offset, &prev);
+
+    if (r < 0)
+        return r;
+    if (prev == UINT32_MAX) {
+        ext2_put32(b + offset, 0);
+        return 0;
+    }
+    uint32_t merged = ext2_le16(b + prev + 4) + ext2_le16(b + offset + 4);
+    ext2_put16(b + prev + 4, (uint16_t)merged);
+    return 0;
+}
+
+int ext2_dir_set_inode(const struct ext2_info *info, void *block, uint32_t offset,
+                       uint32_t ino, unsigned file_type)
+{
+    uint8_t *b = block;
+    uint32_t prev;
+    int r = entry_at(info, b, offset, &prev);
+
+    if (r < 0)
+        return r;
+    if (ino == 0 || ino > info->inodes_count)
+        return -EINVAL;
+    ext2_put32(b + offset, ino);
+    if (info->filetype)
+        b[offset + 7] = (uint8_t)file_type;
+    return 0;
+}
+
+int ext2_dir_block_has_names(const struct ext2_info *info, const void *block)
+{
+    struct ext2_dir_iter it;
+    struct ext2_dirent ent;
+    int r;
+
+    ext2_dir_iter_init(&it, info, block);
+    while ((r = ext2_dir_next(&it, &ent)) == 1) {
+        bool dot = ent.name_len == 1 && ent.name[0] == '.';
+        bool dotdot = ent.name_len == 2 && ent.name[0] == '.' && ent.name[1] == '.';
+        if (!dot && !dotdot)
+            return 1;
+    }
+    return r;
 }

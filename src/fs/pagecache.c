@@ -33,16 +33,6 @@ static spinlock_t pagecache_lock = SPINLOCK_INIT("pagecache_lock");
 static struct list_node pc_lru = LIST_HEAD_INIT(pc_lru);       /* [pl] */
 static struct pagecache_stats pc_stats;                         /* [pl] */
 
-/* ---- defaults while the cache branch's writeback (src/fs/writeback.c) is absent */
-__attribute__((weak)) uint64_t writeback_dirty_limit(void)
-{
-    return UINT64_MAX;
-}
-
-__attribute__((weak)) void writeback_kick(void)
-{
-}
-
 /* ---- the I/O helper: one merged batch (dev/blk's blk_batch) per read-in or writeback */
 struct pc_io {
     struct blk_batch b;

@@ -19,6 +19,7 @@
 #include <core/string.h>
 #include <core/walltime.h>
 #include <fs/bcache.h>
+#include <fs/ext2.h>
 #include <fs/pagecache.h>
 #include <fs/tmpfs.h>
 #include <mm/kmalloc.h>
@@ -779,7 +780,12 @@ int vfs_init(void)
     err = bcache_init();
     if (!err)
         err = pagecache_init();
+    if (!err)
+        err = writeback_init();     /* the flusher, and fs's reclaim and shutdown hooks */
     if (err)
         return err;
-    return tmpfs_init();
+    err = tmpfs_init();
+    if (!err)
+        err = ext2_init();
+    return err;
 }

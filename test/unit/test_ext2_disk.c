@@ -13,6 +13,10 @@
  * small image is loaded into memory and damaged one structure at a time:
  * each damage gets its documented error, and a seeded run of random
  * damage walks the whole image (ext2_walk.h) with no sanitizer report.
+ * The writing helpers: the encoders give back every descriptor, in-use
+ * inode and the superblock of the images byte for byte, the bitmaps' free
+ * bits match the descriptors' counts, block routes agree with ext2_bmap,
+ * and directory blocks are filled, thinned, refilled and damaged.
  */
 #include "unit.h"
 #include <fs/ext2_disk.h>
@@ -1056,6 +1060,323 @@ static void test_random_damage(void **state)
     free(w);
 }
 
+/* ---- writing helpers -------------------------------------------------------------- */
+
+/* Decoding then encoding every group descriptor, in-use inode and the
+ * superblock's dynamic fields of an mke2fs image gives back its bytes. */
+static void check_roundtrip(const char *name)
+{
+    struct img im;
+    uint8_t buf[EXT2_MAX_BLOCK_SIZE], copy[EXT2_MAX_BLOCK_SIZE];
+    uint8_t sb[EXT2_SUPER_SIZE], sb2[EXT2_SUPER_SIZE];
+    unsigned inodes = 0;
+
+    img_open(&im, name);
+    assert_int_equal(pread(im.fd, sb, sizeof(sb), EXT2_SUPER_OFFSET), (ssize_t)sizeof(sb));
+    struct ext2_sb_dyn dyn;
+    ext2_sb_dyn_parse(sb, &dyn);
+    assert_true(dyn.state & EXT2_VALID_FS);
+    memset(sb2, 0, sizeof(sb2));
+    memcpy(sb2, sb, sizeof(sb));
+    memset(sb2 + 12, 0xa5, 8);                  /* free counts scribbled over ... */
+    ext2_sb_dyn_encode(&im.info, &dyn, sb2);
+    assert_memory_equal(sb, sb2, sizeof(sb));   /* ... and written back */
+
+    for (uint32_t g = 0; g < im.info.group_count; g++) {
+        struct ext2_group gd;
+        uint32_t block, offset;
+        img_group(&im, g, &gd);
+        assert_int_equal(ext2_group_desc_pos(&im.info, g, &block, &offset), 0);
+        assert_int_equal(img_read(&im, block, buf), 0);
+        memcpy(copy, buf, im.info.block_size);
+        memset(copy + offset, 0x5a, 18);
+        ext2_group_encode(&gd, copy + offset);
+        assert_memory_equal(buf, copy, im.info.block_size);
+
+        /* the bitmap's clear bits are the descriptor's free count */
+        assert_int_equal(img_read(&im, gd.block_bitmap, buf), 0);
+        assert_int_equal(ext2_bitmap_count_free(buf, ext2_group_nblocks(&im.info, g)),
+                         gd.free_blocks);
+        assert_int_equal(img_read(&im, gd.inode_bitmap, buf), 0);
+        assert_int_equal(ext2_bitmap_count_free(buf, im.info.inodes_per_group), gd.free_inodes);
+
+        /* every in-use inode of the group's table */
+        for (uint32_t i = 0; i < im.info.inodes_per_group; i++) {
+            uint32_t ino = g * im.info.inodes_per_group + i + 1;
+            if (!ext2_bit_test(buf, i) || (ino < im.info.first_ino && ino != EXT2_ROOT_INO))
+                continue;
+            uint8_t tbl[EXT2_MAX_BLOCK_SIZE], raw[EXT2_MAX_BLOCK_SIZE];
+            struct ext2_inode inode;
+            assert_int_equal(ext2_inode_pos(&im.info, ino, &gd, &block, &offset), 0);
+            assert_int_equal(img_read(&im, block, tbl), 0);
+            if (ext2_le16(tbl + offset) == 0)
+                continue;                       /* bitmap padding / unused */
+            assert_int_equal(ext2_inode_parse(&im.info, ino, tbl + offset, &inode), 0);
+            memcpy(raw, tbl + offset, im.info.inode_size);
+            memset(raw, 0x77, 36);              /* mode .. flags */
+            memset(raw + 40, 0x77, 72);         /* i_block .. i_size_high */
+            assert_int_equal(ext2_inode_encode(&im.info, &inode, raw), 0);
+            if (!S_ISREG(inode.mode))           /* i_dir_acl is left alone: restore it */
+                memcpy(raw + 108, tbl + offset + 108, 4);
+            assert_memory_equal(raw, tbl + offset, im.info.inode_size);
+            inodes++;
+        }
+    }
+    assert_true(inodes > 300);
+    img_close(&im);
+}
+
+static void test_encode_roundtrip(void **state)
+{
+    (void)state;
+    check_roundtrip("b1024.img");
+    check_roundtrip("b2048.img");
+    check_roundtrip("b4096.img");
+    check_roundtrip("rev0.img");
+}
+
+static void test_inode_encode_limits(void **state)
+{
+    struct ext2_info info = { .block_size = 1024, .large_file = false };
+    struct ext2_inode inode = { .mode = EXT2_S_IFREG | 0644, .size = 1ull << 31 };
+    uint8_t raw[128] = { 0 };
+
+    (void)state;
+    assert_int_equal(ext2_inode_encode(&info, &inode, raw), -EFBIG);
+    info.large_file = true;
+    inode.size = 5ull << 30;
+    assert_int_equal(ext2_inode_encode(&info, &inode, raw), 0);
+    assert_int_equal(ext2_le32(raw + 4), (uint32_t)(5ull << 30));
+    assert_int_equal(ext2_le32(raw + 108), 1);
+    inode.mode = EXT2_S_IFDIR | 0755;
+    assert_int_equal(ext2_inode_encode(&info, &inode, raw), -EFBIG);
+    /* a fast symlink's block[] is bytes */
+    memset(&inode, 0, sizeof(inode));
+    inode.mode = EXT2_S_IFLNK | 0777;
+    inode.fast_symlink = true;
+    inode.size = 5;
+    memcpy(inode.block, "a/b/c", 5);
+    assert_int_equal(ext2_inode_encode(&info, &inode, raw), 0);
+    assert_memory_equal(raw + 40, "a/b/c", 5);
+    struct ext2_inode back;
+    assert_int_equal(ext2_inode_parse(&info, 12, raw, &back), 0);
+    assert_true(back.fast_symlink);
+    assert_memory_equal(ext2_inode_symlink(&back), "a/b/c", 5);
+}
+
+static void test_bitmap_find(void **state)
+{
+    uint8_t bm[128];
+    uint32_t n;
+
+    (void)state;
+    memset(bm, 0, sizeof(bm));
+    assert_int_equal(ext2_bitmap_find(bm, 1024, 300, &n), 0);
+    assert_int_equal(n, 300);                   /* the goal itself */
+    ext2_bit_set(bm, 300);
+    ext2_bit_set(bm, 301);
+    assert_int_equal(ext2_bitmap_find(bm, 1024, 300, &n), 0);
+    assert_int_equal(n, 302);                   /* the next one after it */
+    memset(bm, 0xff, sizeof(bm));
+    ext2_bit_clear(bm, 17);
+    assert_int_equal(ext2_bitmap_find(bm, 1024, 500, &n), 0);
+    assert_int_equal(n, 17);                    /* wraps */
+    assert_int_equal(ext2_bitmap_find(bm, 1024, 5000, &n), 0);
+    assert_int_equal(n, 17);                    /* a goal past the end counts as 0 */
+    ext2_bit_set(bm, 17);
+    assert_int_equal(ext2_bitmap_find(bm, 1024, 0, &n), -ENOSPC);
+    /* bits past nbits are never returned */
+    ext2_bit_clear(bm, 1000);
+    assert_int_equal(ext2_bitmap_find(bm, 1000, 0, &n), -ENOSPC);
+    assert_int_equal(ext2_bitmap_count_free(bm, 1000), 0);
+    assert_int_equal(ext2_bitmap_count_free(bm, 1001), 1);
+    /* an odd width, the clear bit in the last partial byte */
+    memset(bm, 0xff, sizeof(bm));
+    ext2_bit_clear(bm, 12);
+    assert_int_equal(ext2_bitmap_find(bm, 13, 3, &n), 0);
+    assert_int_equal(n, 12);
+    assert_true(ext2_bit_test(bm, 11));
+    assert_false(ext2_bit_test(bm, 12));
+}
+
+/* The route reaches the same block as ext2_bmap on the huge file. */
+static void test_block_route(void **state)
+{
+    struct img im;
+    struct ext2_inode inode;
+
+    (void)state;
+    img_open(&im, "b1024.img");
+    img_walk(&im, "huge", &inode);
+    uint64_t apb = im.info.addr_per_block;
+    uint64_t first = (4ull * 1024 * 1024 + 8192) * 1024 / im.info.block_size;
+    uint64_t probes[] = { 0, 11, 12, 12 + apb - 1, 12 + apb, 12 + apb + apb * apb - 1,
+                          12 + apb + apb * apb, first, first + 5 };
+    for (size_t i = 0; i < ARRAY_SIZE(probes); i++) {
+        unsigned depth;
+        uint32_t idx[4], phys, want;
+        assert_int_equal(ext2_block_route(&im.info, probes[i], &depth, idx), 0);
+        uint64_t span;
+        uint64_t slot_first = ext2_slot_first_block(&im.info, idx[0], &span);
+        assert_true(probes[i] >= slot_first && probes[i] < slot_first + span);
+        phys = inode.block[idx[0]];
+        for (unsigned l = 1; l <= depth && phys; l++) {
+            uint8_t buf[EXT2_MAX_BLOCK_SIZE];
+            assert_int_equal(img_read(&im, phys, buf), 0);
+            assert_int_equal(ext2_ind_check(&im.info, buf, phys, NULL, 0), 0);
+            phys = ext2_le32(buf + 4 * idx[l]);
+        }
+        assert_int_equal(ext2_bmap(&im.info, &inode, probes[i], img_read, &im, im.scratch,
+                                   &want), 0);
+        assert_int_equal(phys, want);
+    }
+    unsigned depth;
+    uint32_t idx[4];
+    assert_int_equal(ext2_block_route(&im.info, 12 + apb, &depth, idx), 0);
+    assert_int_equal(depth, 2);
+    assert_int_equal(idx[0], EXT2_DIND_BLOCK);
+    assert_int_equal(idx[1], 0);
+    assert_int_equal(idx[2], 0);
+    assert_int_equal(ext2_block_route(&im.info, 12 + apb + apb * apb + apb * apb * apb,
+                                      &depth, idx), -EFBIG);
+    img_close(&im);
+}
+
+static void test_ind_check(void **state)
+{
+    struct ext2_info info = { .block_size = 1024, .addr_per_block = 256,
+                              .first_data_block = 1, .blocks_count = 1000 };
+    uint8_t blk[1024] = { 0 };
+    uint32_t anc[2] = { 40, 41 };
+
+    (void)state;
+    ext2_put32(blk + 8, 500);
+    assert_int_equal(ext2_ind_check(&info, blk, 42, anc, 2), 0);
+    ext2_put32(blk + 12, 1000);                 /* past the end */
+    assert_int_equal(ext2_ind_check(&info, blk, 42, anc, 2), -EUCLEAN);
+    ext2_put32(blk + 12, 42);                   /* itself */
+    assert_int_equal(ext2_ind_check(&info, blk, 42, anc, 2), -EUCLEAN);
+    ext2_put32(blk + 12, 40);                   /* an ancestor: a loop */
+    assert_int_equal(ext2_ind_check(&info, blk, 42, anc, 2), -EUCLEAN);
+    ext2_put32(blk + 12, 0);
+    ext2_put32(blk + 1020, 1000);               /* the last slot is checked too */
+    assert_int_equal(ext2_ind_check(&info, blk, 42, anc, 2), -EUCLEAN);
+}
+
+/* Every entry of a block, checked; the rec_lens add up to the block. */
+static unsigned dir_count(const struct ext2_info *info, const uint8_t *blk)
+{
+    struct ext2_dir_iter it;
+    struct ext2_dirent ent;
+    unsigned n = 0;
+    int r;
+
+    ext2_dir_iter_init(&it, info, blk);
+    while ((r = ext2_dir_next(&it, &ent)) == 1)
+        n++;
+    assert_int_equal(r, 0);
+    uint32_t sum = 0;
+    while (sum < info->block_size)
+        sum += ext2_le16(blk + sum + 4);
+    assert_int_equal(sum, info->block_size);
+    return n;
+}
+
+static void check_dir_edit(bool filetype)
+{
+    struct ext2_info info = { .block_size = 1024, .inodes_count = 100000,
+                              .filetype = filetype };
+    uint8_t blk[1024];
+    char name[32];
+    uint32_t off, offs[200];
+    struct ext2_dirent ent;
+    unsigned n = 0;
+
+    ext2_dir_block_init_dots(&info, blk, 12, 2);
+    assert_int_equal(dir_count(&info, blk), 2);
+    assert_int_equal(ext2_dir_block_has_names(&info, blk), 0);
+    assert_int_equal(ext2_dir_find(&info, blk, "..", 2, &ent), 1);
+    assert_int_equal(ent.inode, 2);
+    /* fill the block: 1024 - 12 - 12 bytes, 16 per entry "name_NNN" */
+    for (;;) {
+        snprintf(name, sizeof(name), "name_%03u", n);
+        int r = ext2_dir_insert(&info, blk, name, (uint32_t)strlen(name), 100 + n,
+                                EXT2_FT_REG_FILE, &off);
+        if (r == -ENOSPC)
+            break;
+        assert_int_equal(r, 0);
+        offs[n++] = off;
+    }
+    assert_int_equal(n, (1024 - 24) / 16);
+    assert_int_equal(dir_count(&info, blk), n + 2);
+    assert_int_equal(ext2_dir_block_has_names(&info, blk), 1);
+    for (unsigned i = 0; i < n; i++) {
+        snprintf(name, sizeof(name), "name_%03u", i);
+        assert_int_equal(ext2_dir_find(&info, blk, name, (uint32_t)strlen(name), &ent), 1);
+        assert_int_equal(ent.inode, 100 + i);
+        assert_int_equal(ent.offset, offs[i]);
+        assert_int_equal(ent.file_type, filetype ? EXT2_FT_REG_FILE : EXT2_FT_UNKNOWN);
+    }
+    /* remove every other one; a longer name then fits in two merged holes */
+    for (unsigned i = 1; i < n; i += 2)
+        assert_int_equal(ext2_dir_remove(&info, blk, offs[i]), 0);
+    assert_int_equal(ext2_dir_remove(&info, blk, offs[1]), -ENOENT);
+    assert_int_equal(dir_count(&info, blk), 2 + (n + 1) / 2);
+    assert_int_equal(ext2_dir_find(&info, blk, "name_001", 8, &ent), 0);
+    assert_int_equal(ext2_dir_insert(&info, blk, "a_name_of_exactly_twenty_", 25, 7,
+                                     EXT2_FT_DIR, &off), -ENOSPC);
+    assert_int_equal(ext2_dir_remove(&info, blk, offs[2]), 0);  /* merges 1,2,3 */
+    assert_int_equal(ext2_dir_insert(&info, blk, "a_name_of_exactly_twenty_", 25, 7,
+                                     EXT2_FT_DIR, &off), 0);
+    assert_int_equal(off, offs[0] + 16);
+    assert_int_equal(ext2_dir_set_inode(&info, blk, off, 9, EXT2_FT_SYMLINK), 0);
+    assert_int_equal(ext2_dir_find(&info, blk, "a_name_of_exactly_twenty_", 25, &ent), 1);
+    assert_int_equal(ent.inode, 9);
+    assert_int_equal(ent.file_type, filetype ? EXT2_FT_SYMLINK : EXT2_FT_UNKNOWN);
+    assert_int_equal(ext2_dir_set_inode(&info, blk, off + 4, 9, 0), -ENOENT);
+    /* removing the first entry clears its inode; removing all empties the block */
+    assert_int_equal(ext2_dir_remove(&info, blk, 0), 0);
+    assert_int_equal(ext2_dir_find(&info, blk, ".", 1, &ent), 0);
+    dir_count(&info, blk);
+    assert_int_equal(ext2_dir_insert(&info, blk, "x", 1, 5, 1, &off), 0);
+    assert_int_equal(off, 0);                   /* the freed first slot */
+    /* an empty block takes one name at offset 0 */
+    ext2_dir_block_init(&info, blk);
+    assert_int_equal(dir_count(&info, blk), 0);
+    assert_int_equal(ext2_dir_insert(&info, blk, "only", 4, 5, 1, &off), 0);
+    assert_int_equal(off, 0);
+    assert_int_equal(ext2_le16(blk + 4), 1024);
+    /* bad requests and damage */
+    assert_int_equal(ext2_dir_insert(&info, blk, "", 0, 5, 1, &off), -EINVAL);
+    assert_int_equal(ext2_dir_insert(&info, blk, "y", 1, 0, 1, &off), -EINVAL);
+    ext2_put16(blk + 4, 1028);                  /* crosses the block */
+    assert_int_equal(ext2_dir_insert(&info, blk, "y", 1, 5, 1, &off), -EUCLEAN);
+    assert_int_equal(ext2_dir_remove(&info, blk, 0), -EUCLEAN);
+    assert_int_equal(ext2_dir_block_has_names(&info, blk), -EUCLEAN);
+    /* damage after the room found is still damage: the block stays as it was */
+    ext2_dir_block_init(&info, blk);
+    assert_int_equal(ext2_dir_insert(&info, blk, "a", 1, 5, 1, &off), 0);
+    ext2_put16(blk + 4, 12);
+    ext2_put32(blk + 12, 0);                    /* unused, room for "b" */
+    ext2_put16(blk + 16, 500);
+    ext2_put32(blk + 512, 6);                   /* used with an empty name */
+    ext2_put16(blk + 516, 512);
+    blk[518] = 0;
+    uint8_t before[1024];
+    memcpy(before, blk, sizeof(before));
+    assert_int_equal(ext2_dir_insert(&info, blk, "b", 1, 7, 1, &off), -EUCLEAN);
+    assert_int_equal(ext2_dir_remove(&info, blk, 0), -EUCLEAN);
+    assert_int_equal(ext2_dir_set_inode(&info, blk, 0, 8, 1), -EUCLEAN);
+    assert_memory_equal(before, blk, sizeof(before));
+}
+
+static void test_dir_edit(void **state)
+{
+    (void)state;
+    check_dir_edit(true);
+    check_dir_edit(false);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1071,6 +1392,12 @@ int main(void)
         cmocka_unit_test(test_large_directory),
         cmocka_unit_test(test_symlinks),
         cmocka_unit_test(test_ext3_ext4),
+        cmocka_unit_test(test_encode_roundtrip),
+        cmocka_unit_test(test_inode_encode_limits),
+        cmocka_unit_test(test_bitmap_find),
+        cmocka_unit_test(test_block_route),
+        cmocka_unit_test(test_ind_check),
+        cmocka_unit_test(test_dir_edit),
         cmocka_unit_test_setup_teardown(test_damaged_superblock, damage_setup, damage_teardown),
         cmocka_unit_test_setup_teardown(test_features, damage_setup, damage_teardown),
         cmocka_unit_test_setup_teardown(test_damaged_group_desc, damage_setup, damage_teardown),

@@ -297,6 +297,10 @@ static void case_basic_io(struct vc *v)
     }
     VC_EQ(v, vfs_truncate(v->ctx, NULL, v->dir, 0), -EISDIR);
     VC_EQ(v, vfs_truncate(v->ctx, NULL, P(v, 0, "nothere"), 0), -ENOENT);
+    VC_EQ(v, vfs_unlink(v->ctx, NULL, P(v, 0, "f")), 0);
+    VC_EQ(v, vfs_unlink(v->ctx, NULL, P(v, 0, "big")), 0);
+    VC_EQ(v, vfs_unlink(v->ctx, NULL, P(v, 0, "sparse")), 0);
+    VC_EQ(v, vfs_unlink(v->ctx, NULL, P(v, 0, "t")), 0);
 }
 
 /* Lists dir into names (NUL-separated, up to cap bytes); returns the entry count or -errno. */

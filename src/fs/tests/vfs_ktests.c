@@ -62,6 +62,30 @@ KTEST(vfs_tmpfs, attrs) { run_case("attrs"); }
 KTEST(vfs_tmpfs, chdir) { run_case("chdir"); }
 KTEST(vfs_tmpfs, bigdir) { run_case("bigdir"); }
 
+/* The whole suite twice in one directory: every case cleans up after itself
+ * (a file system shares one directory across all cases, as ext2's ktest does). */
+KTEST(vfs_tmpfs, whole_suite_leaves_dir_empty)
+{
+    struct vfs_ctx *ctx = kctx();
+    struct linux_stat st;
+    struct file *f;
+    char dir[32], buf[256];
+
+    mount_fresh(ctx, dir, sizeof(dir), 0);
+    for (size_t i = 0; i < vfs_conformance_ncases; i++) {
+        if (strcmp(vfs_conformance_cases[i], "bigdir") == 0)
+            continue;           /* slow; it has its own ktest */
+        KT_EXPECT_EQ(vfs_conformance_run_one(dir, vfs_conformance_cases[i]), 0);
+        KT_EXPECT_EQ(vfs_conformance_run_one(dir, vfs_conformance_cases[i]), 0);
+    }
+    KT_ASSERT_EQ(vfs_open(ctx, NULL, dir, O_RDONLY | O_DIRECTORY, 0, &f), 0);
+    KT_EXPECT_EQ(vfs_getdents(f, buf, sizeof(buf)), 2 * (ssize_t)LINUX_DIRENT64_RECLEN(2));
+    file_put(f);
+    KT_EXPECT_EQ(vfs_stat(ctx, NULL, dir, &st, 0), 0);
+    KT_EXPECT_EQ(st.st_nlink, 2u);
+    unmount_fresh(ctx, dir);
+}
+
 KTEST(vfs_tmpfs, every_case_has_a_ktest)
 {
     KT_EXPECT_EQ(vfs_conformance_ncases, 11u);
