@@ -9,7 +9,11 @@
  * pages and their flags and is held across the I/O on them; the spinlock
  * pagecache_lock [pl] guards the global LRU and the counters. Order:
  * inode->lock > [ml] > the fs's locks (get_block) > [pl]. Reclaim holds
- * [pl] and only trylocks a mapping, so it never waits.
+ * [pl] and only trylocks a mapping, so it never waits; a mapping the
+ * reclaiming thread holds itself (it ran out of frames while filling that
+ * file) is reclaimed from too, so one file larger than RAM can be read. For
+ * that, code under [ml] keeps no page pointer across an allocation unless it
+ * holds the page (refs, [pl]).
  *
  * I/O goes through pc_io_*: one dev/blk batch per read-in (a read-ahead
  * window) or per inode writeback, so contiguous blocks reach the device as
@@ -17,6 +21,7 @@
  */
 #include <fs/pagecache.h>
 #include <core/atomic.h>
+#include <core/cpu.h>
 #include <core/errno.h>
 #include <core/layout.h>
 #include <core/printk.h>
@@ -126,8 +131,14 @@ static struct pc_page *pc_alloc(struct inode *inode, uint64_t index, bool zero)
     struct pc_page *pg = kzalloc(sizeof(*pg));
     uint64_t pa;
 
-    if (!pg)
-        return NULL;
+    if (!pg) {
+        /* the heap does not reclaim for itself: with RAM full of cached
+         * pages, give some back and try once more */
+        pagecache_reclaim(16);
+        pg = kzalloc(sizeof(*pg));
+        if (!pg)
+            return NULL;
+    }
     if (pmm_alloc(zero ? PMM_ZERO : 0, &pa)) {
         kfree(pg);
         return NULL;
@@ -186,6 +197,21 @@ static void pc_touch(struct pc_page *pg)
     list_del(&pg->lru_link);
     list_add_tail(&pc_lru, &pg->lru_link);
     pc_stats.hits++;
+    spin_unlock(&pagecache_lock);
+}
+
+/* A user besides the cache: reclaim leaves the page alone while refs > 0. */
+static void pc_hold(struct pc_page *pg)
+{
+    spin_lock(&pagecache_lock);
+    pg->refs++;
+    spin_unlock(&pagecache_lock);
+}
+
+static void pc_release(struct pc_page *pg)
+{
+    spin_lock(&pagecache_lock);
+    pg->refs--;
     spin_unlock(&pagecache_lock);
 }
 
@@ -414,6 +440,7 @@ ssize_t pagecache_write(struct inode *inode, const void *buf, size_t len, uint64
         err = pc_get_for_write(inode, m, idx, off == 0 && chunk == PAGE_SIZE, &pg);
         if (err)
             break;
+        pc_hold(pg);            /* get_block may allocate, and reclaim must keep pg */
         if (!is_ram_fs(inode)) {
             uint32_t bs = sb->block_size;
             uint64_t first = p / bs, last = (p + chunk - 1) / bs;
@@ -438,6 +465,7 @@ ssize_t pagecache_write(struct inode *inode, const void *buf, size_t len, uint64
             if (pos + done > inode->size)
                 inode->size = pos + done;
         }
+        pc_release(pg);
         if (err)
             break;
     }
@@ -612,16 +640,25 @@ size_t pagecache_reclaim(size_t want)
     list_for_each_safe(pos, &pc_lru) {
         struct pc_page *pg = list_entry(pos, struct pc_page, lru_link);
         struct pc_mapping *m;
+        bool mine;
 
         if (n >= want)
             break;
         if (pg->flags & (PC_UNEVICTABLE | PC_DIRTY | PC_WRITEBACK) || pg->refs)
             continue;
         m = pg->inode->mapping;
-        if (!m || !mutex_trylock(&m->lock))
+        if (!m)
+            continue;
+        /*
+         * The mapping a thread itself holds (a big file's read-in needing
+         * frames) is fair game too: every path that allocates under [ml]
+         * holds no page pointer across it except with refs taken.
+         */
+        mine = !cpu_in_irq() && mutex_held_by_me(&m->lock);
+        if (!mine && !mutex_trylock(&m->lock))
             continue;
         /* re-check under the mapping lock: flags are [ml] */
-        if (!(pg->flags & (PC_UNEVICTABLE | PC_DIRTY | PC_WRITEBACK))) {
+        if (!(pg->flags & (PC_UNEVICTABLE | PC_DIRTY | PC_WRITEBACK)) && !pg->refs) {
             list_del(&pg->map_link);
             m->npages--;
             list_del(&pg->lru_link);
@@ -630,7 +667,8 @@ size_t pagecache_reclaim(size_t want)
             list_add_tail(&victims, &pg->lru_link);
             n++;
         }
-        mutex_unlock(&m->lock);
+        if (!mine)
+            mutex_unlock(&m->lock);
     }
     spin_unlock(&pagecache_lock);
     list_for_each_safe(pos, &victims)

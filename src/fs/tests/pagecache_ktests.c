@@ -145,6 +145,14 @@ KTEST(pagecache, readin_holes_and_readahead)
     reads0 = t->rd->dev.reads;
     KT_EXPECT_EQ(pagecache_read(&t->inode, buf, 8192, 4096), 8192);
     KT_EXPECT_EQ(t->rd->dev.reads, reads0);
+    /* a thread out of frames while holding this mapping (reading a file
+     * larger than RAM) can still reclaim its clean pages */
+    mutex_lock(&t->inode.mapping->lock);
+    KT_EXPECT_GE(pagecache_reclaim(1000000), 40u);
+    mutex_unlock(&t->inode.mapping->lock);
+    KT_EXPECT_EQ(t->inode.mapping->npages, 0u);
+    KT_EXPECT_EQ(pagecache_read(&t->inode, buf, 4096, 0), 4096);
+    KT_EXPECT_EQ(buf[100], pattern(100));
     kfree(buf);
     toy_free(t);
 }

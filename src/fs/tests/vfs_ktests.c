@@ -14,6 +14,7 @@
 #include <fs/pagecache.h>
 #include <fs/vfs.h>
 #include <fs/vfs_conformance.h>
+#include <sched/thread.h>
 
 static struct vfs_ctx *kctx(void)
 {
@@ -362,4 +363,125 @@ KTEST(vfs, permission_rules)
     i.mode = S_IFREG | 0070;
     i.uid = 5;                          /* the owner's bits count, not the group's */
     KT_EXPECT_EQ(vfs_permission(&i, R_OK, &user), -EACCES);
+}
+
+/* ---- concurrency: threads creating, renaming (both directions across two
+ * directories), removing and looking up in one tmpfs; afterwards the mount
+ * must come off (a leaked reference would make umount -EBUSY) and the
+ * directories must hold exactly what the threads left. */
+
+#define STRESS_THREADS  4
+#define STRESS_ROUNDS   300
+
+struct stress {
+    const char *dir;
+    int id;
+    int errors;
+    int last_err, last_line;
+};
+
+#define STRESS_CHECK(s, cond, err)                                              \
+    do {                                                                        \
+        if (!(cond)) {                                                          \
+            (s)->errors++;                                                      \
+            (s)->last_err = (int)(err);                                         \
+            (s)->last_line = __LINE__;                                          \
+        }                                                                       \
+    } while (0)
+
+static void *stress_thread(void *arg)
+{
+    struct stress *s = arg;
+    struct vfs_ctx *ctx = vfs_kernel_ctx();
+    char p1[96], p2[96];
+    struct linux_stat st;
+    struct file *f;
+    int err;
+
+    for (int r = 0; r < STRESS_ROUNDS; r++) {
+        switch (s->id) {
+        case 0:         /* create, write, read back, unlink */
+            snprintf(p1, sizeof(p1), "%s/d1/c%d", s->dir, r % 7);
+            err = vfs_open(ctx, NULL, p1, O_CREAT | O_RDWR | O_TRUNC, 0644, &f);
+            STRESS_CHECK(s, err == 0, err);
+            if (!err) {
+                char b[8] = { 0 };
+                STRESS_CHECK(s, vfs_write(f, "abc", 3) == 3, -1);
+                STRESS_CHECK(s, vfs_pread(f, b, 3, 0) == 3 && b[0] == 'a', -2);
+                file_put(f);
+            }
+            err = vfs_unlink(ctx, NULL, p1);
+            STRESS_CHECK(s, err == 0, err);
+            break;
+        case 1:         /* d1/m -> d2/m and back */
+        case 2:         /* d2/n -> d1/n and back: the other lock order */
+            snprintf(p1, sizeof(p1), "%s/%s/%c", s->dir, s->id == 1 ? "d1" : "d2", s->id == 1 ? 'm' : 'n');
+            snprintf(p2, sizeof(p2), "%s/%s/%c", s->dir, s->id == 1 ? "d2" : "d1", s->id == 1 ? 'm' : 'n');
+            err = vfs_rename(ctx, NULL, p1, NULL, p2);
+            STRESS_CHECK(s, err == 0, err);
+            err = vfs_stat(ctx, NULL, p2, &st, 0);
+            STRESS_CHECK(s, err == 0, err);
+            err = vfs_rename(ctx, NULL, p2, NULL, p1);
+            STRESS_CHECK(s, err == 0, err);
+            break;
+        default:        /* directories come and go; lookups inside and through ".." */
+            snprintf(p1, sizeof(p1), "%s/d2/sub%d", s->dir, r % 5);
+            err = vfs_mkdir(ctx, NULL, p1, 0755);
+            STRESS_CHECK(s, err == 0, err);
+            snprintf(p2, sizeof(p2), "%s/d2/sub%d/../../d1/nothing", s->dir, r % 5);
+            err = vfs_stat(ctx, NULL, p2, &st, 0);
+            STRESS_CHECK(s, err == -ENOENT, err);
+            snprintf(p2, sizeof(p2), "%s/d2/sub%d/x", s->dir, r % 5);
+            err = vfs_stat(ctx, NULL, p2, &st, 0);
+            STRESS_CHECK(s, err == -ENOENT, err);
+            err = vfs_rmdir(ctx, NULL, p1);
+            STRESS_CHECK(s, err == 0, err);
+            break;
+        }
+    }
+    return NULL;
+}
+
+KTEST(vfs_tmpfs, concurrent_changes_leave_no_references)
+{
+    struct vfs_ctx *ctx = kctx();
+    struct stress st[STRESS_THREADS];
+    struct thread *t[STRESS_THREADS];
+    char dir[32], path[64];
+    struct file *f;
+
+    mount_fresh(ctx, dir, sizeof(dir), 0);
+    snprintf(path, sizeof(path), "%s/d1", dir);
+    KT_ASSERT_EQ(vfs_mkdir(ctx, NULL, path, 0755), 0);
+    snprintf(path, sizeof(path), "%s/d2", dir);
+    KT_ASSERT_EQ(vfs_mkdir(ctx, NULL, path, 0755), 0);
+    snprintf(path, sizeof(path), "%s/d1/m", dir);
+    KT_ASSERT_EQ(vfs_open(ctx, NULL, path, O_CREAT | O_WRONLY, 0644, &f), 0);
+    file_put(f);
+    snprintf(path, sizeof(path), "%s/d2/n", dir);
+    KT_ASSERT_EQ(vfs_open(ctx, NULL, path, O_CREAT | O_WRONLY, 0644, &f), 0);
+    file_put(f);
+    for (int i = 0; i < STRESS_THREADS; i++) {
+        st[i] = (struct stress){ .dir = dir, .id = i };
+        t[i] = thread_create("vfs-stress", stress_thread, &st[i], THREAD_CPU(i & 1));
+        if (!t[i])
+            t[i] = thread_create("vfs-stress", stress_thread, &st[i], 0);
+        KT_ASSERT_TRUE(t[i] != NULL);
+    }
+    for (int i = 0; i < STRESS_THREADS; i++) {
+        KT_EXPECT_EQ(thread_join(t[i], NULL), 0);
+        if (st[i].errors)
+            ktest_fail(__FILE__, __LINE__, "thread %d: %d errors, last %d at line %d",
+                       i, st[i].errors, st[i].last_err, st[i].last_line);
+    }
+    /* what is left: d1 {m}, d2 {n} */
+    snprintf(path, sizeof(path), "%s/d1/m", dir);
+    KT_EXPECT_EQ(vfs_unlink(ctx, NULL, path), 0);
+    snprintf(path, sizeof(path), "%s/d2/n", dir);
+    KT_EXPECT_EQ(vfs_unlink(ctx, NULL, path), 0);
+    snprintf(path, sizeof(path), "%s/d1", dir);
+    KT_EXPECT_EQ(vfs_rmdir(ctx, NULL, path), 0);
+    snprintf(path, sizeof(path), "%s/d2", dir);
+    KT_EXPECT_EQ(vfs_rmdir(ctx, NULL, path), 0);
+    unmount_fresh(ctx, dir);
 }
