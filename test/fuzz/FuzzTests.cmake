@@ -68,3 +68,4 @@ endfunction()
 basalt_fuzz_target(inflate src/fs/inflate.c src/core/crc32.c src/core/string.c)
 basalt_fuzz_target(ext2_disk SEEDS ${CMAKE_CURRENT_LIST_DIR}/ext2_disk_seeds.sh
                    src/fs/ext2_disk.c src/core/string.c)
+basalt_fuzz_target(blk_plan src/dev/blk_check.c src/core/string.c src/core/format.c)
