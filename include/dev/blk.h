@@ -269,9 +269,12 @@ void blk_complete(struct blk_request *rq, int status);
  * full requests early; blk_batch_finish submits the rest and sleeps until
  * every request has finished.
  *
- * Returns 0 or the first error (the layer's checks, -ENOMEM, -EIO). After
- * an error later adds are refused with it and finish still waits for what
- * is in flight. Thread context, no spinlock held. The struct lives on the
+ * Returns 0 or the first error (the layer's checks, a driver's -ENOMEM,
+ * -EIO). After an error later adds are refused with it and finish still
+ * waits for what is in flight. The batch's own bookkeeping needs no large
+ * allocation, and without memory for it the batch still does its I/O (with
+ * fewer merges, or one transfer at a time), so I/O that reclaim depends on
+ * goes on when the heap is full. Thread context, no spinlock held. The struct lives on the
  * caller's stack; its fields are private to dev/blk.
  */
 struct blk_batch {

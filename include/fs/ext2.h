@@ -65,7 +65,7 @@ struct ext2_fs {
     struct buf *sb_buf;                 /* [c] the block holding the primary superblock */
     uint32_t sb_off;                    /* [c] the superblock's offset in it */
     struct ext2_sb_dyn dyn;             /* [s] counts, times, state */
-    uint16_t mount_state;               /* [c] s_state when mounted (restored at unmount) */
+    uint16_t mount_state;               /* [s] s_state when made read-write (restored when clean) */
     uint32_t r_blocks;                  /* [c] blocks reserved for root */
     uint32_t generation;                /* [s] next i_generation */
     bool errors;                        /* [s] damage seen: EXT2_ERROR_FS at unmount */
@@ -77,6 +77,7 @@ struct ext2_inode_mem {
     struct ext2_inode di;               /* [s] on-disk form: block[], flags, dtime, ... */
     uint32_t alloc_goal;                /* [s] where the next block is wanted (0: none yet) */
     uint32_t dir_hint;                  /* [s] first directory block that may have room */
+    struct ext2_dx *dx;                 /* [s] a large directory's name index, or NULL */
     bool fresh;                         /* [s] never written: write_inode zeroes the slot */
 };
 
@@ -141,5 +142,7 @@ ssize_t ext2_readlink(struct inode *inode, char *buf, size_t len);
 /* ---- ext2_dir.c */
 extern const struct inode_ops ext2_dir_iops;
 extern const struct file_ops ext2_dir_fops;
+/* Frees a directory's in-memory name index (the inode is going away). */
+void ext2_dx_free(struct ext2_inode_mem *ei);
 
 #endif

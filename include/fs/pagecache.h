@@ -103,6 +103,12 @@ int pagecache_truncate(struct inode *inode, uint64_t size);
 /* Drops every page of the inode (eviction, unmount after writeback). */
 void pagecache_drop_inode(struct inode *inode);
 /*
+ * Frees the per-inode state of an inode nobody can reach any more (unhashed,
+ * no references) whose pages are all gone; false (nothing done) if it still
+ * has pages. Takes no lock and never sleeps: for dcache_shrink's reclaim.
+ */
+bool pagecache_free_empty_mapping(struct inode *inode);
+/*
  * Writes the inode's dirty pages to the device in merged requests and, with
  * wait, waits for them. 0 or the first error (the pages stay dirty).
  */

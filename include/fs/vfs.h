@@ -142,6 +142,14 @@ struct super_ops {
     void (*put_super)(struct super_block *sb);
     /* Optional: shows extra mount options for /proc/mounts ("errors=continue"). */
     void (*show_options)(struct super_block *sb, char *buf, size_t len);
+    /*
+     * Optional: a remount switches sb to read-only (SB_RDONLY in flags) or
+     * read-write; called with vfs_mount_lock held, after a read-write sb
+     * going read-only was synced, before sb->flags changes. Returns 0 to go
+     * ahead or -errno to refuse (ext2: -EROFS when unknown RO_COMPAT
+     * features keep it read-only); the fs updates its on-disk state.
+     */
+    int (*remount)(struct super_block *sb, unsigned flags);
 };
 
 /*

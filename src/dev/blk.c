@@ -423,16 +423,23 @@ _Static_assert(BLK_SYNC_INFLIGHT <= 32, "free_mask has one bit per request");
  */
 struct blk_sync {
     struct semaphore slots;
-    uint32_t nslots;                            /* [c] slots in use, up to BLK_SYNC_INFLIGHT */
+    uint32_t nslots;                            /* [c] slots, up to 32 */
     uint32_t free_mask;                         /* [a] bit i: rqs[i] is free */
     int error;                                  /* [a] first error, 0 while none */
-    struct blk_request rqs[BLK_SYNC_INFLIGHT];  /* owned by the submitter while free */
+    struct blk_request *rqs;                    /* [c] nslots; owned by the submitter while free */
 };
 
-/* Makes s ready with nslots free request slots. */
-static void blk_sync_init(struct blk_sync *s, uint32_t nslots)
+/* A transfer's slots on the heap; without memory one slot on the stack does. */
+struct blk_sync_heap {
+    struct blk_sync s;
+    struct blk_request rqs[BLK_SYNC_INFLIGHT];
+};
+
+/* Makes s ready with the nslots free request slots rqs. */
+static void blk_sync_init(struct blk_sync *s, struct blk_request *rqs, uint32_t nslots)
 {
     sem_init(&s->slots, (long)nslots, "blk_sync");
+    s->rqs = rqs;
     s->nslots = nslots;
     s->free_mask = (uint32_t)((1ull << nslots) - 1);
     s->error = 0;
@@ -491,7 +498,9 @@ static void blk_sync_wait_all(struct blk_sync *s)
 static int blk_sync_io(struct blk_dev *dev, enum blk_op op, uint64_t lba, uint32_t count,
                        void *buf, const char *what)
 {
-    struct blk_sync *s;
+    struct blk_sync_heap *h;
+    struct blk_sync one, *s;
+    struct blk_request one_rq;
     uint32_t step, done = 0;
     int err;
 
@@ -502,10 +511,15 @@ static int blk_sync_io(struct blk_dev *dev, enum blk_op op, uint64_t lba, uint32
         return err;
     if (BASALT_DEBUG && (err = lockdep_might_sleep(what)))
         return err;
-    s = kmalloc(sizeof(*s));
-    if (!s)
-        return -ENOMEM;
-    blk_sync_init(s, BLK_SYNC_INFLIGHT);
+    h = kmalloc(sizeof(*h));
+    if (h) {
+        s = &h->s;
+        blk_sync_init(s, h->rqs, BLK_SYNC_INFLIGHT);
+    } else {
+        /* no memory (the caches are full): still done, one request at a time */
+        s = &one;
+        blk_sync_init(s, &one_rq, 1);
+    }
     step = blk_split_sectors(dev);
     do {
         struct blk_request *rq = blk_sync_take(s);
@@ -526,7 +540,7 @@ static int blk_sync_io(struct blk_dev *dev, enum blk_op op, uint64_t lba, uint32
     } while (done < count && atomic_load(&s->error) == 0);
     blk_sync_wait_all(s);
     err = atomic_load(&s->error);
-    kfree(s);
+    kfree(h);
     return err;
 }
 
@@ -556,20 +570,28 @@ int blk_flush(struct blk_dev *dev)
 #define BLK_BATCH_MAX_SEGS  128     /* segments one batch request carries at most */
 
 /*
- * A batch's state (b->priv), allocated at its first add. The request being
- * built is cur (a slot taken from sync, not yet submitted) with its
- * segments in cur's row of segs; plan says what it holds. Owned by the
- * batch's thread; the completions only touch sync.
+ * A batch's state (b->priv), allocated at its first add: small pieces
+ * (the state, then one segment row per slot, each within a slab page) so
+ * that a heap full of cached pages can still serve it after mm's reclaim.
+ * Without memory for the rows the batch merges only contiguous memory;
+ * without memory for the state it runs each transfer through blk_sync_io
+ * (BLK_BATCH_DIRECT). The request being built is cur (a slot taken from
+ * sync, not yet submitted) with its segments in cur's row; plan says what
+ * it holds. Owned by the batch's thread; the completions only touch sync.
  */
 struct blk_batch_state {
     struct blk_sync sync;
-    uint32_t seg_cap;               /* segments per request: min(max_segs, BLK_BATCH_MAX_SEGS) */
+    struct blk_request rqs[BLK_BATCH_INFLIGHT];
+    struct blk_seg *rows[BLK_BATCH_INFLIGHT];   /* seg_cap entries each */
+    uint32_t seg_cap;               /* segments per request: min(max_segs, BLK_BATCH_MAX_SEGS), or 0 */
     uint32_t max_sectors;           /* blk_split_sectors of the disk */
     struct blk_request *cur;        /* NULL while no request is being built */
     uint32_t cur_merges;            /* pieces that joined cur after it began */
     struct blk_plan plan;
-    struct blk_seg segs[];          /* BLK_BATCH_INFLIGHT rows of seg_cap */
 };
+
+static char blk_batch_direct_mark;
+#define BLK_BATCH_DIRECT    ((void *)&blk_batch_direct_mark)
 
 void blk_batch_init(struct blk_batch *b, struct blk_dev *dev, enum blk_op op)
 {
@@ -581,10 +603,17 @@ void blk_batch_init(struct blk_batch *b, struct blk_dev *dev, enum blk_op op)
 /* The segment row of request slot rq. */
 static struct blk_seg *blk_batch_row(struct blk_batch_state *st, struct blk_request *rq)
 {
-    return &st->segs[(size_t)(rq - st->sync.rqs) * st->seg_cap];
+    return st->rows[rq - st->rqs];
 }
 
-/* Allocates b's state on first use; 0 or -ENOMEM / -EDEADLK. */
+static void blk_batch_state_free(struct blk_batch_state *st)
+{
+    for (unsigned i = 0; i < BLK_BATCH_INFLIGHT; i++)
+        kfree(st->rows[i]);
+    kfree(st);
+}
+
+/* Sets up b's state on first use; 0 or -EDEADLK (atomic context). */
 static int blk_batch_state(struct blk_batch *b)
 {
     struct blk_batch_state *st;
@@ -595,17 +624,27 @@ static int blk_batch_state(struct blk_batch *b)
         return 0;
     if (BASALT_DEBUG && (err = lockdep_might_sleep("blk_batch_add")))
         return err;
+    st = kzalloc(sizeof(*st));
+    if (!st) {
+        b->priv = BLK_BATCH_DIRECT;
+        return 0;
+    }
     cap = MIN(b->dev->max_segs, BLK_BATCH_MAX_SEGS);
     if (cap < 2)
         cap = 0;                    /* single buffers only: the plan holds the one segment */
-    st = kmalloc(sizeof(*st) + sizeof(struct blk_seg) * cap * BLK_BATCH_INFLIGHT);
-    if (!st)
-        return -ENOMEM;
-    blk_sync_init(&st->sync, BLK_BATCH_INFLIGHT);
+    for (unsigned i = 0; i < BLK_BATCH_INFLIGHT && cap; i++) {
+        st->rows[i] = kmalloc(sizeof(struct blk_seg) * cap);
+        if (!st->rows[i]) {
+            for (unsigned j = 0; j < i; j++) {
+                kfree(st->rows[j]);
+                st->rows[j] = NULL;
+            }
+            cap = 0;                /* no memory: merge contiguous memory only */
+        }
+    }
+    blk_sync_init(&st->sync, st->rqs, BLK_BATCH_INFLIGHT);
     st->seg_cap = cap;
     st->max_sectors = blk_split_sectors(b->dev);
-    st->cur = NULL;
-    st->cur_merges = 0;
     blk_plan_reset(&st->plan);
     b->priv = st;
     return 0;
@@ -704,10 +743,17 @@ int blk_batch_add(struct blk_batch *b, uint64_t lba, uint32_t count, void *buf)
         err = blk_batch_state(b);
     if (err)
         goto out;
+    b->pieces++;
+    if (b->priv == BLK_BATCH_DIRECT) {
+        /* no memory for a batch: the transfer now, as blk_read/blk_write would */
+        err = blk_sync_io(b->dev, b->op, lba, count, buf, "blk_batch_add");
+        if (!err)
+            b->requests += (count + blk_split_sectors(b->dev) - 1) / blk_split_sectors(b->dev);
+        goto out;
+    }
     st = b->priv;
     if ((err = atomic_load(&st->sync.error)) != 0)
         goto out;
-    b->pieces++;
     per_block = b->dev->block_size / BLK_SECTOR_SIZE;
     /* block by block: a long or scattered piece is cut wherever the limits say */
     while (done < count) {
@@ -728,8 +774,10 @@ int blk_batch_finish(struct blk_batch *b)
     struct blk_batch_state *st = b->priv;
     int err;
 
-    if (!st)
+    if (!st || st == BLK_BATCH_DIRECT) {
+        b->priv = NULL;
         return b->error;
+    }
     if (!b->error)
         (void)blk_batch_submit_cur(b, st);
     else if (st->cur)
@@ -739,7 +787,7 @@ int blk_batch_finish(struct blk_batch *b)
     err = atomic_load(&st->sync.error);
     if (!b->error)
         b->error = err;
-    kfree(st);
+    blk_batch_state_free(st);
     b->priv = NULL;
     return b->error;
 }

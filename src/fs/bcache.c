@@ -2,8 +2,8 @@
  * src/fs/bcache.c - the buffer cache: file-system metadata blocks cached by
  * (device, block, size) (see include/fs/bcache.h).
  *
- * Part of fs, on dev/blk. A buffer is a struct buf with its data (kmalloc,
- * size bytes), in a hash table of BCACHE_BUCKETS chains; unreferenced
+ * Part of fs, on dev/blk. A buffer is a struct buf with its data (size
+ * bytes: kmalloc below a page, whole frames from pmm from a page up), in a hash table of BCACHE_BUCKETS chains; unreferenced
  * buffers sit on the LRU list (oldest first), dirty ones on the dirty list.
  * Reading a block that is not cached inserts the buffer first, marked
  * BUF_READING, and reads outside the lock; a second reader of the same
@@ -115,9 +115,34 @@ static void unhash_locked(struct buf *b)
     nbytes -= b->size;
 }
 
+/*
+ * Buffer data: blocks of a page or more are whole frames (a 4 KiB block is
+ * one frame: page aligned, one scatter-gather segment, and no run of
+ * contiguous pages to find when memory is fragmented); smaller ones share
+ * kmalloc's slab pages.
+ */
+static void *data_alloc(uint32_t size)
+{
+    uint64_t pa;
+
+    if (size < PAGE_SIZE)
+        return kmalloc(size);
+    if (pmm_alloc_contig(size / PAGE_SIZE, 0, 0, &pa))
+        return NULL;
+    return phys_to_virt(pa);
+}
+
+static void data_free(void *data, uint32_t size)
+{
+    if (size < PAGE_SIZE)
+        kfree(data);
+    else if (data)
+        pmm_free_contig(virt_to_phys(data), size / PAGE_SIZE);
+}
+
 static void buf_free(struct buf *b)
 {
-    kfree(b->data);
+    data_free(b->data, b->size);
     kfree(b);
 }
 
@@ -127,7 +152,7 @@ static struct buf *buf_alloc(struct blk_dev *dev, uint64_t block, uint32_t size)
 
     if (!b)
         return NULL;
-    b->data = kmalloc(size);
+    b->data = data_alloc(size);
     if (!b->data) {
         kfree(b);
         return NULL;

@@ -330,6 +330,64 @@ static int ext2_statfs(struct super_block *sb, struct linux_statfs *st)
     return 0;
 }
 
+/* Marks the superblock in use (not clean, counted, times) and writes it now. [s] held. */
+static int mark_mounted_rw(struct ext2_fs *fs)
+{
+    const char *name = fs->bdev->name;
+
+    mutex_assert_held(&fs->lock);
+    if (!(fs->dyn.state & EXT2_VALID_FS))
+        pr_warn("ext2 %s: mounting a file system not cleanly unmounted; run e2fsck\n", name);
+    else if (fs->dyn.state & EXT2_ERROR_FS)
+        pr_warn("ext2 %s: mounting a file system with errors; run e2fsck\n", name);
+    if (fs->dyn.max_mnt_count != 0 && fs->dyn.max_mnt_count != 0xffff &&
+        fs->dyn.mnt_count >= fs->dyn.max_mnt_count)
+        pr_warn("ext2 %s: maximal mount count reached; run e2fsck\n", name);
+    fs->mount_state = fs->dyn.state;
+    fs->dyn.state &= (uint16_t)~EXT2_VALID_FS;
+    fs->dyn.mnt_count++;
+    fs->dyn.mtime = now_sec();
+    fs->dyn.wtime = fs->dyn.mtime;
+    ext2_sb_dirty(fs);
+    int err = bcache_write_now(fs->sb_buf);
+    if (err)
+        pr_err("ext2 %s: writing the superblock: error %d\n", name, err);
+    return err;
+}
+
+/* Back to the state found at mount (plus errors seen), written with everything else. */
+static int mark_clean(struct ext2_fs *fs)
+{
+    mutex_lock(&fs->lock);
+    fs->dyn.state = fs->mount_state;
+    if (fs->errors)
+        fs->dyn.state |= EXT2_ERROR_FS;
+    fs->dyn.wtime = now_sec();
+    ext2_sb_dirty(fs);
+    mutex_unlock(&fs->lock);
+    int err = bcache_sync(fs->bdev);
+    if (err)
+        pr_err("ext2 %s: writing the superblock: error %d\n", fs->bdev->name, err);
+    return err;
+}
+
+static int ext2_remount(struct super_block *sb, unsigned flags)
+{
+    struct ext2_fs *fs = ext2_fs_of(sb);
+
+    if (flags & SB_RDONLY)
+        return mark_clean(fs);
+    if (fs->info.read_only) {
+        pr_warn("ext2 %s: unsupported RO_COMPAT features (mask %#x): stays read-only\n",
+                fs->bdev->name, fs->info.ro_compat_unsupported);
+        return -EROFS;
+    }
+    mutex_lock(&fs->lock);
+    int err = mark_mounted_rw(fs);
+    mutex_unlock(&fs->lock);
+    return err;
+}
+
 /* Drops what fill_super took (the buffers, the arrays, fs itself). */
 static void fs_release(struct ext2_fs *fs)
 {
@@ -350,18 +408,8 @@ static void ext2_put_super(struct super_block *sb)
 {
     struct ext2_fs *fs = ext2_fs_of(sb);
 
-    if (!(sb->flags & SB_RDONLY)) {
-        mutex_lock(&fs->lock);
-        fs->dyn.state = fs->mount_state;
-        if (fs->errors)
-            fs->dyn.state |= EXT2_ERROR_FS;
-        fs->dyn.wtime = now_sec();
-        ext2_sb_dirty(fs);
-        mutex_unlock(&fs->lock);
-        int err = bcache_sync(fs->bdev);
-        if (err)
-            pr_err("ext2 %s: writing at unmount: error %d\n", fs->bdev->name, err);
-    }
+    if (!(sb->flags & SB_RDONLY))
+        mark_clean(fs);
     struct blk_dev *bdev = fs->bdev;
     fs_release(fs);
     sb->priv = NULL;
@@ -384,6 +432,7 @@ static const struct super_ops ext2_super_ops = {
     .statfs = ext2_statfs,
     .put_super = ext2_put_super,
     .show_options = ext2_show_options,
+    .remount = ext2_remount,
 };
 
 /* ---- mount ----------------------------------------------------------------------- */
@@ -533,25 +582,10 @@ static int ext2_fill_super(struct super_block *sb, struct blk_dev *bdev, const c
 
     if (!(sb->flags & SB_RDONLY)) {
         mutex_lock(&fs->lock);
-        if (!(fs->dyn.state & EXT2_VALID_FS))
-            pr_warn("ext2 %s: mounting a file system not cleanly unmounted; run e2fsck\n",
-                    bdev->name);
-        else if (fs->dyn.state & EXT2_ERROR_FS)
-            pr_warn("ext2 %s: mounting a file system with errors; run e2fsck\n", bdev->name);
-        if (fs->dyn.max_mnt_count != 0 && fs->dyn.max_mnt_count != 0xffff &&
-            fs->dyn.mnt_count >= fs->dyn.max_mnt_count)
-            pr_warn("ext2 %s: maximal mount count reached; run e2fsck\n", bdev->name);
-        fs->dyn.state &= (uint16_t)~EXT2_VALID_FS;
-        fs->dyn.mnt_count++;
-        fs->dyn.mtime = now_sec();
-        fs->dyn.wtime = fs->dyn.mtime;
-        ext2_sb_dirty(fs);
-        err = bcache_write_now(fs->sb_buf);
+        err = mark_mounted_rw(fs);
         mutex_unlock(&fs->lock);
-        if (err) {
-            pr_err("ext2 %s: writing the superblock: error %d\n", bdev->name, err);
+        if (err)
             goto fail_priv;
-        }
     }
     pr_info("ext2 %s: mounted %s, %u-byte blocks, %u groups, revision %u\n", bdev->name,
             (sb->flags & SB_RDONLY) ? "read-only" : "read-write", bs, fs->info.group_count,

@@ -9,6 +9,13 @@
  * reported and never changed). The VFS holds the directories' inode->lock
  * on entry (both for rename) and has checked permissions, read-only
  * mounts, name lengths and existence. Locking: include/fs/ext2.h.
+ *
+ * A directory of DX_MIN_BLOCKS blocks or more gets an in-memory name index
+ * on its first lookup (ext2_dx: a hash of each name -> the block holding
+ * it, open addressing), kept up to date by every insert and removal, so a
+ * lookup - a missing name's too, as every create does - reads one block
+ * instead of scanning the directory. Hits are checked in the block itself;
+ * without memory for the index the scan is used.
  */
 #include <fs/ext2.h>
 #include <fs/bcache.h>
@@ -46,6 +53,185 @@ static uint64_t dir_nblocks(const struct ext2_fs *fs, const struct inode *dir)
     return dir->size >> fs->info.block_shift;
 }
 
+/* ---- the name index of large directories ----------------------------------------- */
+
+#define DX_MIN_BLOCKS   8u
+#define DX_EMPTY        0ull
+#define DX_TOMB         1ull
+
+/* Slots: hash << 32 | (block index + 2); 0 empty, 1 a removed entry. */
+struct ext2_dx {
+    uint32_t cap;                       /* power of two */
+    uint32_t used;                      /* live + tombstones */
+    uint32_t live;
+    uint64_t *slot;
+};
+
+static uint32_t dx_hash(const char *name, uint32_t len)
+{
+    uint32_t h = 2166136261u;           /* FNV-1a */
+
+    for (uint32_t i = 0; i < len; i++)
+        h = (h ^ (uint8_t)name[i]) * 16777619u;
+    return h;
+}
+
+void ext2_dx_free(struct ext2_inode_mem *ei)
+{
+    if (ei->dx) {
+        kfree(ei->dx->slot);
+        kfree(ei->dx);
+        ei->dx = NULL;
+    }
+}
+
+static void dx_put_slot(struct ext2_dx *dx, uint64_t v)
+{
+    uint32_t i = (uint32_t)(v >> 32) & (dx->cap - 1);
+
+    while (dx->slot[i] > DX_TOMB)
+        i = (i + 1) & (dx->cap - 1);
+    if (dx->slot[i] == DX_EMPTY)
+        dx->used++;
+    dx->slot[i] = v;
+    dx->live++;
+}
+
+/* Makes room for one more entry (rehashing without tombstones). false: no memory. */
+static bool dx_reserve(struct ext2_dx *dx)
+{
+    if ((uint64_t)(dx->used + 1) * 4 <= (uint64_t)dx->cap * 3)
+        return true;
+    uint32_t cap = 256;
+    while ((uint64_t)cap * 3 < (uint64_t)(dx->live + 1) * 8)
+        cap *= 2;
+    uint64_t *slot = kzalloc(sizeof(*slot) * cap);
+    if (!slot)
+        return false;
+    uint64_t *old = dx->slot;
+    uint32_t oldcap = dx->cap;
+    dx->slot = slot;
+    dx->cap = cap;
+    dx->used = dx->live = 0;
+    for (uint32_t i = 0; i < oldcap; i++)
+        if (old[i] > DX_TOMB)
+            dx_put_slot(dx, old[i]);
+    kfree(old);
+    return true;
+}
+
+/* Records name in block fb; without memory the index is dropped. [s] held. */
+static void dx_add(struct ext2_inode_mem *ei, const char *name, uint32_t len, uint64_t fb)
+{
+    if (!ei->dx)
+        return;
+    if (!dx_reserve(ei->dx)) {
+        ext2_dx_free(ei);
+        return;
+    }
+    dx_put_slot(ei->dx, (uint64_t)dx_hash(name, len) << 32 | (fb + 2));
+}
+
+static void dx_remove(struct ext2_inode_mem *ei, const char *name, uint32_t len, uint64_t fb)
+{
+    struct ext2_dx *dx = ei->dx;
+
+    if (!dx)
+        return;
+    if (dx->cap == 0) {
+        ext2_dx_free(ei);
+        return;
+    }
+    uint64_t v = (uint64_t)dx_hash(name, len) << 32 | (fb + 2);
+    for (uint32_t i = (uint32_t)(v >> 32) & (dx->cap - 1); dx->slot[i] != DX_EMPTY;
+         i = (i + 1) & (dx->cap - 1)) {
+        if (dx->slot[i] == v) {
+            dx->slot[i] = DX_TOMB;
+            dx->live--;
+            return;
+        }
+    }
+    ext2_dx_free(ei);                   /* not there: never trust it again */
+}
+
+/* Builds dir's index from all its blocks: 0, -ENOMEM (none built), -errno. [s] held. */
+static int dx_build(struct ext2_fs *fs, struct inode *dir)
+{
+    struct ext2_inode_mem *ei = ext2_i(dir);
+    uint64_t n = dir_nblocks(fs, dir);
+    struct ext2_dir_iter it;
+    struct ext2_dirent ent;
+    int err = 0;
+
+    ei->dx = kzalloc(sizeof(*ei->dx));  /* cap 0: grown by the first dx_add */
+    if (!ei->dx)
+        return -ENOMEM;
+    for (uint64_t fb = 0; fb < n && !err; fb++) {
+        uint32_t phys;
+        err = dir_block(fs, dir, fb, &phys);
+        if (err)
+            break;
+        struct buf *b = ext2_bread(fs, phys, &err);
+        if (!b)
+            break;
+        int r;
+        ext2_dir_iter_init(&it, &fs->info, b->data);
+        while ((r = ext2_dir_next(&it, &ent)) == 1) {
+            dx_add(ei, ent.name, ent.name_len, fb);
+            if (!ei->dx)
+                break;
+        }
+        bcache_put(b);
+        if (r < 0)
+            err = ext2_damage(fs, "directory %llu block %u: damaged entry",
+                              (unsigned long long)dir->ino, phys);
+        else if (!ei->dx)
+            return -ENOMEM;
+    }
+    if (err)
+        ext2_dx_free(ei);
+    return err;
+}
+
+/* Looks name up through the index: 1 with *loc, 0 absent, -errno. [s] held. */
+static int dx_find(struct ext2_fs *fs, struct inode *dir, const char *name, uint32_t len,
+                   struct dloc *loc)
+{
+    struct ext2_dx *dx = ext2_i(dir)->dx;
+    uint32_t h = dx_hash(name, len);
+    struct ext2_dirent ent;
+    int err;
+
+    if (dx->cap == 0)
+        return 0;                       /* an index of no names */
+    for (uint32_t i = h & (dx->cap - 1); dx->slot[i] != DX_EMPTY; i = (i + 1) & (dx->cap - 1)) {
+        uint64_t v = dx->slot[i];
+        if (v == DX_TOMB || (uint32_t)(v >> 32) != h)
+            continue;
+        uint64_t fb = (uint32_t)v - 2;
+        uint32_t phys;
+        err = dir_block(fs, dir, fb, &phys);
+        if (err)
+            return err;
+        struct buf *b = ext2_bread(fs, phys, &err);
+        if (!b)
+            return err;
+        int r = ext2_dir_find(&fs->info, b->data, name, len, &ent);
+        bcache_put(b);
+        if (r < 0)
+            return ext2_damage(fs, "directory %llu block %u: damaged entry",
+                               (unsigned long long)dir->ino, phys);
+        if (r == 1) {
+            loc->phys = phys;
+            loc->fb = fb;
+            loc->offset = ent.offset;
+            loc->ino = ent.inode;
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* Finds name in dir: 1 with *loc, 0 absent, -errno. [s] held. */
 static int find_locked(struct ext2_fs *fs, struct inode *dir, const char *name, uint32_t len,
                        struct dloc *loc)
@@ -54,6 +240,13 @@ static int find_locked(struct ext2_fs *fs, struct inode *dir, const char *name, 
     struct ext2_dirent ent;
     int err;
 
+    if (!ext2_i(dir)->dx && n >= DX_MIN_BLOCKS) {
+        err = dx_build(fs, dir);
+        if (err && err != -ENOMEM)
+            return err;
+    }
+    if (ext2_i(dir)->dx)
+        return dx_find(fs, dir, name, len, loc);
     for (uint64_t fb = 0; fb < n; fb++) {
         uint32_t phys;
         err = dir_block(fs, dir, fb, &phys);
@@ -78,9 +271,20 @@ static int find_locked(struct ext2_fs *fs, struct inode *dir, const char *name, 
     return 0;
 }
 
-/* Adds (name, ino) to dir, growing it by a block when all are full. [s] held. */
+/*
+ * A dentry's fsdata is a hint: 1 + the index of the directory block its
+ * entry was found or put in, so unlink/rmdir/rename look there first
+ * (checked, and a full scan when it misses: it may be stale).
+ */
+static void set_hint(struct dentry *d, uint64_t fb)
+{
+    d->fsdata = (void *)(uintptr_t)(fb + 1);
+}
+
+/* Adds (name, ino) to dir, growing it by a block when all are full; the
+ * entry's block index in *where (if not NULL). [s] held. */
 static int add_locked(struct ext2_fs *fs, struct inode *dir, const char *name, uint32_t len,
-                      uint32_t ino, unsigned ft)
+                      uint32_t ino, unsigned ft, uint64_t *where)
 {
     struct ext2_inode_mem *ei = ext2_i(dir);
     uint64_t n = dir_nblocks(fs, dir);
@@ -101,6 +305,9 @@ static int add_locked(struct ext2_fs *fs, struct inode *dir, const char *name, u
         bcache_put(b);
         if (r == 0) {
             ei->dir_hint = (uint32_t)fb;
+            dx_add(ei, name, len, fb);
+            if (where)
+                *where = fb;
             return 0;
         }
         if (r == -EUCLEAN)
@@ -123,10 +330,17 @@ static int add_locked(struct ext2_fs *fs, struct inode *dir, const char *name, u
     bcache_put(b);
     dir->size += fs->info.block_size;
     ei->dir_hint = (uint32_t)n;
+    if (!err)
+        dx_add(ei, name, len, n);
+    else
+        ext2_dx_free(ei);
+    if (where)
+        *where = n;
     return err;
 }
 
-static int remove_locked(struct ext2_fs *fs, struct inode *dir, const struct dloc *loc)
+static int remove_locked(struct ext2_fs *fs, struct inode *dir, const struct dloc *loc,
+                         const char *name, uint32_t len)
 {
     struct ext2_inode_mem *ei = ext2_i(dir);
     int err;
@@ -143,6 +357,7 @@ static int remove_locked(struct ext2_fs *fs, struct inode *dir, const struct dlo
                            (unsigned long long)dir->ino, loc->phys, err);
     if (loc->fb < ei->dir_hint)
         ei->dir_hint = (uint32_t)loc->fb;
+    dx_remove(ei, name, len, loc->fb);
     return 0;
 }
 
@@ -206,6 +421,7 @@ static int ext2_lookup(struct inode *dir, struct dentry *d)
     int err = inode_get(dir->sb, loc.ino, &inode);
     if (err)
         return err;
+    set_hint(d, loc.fb);
     d_instantiate(d, inode);
     return 0;
 }
@@ -217,6 +433,7 @@ static int make_node(struct inode *dir, struct dentry *d, uint32_t mode, kdev_t 
     struct ext2_fs *fs = ext2_fs_of(dir->sb);
     const struct ext2_info *info = &fs->info;
     uint32_t ino, phys, gid = cr->gid;
+    uint64_t where = 0;
     bool created;
     int err;
 
@@ -286,7 +503,7 @@ static int make_node(struct inode *dir, struct dentry *d, uint32_t mode, kdev_t 
     if (!err)
         err = ext2_write_inode_locked(fs, inode);
     if (!err)
-        err = add_locked(fs, dir, d->name, d->name_len, ino, ft_of(fs, mode));
+        err = add_locked(fs, dir, d->name, d->name_len, ino, ft_of(fs, mode), &where);
     mutex_unlock(&fs->lock);
 
     if (err) {
@@ -298,6 +515,7 @@ static int make_node(struct inode *dir, struct dentry *d, uint32_t mode, kdev_t 
         dir->nlink++;
     inode_touch(dir, VFS_TIME_M | VFS_TIME_C);
     inode_mark_dirty(inode);
+    set_hint(d, where);
     d_instantiate(d, inode);
     return 0;
 }
@@ -333,12 +551,14 @@ static int ext2_link(struct dentry *old, struct inode *dir, struct dentry *d)
 
     if (inode->nlink >= EXT2_LINK_MAX)
         return -EMLINK;
+    uint64_t where = 0;
     mutex_lock(&fs->lock);
     int err = add_locked(fs, dir, d->name, d->name_len, (uint32_t)inode->ino,
-                         ft_of(fs, inode->mode));
+                         ft_of(fs, inode->mode), &where);
     mutex_unlock(&fs->lock);
     if (err)
         return err;
+    set_hint(d, where);
     inode->nlink++;
     inode_touch(inode, VFS_TIME_C);
     inode_touch(dir, VFS_TIME_M | VFS_TIME_C);
@@ -351,6 +571,28 @@ static int ext2_link(struct dentry *old, struct inode *dir, struct dentry *d)
 static int find_dentry_locked(struct ext2_fs *fs, struct inode *dir, struct dentry *d,
                               struct dloc *loc)
 {
+    uintptr_t hint = (uintptr_t)d->fsdata;
+    struct ext2_dirent ent;
+    uint32_t phys;
+    int err;
+
+    if (hint && hint - 1 < dir_nblocks(fs, dir) && d->inode) {
+        err = dir_block(fs, dir, hint - 1, &phys);
+        if (err)
+            return err;
+        struct buf *b = ext2_bread(fs, phys, &err);
+        if (!b)
+            return err;
+        int r = ext2_dir_find(&fs->info, b->data, d->name, d->name_len, &ent);
+        bcache_put(b);
+        if (r == 1 && ent.inode == d->inode->ino) {
+            loc->phys = phys;
+            loc->fb = hint - 1;
+            loc->offset = ent.offset;
+            loc->ino = ent.inode;
+            return 0;
+        }                               /* stale or damaged: the full scan decides */
+    }
     int r = find_locked(fs, dir, d->name, d->name_len, loc);
 
     if (r < 0)
@@ -369,7 +611,7 @@ static int ext2_unlink(struct inode *dir, struct dentry *d)
     mutex_lock(&fs->lock);
     int err = find_dentry_locked(fs, dir, d, &loc);
     if (!err)
-        err = remove_locked(fs, dir, &loc);
+        err = remove_locked(fs, dir, &loc, d->name, d->name_len);
     mutex_unlock(&fs->lock);
     if (err)
         return err;
@@ -393,7 +635,7 @@ static int ext2_rmdir(struct inode *dir, struct dentry *d)
     else if (err == 1)
         err = find_dentry_locked(fs, dir, d, &loc);
     if (!err)
-        err = remove_locked(fs, dir, &loc);
+        err = remove_locked(fs, dir, &loc, d->name, d->name_len);
     mutex_unlock(&fs->lock);
     if (err)
         return err;
@@ -412,6 +654,7 @@ static int ext2_rename(struct inode *odir, struct dentry *od, struct inode *ndir
     struct inode *src = od->inode, *tgt = nd->inode;
     bool sdir = S_ISDIR(src->mode), moved = sdir && odir != ndir;
     struct dloc oloc, nloc, dotdot;
+    uint64_t where = 0;
     int err = 0;
 
     if (tgt == src)
@@ -437,22 +680,26 @@ static int ext2_rename(struct inode *odir, struct dentry *od, struct inode *ndir
             if (!err)
                 err = retarget_locked(fs, ndir, &nloc, (uint32_t)src->ino,
                                       ft_of(fs, src->mode));
+            where = nloc.fb;
         } else {
             err = add_locked(fs, ndir, nd->name, nd->name_len, (uint32_t)src->ino,
-                             ft_of(fs, src->mode));
+                             ft_of(fs, src->mode), &where);
         }
     }
     if (!err) {
         /* the old entry again: an insert into its block may have split entries */
         err = find_dentry_locked(fs, odir, od, &oloc);
         if (!err)
-            err = remove_locked(fs, odir, &oloc);
+            err = remove_locked(fs, odir, &oloc, od->name, od->name_len);
     }
     if (!err && moved)
         err = retarget_locked(fs, src, &dotdot, (uint32_t)ndir->ino, ft_of(fs, S_IFDIR));
     mutex_unlock(&fs->lock);
     if (err)
         return err;
+    /* the VFS moves od to the new name: its hint now names the new block */
+    set_hint(od, where);
+    nd->fsdata = NULL;
 
     if (tgt) {
         if (S_ISDIR(tgt->mode)) {

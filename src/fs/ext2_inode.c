@@ -30,6 +30,7 @@ struct inode *ext2_alloc_inode(struct super_block *sb)
 
 void ext2_free_inode_mem(struct inode *inode)
 {
+    ext2_dx_free(ext2_i(inode));
     kfree(ext2_i(inode));
 }
 

@@ -243,6 +243,24 @@ static bool is_ram_fs(const struct inode *inode)
 }
 
 /*
+ * Keeps some frames free before the cache takes more: the heap and the
+ * buffer cache allocate without reclaiming (PMM_NORECLAIM), so with RAM
+ * full of clean cached pages their allocations would fail while the page
+ * cache's own succeed. Frees the oldest clean pages while fewer than
+ * 1/64 of RAM (at least 64) frames are free. Any lock but [pl] may be held.
+ */
+static void pc_make_room(uint32_t pages)
+{
+    struct pmm_stats ps = pmm_stats();
+    uint64_t low = ps.managed_frames / 64;
+
+    if (low < 64)
+        low = 64;
+    if (ps.free_frames < low + pages)
+        pagecache_reclaim((size_t)(low + pages - ps.free_frames));
+}
+
+/*
  * Reads pages [index, index + count) that are not cached yet (stopping at
  * end of file) from the device: one get_block per fs block, holes zeroed.
  * Mapping lock held. 0 or -errno (nothing is inserted on error).
@@ -262,6 +280,7 @@ static int pc_readin(struct inode *inode, struct pc_mapping *m, uint64_t index, 
         return -EINVAL;
     if (count > PC_RA_MAX)
         count = PC_RA_MAX;
+    pc_make_room(count);
     pc_io_init(&io, sb->bdev, BLK_OP_READ);
     for (uint64_t idx = index; idx < index + count; idx++) {
         struct pc_page *pg;
@@ -400,6 +419,8 @@ static int pc_get_for_write(struct inode *inode, struct pc_mapping *m, uint64_t 
         *out = pg;
         return 0;
     }
+    if (!is_ram_fs(inode))
+        pc_make_room(1);
     pg = pc_alloc(inode, idx, true);
     if (!pg)
         return -ENOMEM;
@@ -418,8 +439,8 @@ ssize_t pagecache_write(struct inode *inode, const void *buf, size_t len, uint64
     struct super_block *sb = inode->sb;
     struct pc_mapping *m;
     size_t done = 0;
+    uint64_t dirty, limit;
     int err = 0;
-    bool kick;
 
     mutex_assert_held(&inode->lock);
     if (len == 0)
@@ -471,10 +492,14 @@ ssize_t pagecache_write(struct inode *inode, const void *buf, size_t len, uint64
     }
     mutex_unlock(&m->lock);
     spin_lock(&pagecache_lock);
-    kick = pc_stats.dirty > writeback_dirty_limit();
+    dirty = pc_stats.dirty;
     spin_unlock(&pagecache_lock);
-    if (kick)
+    limit = writeback_dirty_limit();
+    if (dirty > limit)
         writeback_kick();
+    /* far past the limit (the flusher falls behind): the writer cleans its own file */
+    if (dirty / 2 > limit && done)
+        (void)pagecache_writeback_inode(inode, true);
     if (done)
         return (ssize_t)done;
     return err;
@@ -543,6 +568,20 @@ void pagecache_drop_inode(struct inode *inode)
     kfree(m);
 }
 
+bool pagecache_free_empty_mapping(struct inode *inode)
+{
+    struct pc_mapping *m = atomic_load_acquire(&inode->mapping);
+
+    if (!m)
+        return true;
+    if (atomic_load(&m->npages))
+        return false;
+    inode->mapping = NULL;
+    kfree(m->buckets);
+    kfree(m);
+    return true;
+}
+
 static void sort_pages(struct pc_page **a, size_t n)
 {
     /* shell sort by index: writeback submits blocks in file order */
@@ -559,33 +598,33 @@ static void sort_pages(struct pc_page **a, size_t n)
     }
 }
 
-int pagecache_writeback_inode(struct inode *inode, bool wait)
+/*
+ * Writes up to cap of m's dirty pages (the first cap the bucket scan
+ * meets, in index order) in one batch. Mapping lock held. Returns how many
+ * were written, or -errno (those pages are dirty again).
+ */
+static ssize_t pc_writeback_some(struct inode *inode, struct pc_mapping *m,
+                                 struct pc_page **list, size_t cap)
 {
-    struct pc_mapping *m = atomic_load_acquire(&inode->mapping);
     struct super_block *sb = inode->sb;
-    struct pc_page **list = NULL;
-    size_t n = 0;
+    uint32_t bs = sb->block_size, per = (uint32_t)(PAGE_SIZE / bs), spb = bs / BLK_SECTOR_SIZE;
     struct pc_io io;
+    size_t n = 0;
     int err = 0;
 
-    (void)wait;                 /* the I/O is synchronous either way */
-    if (!m || is_ram_fs(inode))
-        return 0;
-    mutex_lock(&m->lock);
-    if (m->ndirty == 0)
-        goto out;
-    list = kmalloc(m->ndirty * sizeof(*list));
-    if (!list) {
-        err = -ENOMEM;
-        goto out;
-    }
-    for (uint32_t i = 0; i < m->nbuckets; i++) {
+    mutex_assert_held(&m->lock);
+    for (uint32_t i = 0; i < m->nbuckets && n < cap; i++) {
         list_for_each(pos, &m->buckets[i]) {
             struct pc_page *pg = list_entry(pos, struct pc_page, map_link);
-            if ((pg->flags & PC_DIRTY) && n < m->ndirty)
+            if (pg->flags & PC_DIRTY) {
                 list[n++] = pg;
+                if (n == cap)
+                    break;
+            }
         }
     }
+    if (n == 0)
+        return 0;
     sort_pages(list, n);
     pc_io_init(&io, sb->bdev, BLK_OP_WRITE);
     spin_lock(&pagecache_lock);
@@ -593,7 +632,6 @@ int pagecache_writeback_inode(struct inode *inode, bool wait)
     spin_unlock(&pagecache_lock);
     for (size_t i = 0; i < n && !err; i++) {
         struct pc_page *pg = list[i];
-        uint32_t bs = sb->block_size, per = (uint32_t)(PAGE_SIZE / bs), spb = bs / BLK_SECTOR_SIZE;
 
         pg->flags |= PC_WRITEBACK;
         pc_clear_dirty(m, pg);
@@ -621,9 +659,56 @@ int pagecache_writeback_inode(struct inode *inode, bool wait)
     spin_lock(&pagecache_lock);
     pc_stats.writeback -= n;
     spin_unlock(&pagecache_lock);
+    return err ? err : (ssize_t)n;
+}
+
+int pagecache_writeback_inode(struct inode *inode, bool wait)
+{
+    struct pc_mapping *m = atomic_load_acquire(&inode->mapping);
+    struct pc_page *small[64], **list = NULL;
+    uint64_t frame = 0;
+    size_t cap;
+    int err = 0;
+
+    (void)wait;                 /* the I/O is synchronous either way */
+    if (!m || is_ram_fs(inode))
+        return 0;
+    mutex_lock(&m->lock);
+    if (m->ndirty == 0)
+        goto out;
+    /*
+     * All dirty pages in one sorted batch. Short of memory (when writeback
+     * matters most): batches of a frame's worth (pmm reclaims for it, the
+     * heap does not), else of 64 from the stack.
+     */
+    cap = m->ndirty;
+    pc_make_room((uint32_t)(cap * sizeof(*list) / PAGE_SIZE + 1));
+    list = kmalloc(cap * sizeof(*list));
+    if (!list && pmm_alloc(0, &frame) == 0) {
+        list = phys_to_virt(frame);
+        cap = PAGE_SIZE / sizeof(*list);
+    } else if (!list) {
+        list = small;
+        cap = ARRAY_SIZE(small);
+    }
+    for (;;) {
+        ssize_t r = pc_writeback_some(inode, m, list, cap);
+        if (r < 0) {
+            err = (int)r;
+            break;
+        }
+        if (r == 0 || m->ndirty == 0)
+            break;
+    }
+    if (frame) {
+        pmm_free(frame);
+        list = NULL;
+    } else if (list == small) {
+        list = NULL;
+    }
     if (err)
         pr_err("pagecache: writeback of inode %llu on %s failed (%d)",
-               (unsigned long long)inode->ino, sb->bdev ? sb->bdev->name : "?", err);
+               (unsigned long long)inode->ino, inode->sb->bdev ? inode->sb->bdev->name : "?", err);
 out:
     mutex_unlock(&m->lock);
     kfree(list);

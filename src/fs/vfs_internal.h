@@ -41,8 +41,12 @@ struct dentry *d_get_parent(struct dentry *d);
 
 /* ---- vfs_obj.c: inodes and superblocks */
 int vfs_objects_init(void);
-/* Writes back and frees every inode of sb (umount; the dentries are gone). */
-void inode_evict_sb(struct super_block *sb);
+/*
+ * Writes back and frees every inode of sb (umount; the dentries are gone).
+ * fs_calls false: a failed fill_super, whose fs state is gone; the inodes
+ * are only freed (free_inode), not written or evicted.
+ */
+void inode_evict_sb(struct super_block *sb, bool fs_calls);
 void vfs_sb_list_add(struct super_block *sb);   /* vfs_mount_lock held */
 void vfs_sb_list_del(struct super_block *sb);   /* vfs_mount_lock held */
 struct super_block *vfs_sb_alloc(const struct fs_type *t);

@@ -135,20 +135,24 @@ static int sb_create(struct fs_type *t, const char *source, unsigned long flags,
         sb->flags |= SB_RDONLY;
     }
     err = t->fill_super(sb, bdev, data ? data : "");
+    if (err)
+        sb->root = NULL;        /* the type has released what it took */
+    else if (!sb->root || !sb->ops) {
+        pr_err("vfs: %s: fill_super left no root", t->name);
+        err = -EINVAL;
+    }
     if (err) {
+        /* unreferenced inodes the fs read before failing are still cached:
+         * free them before the superblock goes */
+        inode_evict_sb(sb, false);
         vfs_sb_free(sb);
         return err;
     }
-    if (!sb->root || !sb->ops) {
-        pr_err("vfs: %s: fill_super left no root", t->name);
-        vfs_sb_free(sb);
-        return -EINVAL;
-    }
     root = d_alloc(sb, NULL, "/", 1);
     if (!root) {
+        inode_evict_sb(sb, true);
         if (sb->ops->put_super)
             sb->ops->put_super(sb);
-        inode_evict_sb(sb);
         vfs_sb_free(sb);
         return -ENOMEM;
     }
@@ -168,7 +172,7 @@ static void sb_kill(struct super_block *sb, struct dentry *root)
     if (!(sb->flags & SB_RDONLY))
         vfs_syncfs(sb);
     d_kill_root(root);
-    inode_evict_sb(sb);
+    inode_evict_sb(sb, true);
     if (sb->ops->put_super)
         sb->ops->put_super(sb);
     vfs_sb_list_del(sb);
@@ -205,18 +209,25 @@ static int do_remount(struct vfs_ctx *ctx, const char *target, unsigned long fla
         err = -EINVAL;
         goto out;
     }
+    struct super_block *sb = p.mnt->sb;
     if (flags & MS_RDONLY) {
-        if (!(p.mnt->sb->flags & SB_RDONLY))
-            vfs_syncfs(p.mnt->sb);
+        if (!(sb->flags & SB_RDONLY)) {
+            vfs_syncfs(sb);
+            if (sb->ops->remount && (err = sb->ops->remount(sb, SB_RDONLY)) != 0)
+                goto out;
+        }
         p.mnt->flags |= MNT_RDONLY;
-        p.mnt->sb->flags |= SB_RDONLY;
+        sb->flags |= SB_RDONLY;
     } else {
-        if (p.mnt->sb->bdev && p.mnt->sb->bdev->read_only) {
+        if (sb->bdev && sb->bdev->read_only) {
             err = -EACCES;
             goto out;
         }
+        if ((sb->flags & SB_RDONLY) && sb->ops->remount &&
+            (err = sb->ops->remount(sb, 0)) != 0)
+            goto out;
         p.mnt->flags &= ~MNT_RDONLY;
-        p.mnt->sb->flags &= ~SB_RDONLY;
+        sb->flags &= ~SB_RDONLY;
     }
 out:
     mutex_unlock(&vfs_mount_lock);

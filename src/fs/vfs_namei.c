@@ -13,6 +13,7 @@
 #include <core/atomic.h>
 #include <core/errno.h>
 #include <core/string.h>
+#include <fs/vfs_util.h>
 #include <mm/kmalloc.h>
 
 static bool in_group(const struct cred *cr, uint32_t gid)
@@ -171,40 +172,34 @@ int vfs_walk(struct vfs_ctx *ctx, const struct path *base, const char *path,
     }
 
     for (;;) {
-        const char *e, *q;
+        struct vfs_util_comp c;
+        const char *e;
         size_t clen;
         bool last, trailing;
         struct inode *dir;
         struct dentry *child;
         struct path next;
+        int r = vfs_util_next_comp(p, &c);
 
-        while (*p == '/')
-            p++;
-        if (!*p)
-            break;
-        for (e = p; *e && *e != '/'; e++)
-            ;
-        clen = (size_t)(e - p);
-        if (clen > NAME_MAX) {
-            err = -ENAMETOOLONG;
+        if (r < 0) {
+            err = r;
             goto fail;
         }
-        for (q = e; *q == '/'; q++)
-            ;
-        last = !*q;
-        trailing = last && q != e;
+        if (r == 0)
+            break;
+        p = c.name;
+        e = c.rest;
+        clen = c.len;
+        last = c.last;
+        trailing = c.trailing;
 
         if (last && (flags & LOOKUP_PARENT) && nd) {
             memcpy(nd->last, p, clen);
             nd->last[clen] = '\0';
             nd->last_len = clen;
             nd->trailing_slash = trailing;
-            if (clen == 1 && p[0] == '.')
-                nd->last_type = LAST_DOT;
-            else if (clen == 2 && p[0] == '.' && p[1] == '.')
-                nd->last_type = LAST_DOTDOT;
-            else
-                nd->last_type = LAST_NORM;
+            nd->last_type = c.kind == VFS_UTIL_DOT ? LAST_DOT
+                          : c.kind == VFS_UTIL_DOTDOT ? LAST_DOTDOT : LAST_NORM;
             if (!S_ISDIR(cur.dentry->inode->mode)) {
                 err = -ENOTDIR;
                 goto fail;
@@ -226,11 +221,11 @@ int vfs_walk(struct vfs_ctx *ctx, const struct path *base, const char *path,
             goto fail;
         if (last)
             must_dir = trailing;
-        if (clen == 1 && p[0] == '.') {
+        if (c.kind == VFS_UTIL_DOT) {
             p = e;
             continue;
         }
-        if (clen == 2 && p[0] == '.' && p[1] == '.') {
+        if (c.kind == VFS_UTIL_DOTDOT) {
             follow_dotdot(ctx, &cur);
             p = e;
             continue;

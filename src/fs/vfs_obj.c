@@ -375,9 +375,12 @@ int inode_write_now(struct inode *inode)
     return err;
 }
 
-void inode_evict_sb(struct super_block *sb)
+void inode_evict_sb(struct super_block *sb, bool fs_calls)
 {
+    /* NULL after a fill_super that failed early; no write/evict calls then */
+    const struct super_ops *ops = fs_calls ? sb->ops : NULL;
     struct inode *root = sb->root;
+    bool dirty;
 
     sb->root = NULL;
     if (root)
@@ -398,13 +401,14 @@ void inode_evict_sb(struct super_block *sb)
             spin_unlock(&inode_hash_lock);
             continue;
         }
+        dirty = inode->flags & INODE_DIRTY;
         inode_unhash_locked(inode);
         spin_unlock(&inode_hash_lock);
-        if (inode->nlink > 0 && (inode->flags & INODE_DIRTY) && sb->ops->write_inode)
-            sb->ops->write_inode(inode);
+        if (inode->nlink > 0 && dirty && ops && ops->write_inode && !(sb->flags & SB_RDONLY))
+            ops->write_inode(inode);
         pagecache_drop_inode(inode);
-        if (inode->nlink == 0 && sb->ops->evict_inode)
-            sb->ops->evict_inode(inode);
+        if (inode->nlink == 0 && ops && ops->evict_inode)
+            ops->evict_inode(inode);
         inode_free(inode);
     }
 }
@@ -666,7 +670,7 @@ void dcache_counts(uint64_t *positive, uint64_t *negative)
  * Reclaim: called from the pmm hook (perhaps with other spinlocks held), so
  * it only trylocks and never evicts: a dentry whose inode has no links is
  * left alone, and an inode whose last reference goes is freed only when it
- * is clean and has no page cache state.
+ * is clean and has no cached pages (its empty page cache state goes with it).
  */
 size_t dcache_shrink(size_t max)
 {
@@ -696,7 +700,8 @@ size_t dcache_shrink(size_t max)
         if (--d->parent->refs == 0 && !list_linked(&d->parent->lru_link))
             list_add_tail(&dcache_lru, &d->parent->lru_link);
         if (inode && --inode->refs == 0 && !(inode->flags & (INODE_DIRTY | INODE_NEW)) &&
-            !inode->mapping) {
+            (!inode->mapping || atomic_load(&inode->mapping->npages) == 0)) {
+            /* unreachable once unhashed: its (empty) page cache state goes too */
             inode_unhash_locked(inode);
             list_add_tail(&inodes, &inode->dirty_link);     /* reused as a free list */
         }
@@ -707,8 +712,17 @@ size_t dcache_shrink(size_t max)
     spin_unlock(&dcache_lock);
     list_for_each_safe(pos, &victims)
         d_free(list_entry(pos, struct dentry, lru_link));
-    list_for_each_safe(pos, &inodes)
-        inode_free(list_entry(pos, struct inode, dirty_link));
+    list_for_each_safe(pos, &inodes) {
+        struct inode *inode = list_entry(pos, struct inode, dirty_link);
+        if (!pagecache_free_empty_mapping(inode)) {
+            /* cannot happen (nobody holds a reference to add pages); if it
+             * did, leaking the inode is safer than freeing it */
+            pr_warn("vfs: reclaim: inode %llu still had pages; left allocated",
+                    (unsigned long long)inode->ino);
+            continue;
+        }
+        inode_free(inode);
+    }
     return n;
 }
 

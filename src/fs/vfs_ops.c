@@ -16,6 +16,7 @@
 #include <core/string.h>
 #include <fs/bcache.h>
 #include <fs/pagecache.h>
+#include <fs/vfs_util.h>
 #include <mm/kmalloc.h>
 
 /* ---- permission helpers */
@@ -325,15 +326,15 @@ int vfs_open(struct vfs_ctx *ctx, const struct path *base, const char *path,
     dentry_ref(d);
     {
         struct path q = p;
-        /* something may be mounted on the name */
-        if (atomic_load(&d->flags) & DENTRY_MOUNTED) {
+        /* something may be mounted on the name (perhaps several, stacked) */
+        while (atomic_load(&q.dentry->flags) & DENTRY_MOUNTED) {
             struct mount *c = mnt_lookup_child(q.mnt, q.dentry);
-            if (c) {
-                dentry_ref(c->root);
-                path_put(&q);
-                q.mnt = c;
-                q.dentry = c->root;
-            }
+            if (!c)
+                break;
+            dentry_ref(c->root);
+            path_put(&q);
+            q.mnt = c;
+            q.dentry = c->root;
         }
         err = open_path(ctx, &q, flags, created, out);
         path_put(&q);
@@ -417,6 +418,31 @@ static ssize_t do_write(struct file *f, const void *buf, size_t len, uint64_t *p
     return n;
 }
 
+static bool ts_le(const struct linux_timespec *a, const struct linux_timespec *b)
+{
+    return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec <= b->tv_nsec);
+}
+
+/*
+ * Linux's relatime: a read updates atime only when it is not newer than
+ * mtime or ctime, or is a day old, so reads rarely dirty an inode.
+ */
+static void read_touch_atime(struct file *f)
+{
+    struct inode *inode = f->inode;
+    struct linux_timespec now;
+
+    if (!S_ISREG(inode->mode) || (f->flags & O_NOATIME) || mnt_is_rdonly(f->path.mnt))
+        return;
+    now = vfs_now();
+    if (!ts_le(&inode->atime, &inode->mtime) && !ts_le(&inode->atime, &inode->ctime) &&
+        now.tv_sec - inode->atime.tv_sec < 24 * 3600)
+        return;
+    mutex_lock(&inode->lock);
+    inode_touch(inode, VFS_TIME_A);
+    mutex_unlock(&inode->lock);
+}
+
 ssize_t vfs_read(struct file *f, void *buf, size_t len)
 {
     ssize_t n;
@@ -424,6 +450,8 @@ ssize_t vfs_read(struct file *f, void *buf, size_t len)
     mutex_lock(&f->pos_lock);
     n = do_read(f, buf, len, &f->pos);
     mutex_unlock(&f->pos_lock);
+    if (n > 0)
+        read_touch_atime(f);
     return n;
 }
 
@@ -439,9 +467,14 @@ ssize_t vfs_write(struct file *f, const void *buf, size_t len)
 
 ssize_t vfs_pread(struct file *f, void *buf, size_t len, uint64_t off)
 {
+    ssize_t n;
+
     if ((int64_t)off < 0)
         return -EINVAL;
-    return do_read(f, buf, len, &off);
+    n = do_read(f, buf, len, &off);
+    if (n > 0)
+        read_touch_atime(f);
+    return n;
 }
 
 ssize_t vfs_pwrite(struct file *f, const void *buf, size_t len, uint64_t off)
@@ -515,32 +548,22 @@ struct getdents_ctx {
 static bool getdents_emit(struct dir_ctx *ctx, const char *name, size_t len, uint64_t ino, unsigned dtype)
 {
     struct getdents_ctx *g = container_of(ctx, struct getdents_ctx, ctx);
-    size_t reclen = LINUX_DIRENT64_RECLEN(len);
-    struct linux_dirent64 rec;
-    uint8_t *dst;
+    size_t reclen;
 
-    if (len > NAME_MAX) {
-        g->err = -EUCLEAN;
+    if (len == 0 || len > NAME_MAX) {
+        g->err = -EUCLEAN;      /* the fs handed over a name no directory can hold */
         return false;
     }
-    if (g->used + reclen > g->len) {
+    reclen = vfs_util_dirent_put(g->buf + g->used, g->len - g->used, name, len, ino, dtype);
+    if (!reclen) {
         if (g->used == 0)
             g->err = -EINVAL;
         return false;
     }
-    if (g->prev) {
-        int64_t off = (int64_t)ctx->pos;
-        memcpy(g->prev + offsetof(struct linux_dirent64, d_off), &off, sizeof(off));
-    }
-    dst = g->buf + g->used;
-    memset(dst, 0, reclen);
-    rec.d_ino = ino;
-    rec.d_off = 0;
-    rec.d_reclen = (uint16_t)reclen;
-    rec.d_type = (uint8_t)dtype;
-    memcpy(dst, &rec, offsetof(struct linux_dirent64, d_name));
-    memcpy(dst + offsetof(struct linux_dirent64, d_name), name, len);
-    g->prev = dst;
+    /* the previous record continues at this entry's cookie */
+    if (g->prev)
+        vfs_util_dirent_set_off(g->prev, (int64_t)ctx->pos);
+    g->prev = g->buf + g->used;
     g->used += reclen;
     return true;
 }
@@ -559,10 +582,8 @@ ssize_t vfs_getdents(struct file *f, void *buf, size_t len)
     mutex_lock(&inode->lock);
     g.ctx.pos = f->pos;
     err = f->fops->iterate(f, &g.ctx);
-    if (g.prev) {
-        int64_t off = (int64_t)g.ctx.pos;
-        memcpy(g.prev + offsetof(struct linux_dirent64, d_off), &off, sizeof(off));
-    }
+    if (g.prev)
+        vfs_util_dirent_set_off(g.prev, (int64_t)g.ctx.pos);
     f->pos = g.ctx.pos;
     mutex_unlock(&inode->lock);
     mutex_unlock(&f->pos_lock);

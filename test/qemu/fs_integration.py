@@ -12,7 +12,10 @@ One run, in a fresh temporary directory:
  1. writes the staging folder the ktests expect (the contract with
     ext2_ktests.c: /hello.txt, /pattern.bin, the sparse /tind.bin) and
     makes the image with mke2fs -d (--image: b1024, b2048, b4096 for 1, 2,
-    4 KiB blocks; rev0 for revision 0 at 1 KiB);
+    4 KiB blocks; rev0 for revision 0 at 1 KiB; nolarge, 4 KiB without
+    LARGE_FILE, which the kernel must set when a file passes 2 GiB; part,
+    the file system in vda1 of an MBR disk whose other sectors hold a
+    pattern that must come back unchanged);
  2. boots the kernel with the image as a virtio disk and `ktest=ext2.*`;
  3. once QEMU has exited, runs `e2fsck -fn` on the image (it must exit 0:
     the driver left the file system consistent after every workload) and
@@ -55,7 +58,16 @@ IMAGES = {
     "b2048": (["-b", "2048"], 2048),
     "b4096": (["-b", "4096"], 4096),
     "rev0": (["-b", "1024", "-r", "0"], 1024),
+    # without LARGE_FILE (cleared after mke2fs, which always sets it): the
+    # triple-indirect test's file passes 4 GiB and the driver must set it
+    "nolarge": (["-b", "4096", "-O", "^resize_inode"], 4096),
+    # the file system in partition 1 (vda1) of an MBR disk whose other
+    # sectors hold a pattern that must survive the run unchanged
+    "part": (["-b", "1024"], 1024),
 }
+PART_START = 1 * MIB            # partition 1 of the "part" disk
+PART_TAIL = 1 * MIB             # pattern after it
+OUTSIDE = b"BASALT-OUTSIDE-THE-PARTITION\n"
 
 
 def pattern(n, seed, start=0):
@@ -101,6 +113,14 @@ def e2fsck(image):
     return res.returncode, out
 
 
+def features(image):
+    res = run(["dumpe2fs", "-h", image])
+    for line in res.stdout.decode(errors="replace").splitlines():
+        if line.startswith("Filesystem features:"):
+            return line.split(":", 1)[1].split()
+    return []
+
+
 def debugfs_cat(image, path):
     res = run(["debugfs", "-R", f"cat {path}", image])
     return res.stdout if res.returncode == 0 else None
@@ -120,6 +140,18 @@ def run_image(args, workdir, log):
     make_stage(stage)
     image = os.path.join(workdir, f"{args.image}.img")
     mke2fs(image, args.size_mib * MIB, opts, stage)
+    if args.image == "nolarge":
+        run(["debugfs", "-w", "-R", "feature -large_file", image])
+        if "large_file" in features(image):
+            print("fs_integration: could not clear large_file")
+            return None
+    dev = "vda"
+    disk = image
+    if args.image == "part":
+        dev = "vda1"
+        disk = os.path.join(workdir, "disk.img")
+        if not make_part_disk(disk, image):
+            return None
     rc, out = e2fsck(image)
     if rc != 0:
         print(f"fs_integration: the fresh image is not clean already:\n{out}")
@@ -127,11 +159,11 @@ def run_image(args, workdir, log):
     print(f"fs_integration: {args.image}: {args.size_mib} MiB, {bs}-byte blocks, "
           f"mke2fs {' '.join(opts)}", flush=True)
 
-    cmd = base_cmd(args, log) + ["--disk", image, "serial=ext2-test",
+    cmd = base_cmd(args, log) + ["--disk", disk, "serial=ext2-test",
                                  "--cmdline", f"ktest={args.ktest}",
                                  "--ktest-complete"]
     if args.ktest == "ext2.*":
-        cmd += ["--expect-unordered", rf"^ext2 vda: mounted read-write, {bs}-byte blocks",
+        cmd += ["--expect-unordered", rf"^ext2 {dev}: mounted read-write, {bs}-byte blocks",
                 "--expect-unordered", rf"^ext2kt: triple indirect: file block [0-9]+ at {bs}-byte",
                 "--expect-unordered", r"^ext2kt: filled: [1-9][0-9]* bytes written before ENOSPC"]
     cmd += ["--expect", KTEST_OK_RE, "--exit", "pass"]
@@ -140,12 +172,20 @@ def run_image(args, workdir, log):
         return None
 
     ok = booted == 0
+    if args.image == "part":
+        ok = check_part_disk(disk, image) and ok
     rc, out = e2fsck(image)
     if rc == 0:
         print(f"fs_integration: e2fsck -fn {args.image}: clean (exit 0)")
     else:
         ok = False
         print(f"fs_integration: e2fsck -fn {args.image}: exit {rc}\n{out}")
+    if args.image == "nolarge" and args.ktest == "ext2.*":
+        if "large_file" in features(image):
+            print("fs_integration: large_file set by the kernel (a file passed 2 GiB)")
+        else:
+            ok = False
+            print(f"fs_integration: large_file not set: features {features(image)}")
     checks = [("/hello.txt", b"hello, ext2\n"), ("/pattern.bin", pattern(PATTERN_BYTES, 1))]
     if args.ktest == "ext2.*":
         checks.append(("/rv/data", pattern(123457, 5)))     # remount_and_verify's file
@@ -158,6 +198,48 @@ def run_image(args, workdir, log):
             print(f"fs_integration: debugfs cat {path}: "
                   f"{'missing' if got is None else f'{len(got)} bytes, differing'}")
     return ok
+
+
+def make_part_disk(disk, image):
+    """An MBR disk: the pattern everywhere, partition 1 = image."""
+    size = os.path.getsize(image)
+    total = PART_START + size + PART_TAIL
+    with open(disk, "wb") as f:
+        f.write((OUTSIDE * (total // len(OUTSIDE) + 1))[:total])
+    res = run(["sfdisk", "-q", disk],
+              input=f"start={PART_START // 512}, size={size // 512}, type=83\n".encode())
+    if res.returncode != 0:
+        print(f"fs_integration: sfdisk failed: {res.stderr.decode(errors='replace')}")
+        return False
+    with open(disk, "r+b") as f, open(image, "rb") as g:
+        f.seek(PART_START)
+        f.write(g.read())
+    with open(disk, "rb") as f:
+        global PART_ORIGINAL_OUTSIDE
+        data = f.read()
+        PART_ORIGINAL_OUTSIDE = data[:PART_START] + data[PART_START + size:]
+    return True
+
+
+PART_ORIGINAL_OUTSIDE = b""
+
+
+def check_part_disk(disk, image):
+    """Nothing outside the partition changed; the partition back into image."""
+    size = os.path.getsize(image)
+    with open(disk, "rb") as f:
+        data = f.read()
+    outside = data[:PART_START] + data[PART_START + size:]
+    with open(image, "wb") as g:
+        g.write(data[PART_START:PART_START + size])
+    if outside == PART_ORIGINAL_OUTSIDE:
+        print(f"fs_integration: the {len(outside)} bytes outside vda1 are unchanged")
+        return True
+    bad = [i for i in range(0, len(outside), 512)
+           if outside[i:i + 512] != PART_ORIGINAL_OUTSIDE[i:i + 512]]
+    print(f"fs_integration: {len(bad)} sectors outside vda1 changed (first at byte {bad[0]} "
+          f"of the outside)")
+    return False
 
 
 # ---- damaged images ------------------------------------------------------------------------
@@ -286,7 +368,7 @@ def d_indirect_range(x):
     x.put32(dind * x.bs, x.blocks_count + 100)
 
 
-# (name, damage, regex of the driver's line; {dev} is the disk's name)
+# (name, damage, regexes of lines the run must print; {dev} is the disk's name)
 DAMAGES = [
     ("sb_magic", d_sb_magic, r"^ext2 {dev}: not a usable ext2 file system: bad magic"),
     ("sb_block_size", d_sb_block_size,
@@ -297,7 +379,8 @@ DAMAGES = [
      r"^ext2 {dev}: not a usable ext2 file system: bad inodes per group"),
     ("sb_incompat", d_sb_incompat, r"^ext2 {dev}: unsupported INCOMPAT feature extent"),
     ("sb_ro_compat", d_sb_ro_compat,
-     r"^ext2 {dev}: unsupported RO_COMPAT feature .*: mounting read-only"),
+     r"^ext2 {dev}: unsupported RO_COMPAT feature .*: mounting read-only",
+     r"^ext2kt: {dev}: remount read-write: error -30$"),
     ("gd_block_bitmap", d_gd_block_bitmap, r"^ext2 {dev}: group 0: descriptor damaged"),
     ("gd_inode_table", d_gd_inode_table, r"^ext2 {dev}: group 0: descriptor damaged"),
     ("bitmap_disagrees", d_bitmap_disagrees,
@@ -326,7 +409,7 @@ def run_damaged(args, workdir, log):
         data = f.read()
     cmd = base_cmd(args, log)
     expect = []
-    for i, (name, damage, rx) in enumerate(DAMAGES):
+    for i, (name, damage, *rxs) in enumerate(DAMAGES):
         x = Ext2(data)
         damage(x)
         path = os.path.join(workdir, f"damaged-{name}.img")
@@ -334,7 +417,8 @@ def run_damaged(args, workdir, log):
             f.write(x.d)
         dev = "vd" + chr(ord("a") + i)
         cmd += ["--disk", path, f"serial=dmg-{i}"]
-        expect += ["--expect-unordered", rx.format(dev=dev)]
+        for rx in rxs:
+            expect += ["--expect-unordered", rx.format(dev=dev)]
         print(f"fs_integration: {dev}: {name}", flush=True)
     cmd += ["--cmdline", "ktest=ext2.damaged_walk", "--ktest-complete"] + expect
     cmd += ["--expect", KTEST_OK_RE, "--exit", "pass"]
@@ -364,12 +448,15 @@ def main(argv):
     if not os.path.isfile(args.elf):
         print(f"fs_integration: error: --elf {args.elf} does not exist", file=sys.stderr)
         return 2
-    for tool in ("mke2fs", "e2fsck", "debugfs"):
+    for tool in ("mke2fs", "e2fsck", "debugfs", "dumpe2fs", "sfdisk"):
         if not shutil.which(tool):
             print(f"fs_integration: error: {tool} not found (Debian package e2fsprogs)",
                   file=sys.stderr)
             return 2
-    workdir = tempfile.mkdtemp(prefix="basalt-fs-")
+    # next to the log when there is one (ctest's build tree), not in a /tmp
+    # that other test runs on the machine may sweep
+    parent = os.path.dirname(os.path.abspath(args.log)) if args.log else None
+    workdir = tempfile.mkdtemp(prefix="basalt-fs-", dir=parent)
     log = os.path.abspath(args.log) if args.log else os.path.join(workdir, "serial.log")
     passed = False
     try:

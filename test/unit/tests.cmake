@@ -34,6 +34,7 @@ set(BASALT_UNIT_TESTS
     calendar
     cpio
     blk_part
+    vfs_util
 )
 
 # Pure kernel sources compiled for the host (paths relative to BASALT_ROOT).
@@ -68,4 +69,5 @@ set(BASALT_UNIT_KERNEL_SOURCES
     src/core/calendar.c
     src/fs/cpio.c
     src/dev/blk_part.c
+    src/fs/vfs_util.c
 )

@@ -357,6 +357,25 @@ KTEST(ext2, big_directory)
     uint64_t t3 = time_ns();
     KT_EXPECT_EQ(vfs_stat(ctx, NULL, MNT "/big/file_10000", &st, 0), -ENOENT);
     KT_EXPECT_EQ(kt_dir_entries(ctx, MNT "/big"), BIG_N + 2);
+    /* renames inside the big directory, out of it and back, across a remount */
+    char path2[64];
+    KT_ASSERT_EQ(vfs_mkdir(ctx, NULL, MNT "/small", 0755), 0);
+    for (unsigned i = 0; i < BIG_N; i += 50) {
+        snprintf(path, sizeof(path), MNT "/big/file_%05u", i);
+        snprintf(path2, sizeof(path2), i % 100 ? MNT "/big/moved_%05u" : MNT "/small/out_%05u", i);
+        KT_EXPECT_EQ(vfs_rename(ctx, NULL, path, NULL, path2), 0);
+    }
+    kt_umount(ctx);
+    ctx = kt_mount(0);
+    for (unsigned i = 0; i < BIG_N; i += 50) {
+        snprintf(path, sizeof(path), MNT "/big/file_%05u", i);
+        KT_EXPECT_EQ(vfs_stat(ctx, NULL, path, &st, 0), -ENOENT);
+        snprintf(path2, sizeof(path2), i % 100 ? MNT "/big/moved_%05u" : MNT "/small/out_%05u", i);
+        KT_EXPECT_EQ(vfs_stat(ctx, NULL, path2, &st, 0), 0);
+        KT_EXPECT_EQ(vfs_rename(ctx, NULL, path2, NULL, path), 0);
+    }
+    KT_EXPECT_EQ(vfs_rmdir(ctx, NULL, MNT "/small"), 0);
+    KT_EXPECT_EQ(kt_dir_entries(ctx, MNT "/big"), BIG_N + 2);
     KT_EXPECT_EQ(vfs_rmdir(ctx, NULL, MNT "/big"), -ENOTEMPTY);
     for (unsigned i = 0; i < BIG_N; i++) {
         snprintf(path, sizeof(path), MNT "/big/file_%05u", i);
@@ -562,6 +581,51 @@ KTEST(ext2, remount_and_verify)
     kfree(sb);
 }
 
+/* ---- remounting read-write and read-only --------------------------------------------- */
+
+static uint16_t kt_disk_state(uint16_t *mnt_count)
+{
+    uint8_t *sb = kmalloc(EXT2_SUPER_SIZE);
+    struct ext2_sb_dyn d;
+
+    KT_ASSERT_TRUE(sb != NULL);
+    kt_raw_super(sb);
+    ext2_sb_dyn_parse(sb, &d);
+    kfree(sb);
+    if (mnt_count)
+        *mnt_count = d.mnt_count;
+    return d.state;
+}
+
+KTEST(ext2, remount_ro_rw)
+{
+    uint16_t c0, c1;
+    struct file *f = NULL;
+    char buf[8];
+
+    KT_EXPECT_TRUE(kt_disk_state(&c0) & EXT2_VALID_FS);
+    struct vfs_ctx *ctx = kt_mount(MS_RDONLY);
+    KT_EXPECT_TRUE(kt_disk_state(&c1) & EXT2_VALID_FS);    /* a read-only mount writes nothing */
+    KT_EXPECT_EQ(c1, c0);
+    KT_ASSERT_EQ(vfs_mount(ctx, NULL, MNT, NULL, MS_REMOUNT, ""), 0);      /* read-write */
+    KT_EXPECT_FALSE(kt_disk_state(&c1) & EXT2_VALID_FS);
+    KT_EXPECT_EQ(c1, c0 + 1);
+    f = kt_open(ctx, MNT "/remounted", O_CREAT | O_EXCL | O_WRONLY, 0644);
+    KT_EXPECT_EQ(vfs_write(f, "rw!", 3), 3);
+    file_put(f);
+    KT_ASSERT_EQ(vfs_mount(ctx, NULL, MNT, NULL, MS_REMOUNT | MS_RDONLY, ""), 0);
+    KT_EXPECT_TRUE(kt_disk_state(NULL) & EXT2_VALID_FS);                    /* clean again */
+    KT_EXPECT_EQ(vfs_open(ctx, NULL, MNT "/other", O_CREAT | O_WRONLY, 0644, &f), -EROFS);
+    f = kt_open(ctx, MNT "/remounted", O_RDONLY, 0);
+    KT_EXPECT_EQ(vfs_read(f, buf, sizeof(buf)), 3);
+    KT_EXPECT_TRUE(memcmp(buf, "rw!", 3) == 0);
+    file_put(f);
+    KT_ASSERT_EQ(vfs_mount(ctx, NULL, MNT, NULL, MS_REMOUNT, ""), 0);
+    KT_EXPECT_EQ(vfs_unlink(ctx, NULL, MNT "/remounted"), 0);
+    kt_umount(ctx);
+    KT_EXPECT_TRUE(kt_disk_state(NULL) & EXT2_VALID_FS);
+}
+
 /* ---- damaged images: every disk mounted and walked ------------------------------------ */
 
 struct walk {
@@ -669,6 +733,10 @@ KTEST(ext2, damaged_walk)
             vfs_rmdir(ctx, NULL, "/ext2dmg/dmg_dir") != 0)
             w.errors++;
         kfree(w.buf);
+        /* a file system forced read-only (unknown RO_COMPAT) must stay so */
+        err = vfs_mount(ctx, NULL, "/ext2dmg", NULL, MS_REMOUNT, "");
+        if (err)
+            pr_info("ext2kt: %s: remount read-write: error %d\n", dev->name, err);
         vfs_sync();
         pr_info("ext2kt: %s: walked %u entries, %u errors\n", dev->name, w.entries, w.errors);
         KT_EXPECT_EQ(vfs_umount(ctx, "/ext2dmg", 0), 0);
