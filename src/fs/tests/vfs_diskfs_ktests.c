@@ -13,6 +13,7 @@
 #include <core/errno.h>
 #include <core/format.h>
 #include <core/ktest.h>
+#include <core/time.h>
 #include <core/string.h>
 #include <dev/ramdisk.h>
 #include <fs/pagecache.h>
@@ -201,13 +202,18 @@ KTEST(vfs_diskfs, inodes_read_reclaimed_and_freed)
 }
 
 /* Lookups of the same names on two CPUs while a third thread keeps
- * reclaiming dentries and inodes: every stat sees the right file. */
+ * reclaiming dentries and inodes: every stat sees the right file. The
+ * lookup threads go on past their 15 rounds until reclaim has made the fs
+ * read an inode again (3 s at most): on one fast CPU the shrinker may not
+ * have run at all during the first 15. */
 struct ktfs_stress {
     int id;
     int errors;
 };
 
 static volatile bool ktfs_stop;
+static uint32_t ktfs_reads0;            /* kt_reads before the mount */
+static uint64_t ktfs_deadline;          /* time_ns() the lookup threads stop by */
 
 static void *ktfs_stress_thread(void *arg)
 {
@@ -216,7 +222,8 @@ static void *ktfs_stress_thread(void *arg)
     struct linux_stat st;
     char path[64];
 
-    for (int r = 0; r < 15; r++) {
+    for (int r = 0; r < 15 || (atomic_load(&kt_reads) - ktfs_reads0 <= 1 + KT_NFILES &&
+                                time_ns() < ktfs_deadline); r++) {
         for (unsigned i = 0; i < KT_NFILES; i++) {
             unsigned n = s->id ? KT_NFILES - 1 - i : i;
             snprintf(path, sizeof(path), "/tmp/vfsktfs/f%u", n);
@@ -256,6 +263,8 @@ KTEST(vfs_diskfs, lookups_race_reclaim)
     frees0 = atomic_load(&kt_frees);
     KT_ASSERT_EQ(vfs_mount(ctx, src, "/tmp/vfsktfs", "vfsktfs", 0, ""), 0);
     ktfs_stop = false;
+    ktfs_reads0 = reads0;
+    ktfs_deadline = time_ns() + 3000000000ull;
     t[0] = thread_create("ktfs-a", ktfs_stress_thread, &s[0], THREAD_CPU(0));
     t[1] = thread_create("ktfs-b", ktfs_stress_thread, &s[1], THREAD_CPU(1));
     if (!t[1])
