@@ -193,13 +193,42 @@ static int dx_build(struct ext2_fs *fs, struct inode *dir)
     return err;
 }
 
+/*
+ * Looks for name in file block fb of dir: 1 with *loc filled, 0 absent,
+ * -errno (-EUCLEAN with a log line for a damaged block). [s] held.
+ */
+static int find_in_block(struct ext2_fs *fs, struct inode *dir, uint64_t fb, const char *name,
+                         uint32_t len, struct dloc *loc)
+{
+    struct ext2_dirent ent;
+    uint32_t phys;
+    int err = dir_block(fs, dir, fb, &phys);
+
+    if (err)
+        return err;
+    struct buf *b = ext2_bread(fs, phys, &err);
+    if (!b)
+        return err;
+    int r = ext2_dir_find(&fs->info, b->data, name, len, &ent);
+    bcache_put(b);
+    if (r < 0)
+        return ext2_damage(fs, "directory %llu block %u: damaged entry",
+                           (unsigned long long)dir->ino, phys);
+    if (r == 1) {
+        loc->phys = phys;
+        loc->fb = fb;
+        loc->offset = ent.offset;
+        loc->ino = ent.inode;
+    }
+    return r;
+}
+
 /* Looks name up through the index: 1 with *loc, 0 absent, -errno. [s] held. */
 static int dx_find(struct ext2_fs *fs, struct inode *dir, const char *name, uint32_t len,
                    struct dloc *loc)
 {
     struct ext2_dx *dx = ext2_i(dir)->dx;
     uint32_t h = dx_hash(name, len);
-    struct ext2_dirent ent;
     int err;
 
     if (dx->cap == 0)
@@ -208,26 +237,9 @@ static int dx_find(struct ext2_fs *fs, struct inode *dir, const char *name, uint
         uint64_t v = dx->slot[i];
         if (v == DX_TOMB || (uint32_t)(v >> 32) != h)
             continue;
-        uint64_t fb = (uint32_t)v - 2;
-        uint32_t phys;
-        err = dir_block(fs, dir, fb, &phys);
+        err = find_in_block(fs, dir, (uint32_t)v - 2, name, len, loc);
         if (err)
             return err;
-        struct buf *b = ext2_bread(fs, phys, &err);
-        if (!b)
-            return err;
-        int r = ext2_dir_find(&fs->info, b->data, name, len, &ent);
-        bcache_put(b);
-        if (r < 0)
-            return ext2_damage(fs, "directory %llu block %u: damaged entry",
-                               (unsigned long long)dir->ino, phys);
-        if (r == 1) {
-            loc->phys = phys;
-            loc->fb = fb;
-            loc->offset = ent.offset;
-            loc->ino = ent.inode;
-            return 1;
-        }
     }
     return 0;
 }
@@ -237,7 +249,6 @@ static int find_locked(struct ext2_fs *fs, struct inode *dir, const char *name, 
                        struct dloc *loc)
 {
     uint64_t n = dir_nblocks(fs, dir);
-    struct ext2_dirent ent;
     int err;
 
     if (!ext2_i(dir)->dx && n >= DX_MIN_BLOCKS) {
@@ -248,25 +259,9 @@ static int find_locked(struct ext2_fs *fs, struct inode *dir, const char *name, 
     if (ext2_i(dir)->dx)
         return dx_find(fs, dir, name, len, loc);
     for (uint64_t fb = 0; fb < n; fb++) {
-        uint32_t phys;
-        err = dir_block(fs, dir, fb, &phys);
+        err = find_in_block(fs, dir, fb, name, len, loc);
         if (err)
             return err;
-        struct buf *b = ext2_bread(fs, phys, &err);
-        if (!b)
-            return err;
-        int r = ext2_dir_find(&fs->info, b->data, name, len, &ent);
-        bcache_put(b);
-        if (r < 0)
-            return ext2_damage(fs, "directory %llu block %u: damaged entry",
-                               (unsigned long long)dir->ino, phys);
-        if (r == 1) {
-            loc->phys = phys;
-            loc->fb = fb;
-            loc->offset = ent.offset;
-            loc->ino = ent.inode;
-            return 1;
-        }
     }
     return 0;
 }

@@ -16,6 +16,10 @@ extern spinlock_t dcache_lock;          /* dentry refs, flags, hash, children, L
 extern spinlock_t inode_hash_lock;      /* inode refs, flags, hash, sb lists */
 extern spinlock_t mount_hash_lock;      /* mount hash, mount->parent/mountpoint reads, mount list */
 
+/* ---- vfs_namei.c: credentials */
+/* Is gid cr's group or one of its supplementary groups? */
+bool vfs_cred_in_group(const struct cred *cr, uint32_t gid);
+
 /* ---- vfs_obj.c: dentries */
 /* Allocates a negative, unhashed dentry named name under parent (referenced; NULL: a root). */
 struct dentry *d_alloc(struct super_block *sb, struct dentry *parent, const char *name, size_t len);

@@ -16,7 +16,7 @@
 #include <fs/vfs_util.h>
 #include <mm/kmalloc.h>
 
-static bool in_group(const struct cred *cr, uint32_t gid)
+bool vfs_cred_in_group(const struct cred *cr, uint32_t gid)
 {
     if (cr->gid == gid)
         return true;
@@ -40,7 +40,7 @@ int vfs_permission(const struct inode *inode, int mask, const struct cred *cr)
     }
     if (cr->uid == inode->uid)
         bits = mode >> 6;
-    else if (in_group(cr, inode->gid))
+    else if (vfs_cred_in_group(cr, inode->gid))
         bits = mode >> 3;
     else
         bits = mode;

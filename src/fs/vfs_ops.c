@@ -20,18 +20,7 @@
 #include <fs/vfs_util.h>
 #include <mm/kmalloc.h>
 
-/* ---- permission helpers */
-
-static bool cred_in_group(const struct cred *cr, uint32_t gid)
-{
-    if (cr->gid == gid)
-        return true;
-    for (uint32_t i = 0; i < cr->ngroups && i < ARRAY_SIZE(cr->groups); i++) {
-        if (cr->groups[i] == gid)
-            return true;
-    }
-    return false;
-}
+/* ---- permission helpers (vfs_cred_in_group is vfs_namei.c's) */
 
 static bool is_owner_or_root(const struct inode *inode, const struct cred *cr)
 {
@@ -130,7 +119,7 @@ static int do_chmod(const struct cred *cr, struct mount *mnt, struct inode *inod
     if (!is_owner_or_root(inode, cr))
         return -EPERM;
     mode &= S_IALLUGO;
-    if (cr->uid != 0 && !cred_in_group(cr, inode->gid))
+    if (cr->uid != 0 && !vfs_cred_in_group(cr, inode->gid))
         mode &= ~(uint32_t)S_ISGID;
     a.mode = mode;
     mutex_lock(&inode->lock);
@@ -154,7 +143,7 @@ static int do_chown(const struct cred *cr, struct mount *mnt, struct inode *inod
         a.uid = uid;
     }
     if (gid != (uint32_t)-1 && gid != inode->gid) {
-        if (cr->uid != 0 && !(cr->uid == inode->uid && cred_in_group(cr, gid)))
+        if (cr->uid != 0 && !(cr->uid == inode->uid && vfs_cred_in_group(cr, gid)))
             return -EPERM;
         a.valid |= ATTR_GID;
         a.gid = gid;
