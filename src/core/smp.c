@@ -17,7 +17,12 @@
 #include <core/x86.h>
 #include <core/spinlock.h>
 
-#define CALL_TIMEOUT_NS     1000000000ull
+/*
+ * How long a call waits for its target: 5 s, Linux's csd_lock_timeout. A
+ * vCPU of an 8-CPU guest on a loaded 2-core host can go unscheduled for
+ * over a second (seen: a TLB shootdown at 1 s), which is no kernel bug.
+ */
+#define CALL_TIMEOUT_NS     5000000000ull
 /*
  * One call slot per target CPU. A sender claims the slot (busy), fills it,
  * bumps requested and sends the IPI; the target runs it and sets done =
