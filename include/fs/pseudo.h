@@ -50,7 +50,36 @@ void pseudo_buf_free(struct pseudo_buf *b);
 
 /* Writes a generated file's whole text into b. node is the file's node. */
 struct pseudo_node;
+struct pseudo_tree;
 typedef void (*pseudo_show_fn)(struct pseudo_node *node, struct pseudo_buf *b);
+
+/*
+ * A symlink whose target is made at each readlink (and so at each path
+ * walk through it): writes the target (no NUL) into buf, at most len bytes,
+ * and returns its length or -errno. Runs without tree->lock.
+ */
+typedef ssize_t (*pseudo_link_fn)(struct pseudo_node *node, char *buf, size_t len);
+
+/*
+ * A dynamic directory: besides its fixed children it has generated ones
+ * (proc's /proc/<id>), made when they are looked up or listed and removed
+ * once gone, and the VFS's cached names of generated children are checked
+ * again at each use (inode_ops.revalidate).
+ */
+struct pseudo_dir_ops {
+    /* Whether name (len bytes, no NUL) is of the generated kind (no lock). */
+    bool (*generated)(const char *name, size_t len);
+    /* Whether the generated name exists now (no lock). */
+    bool (*exists)(const char *name, size_t len);
+    /*
+     * Brings dir's generated children up to date: adds those that exist
+     * and are missing, removes (pseudo_remove_locked) those gone. name
+     * NULL: all of them (a listing); else only that one (a lookup). Called
+     * with tree->lock held; builds with the *_locked builders.
+     */
+    void (*sync_locked)(struct pseudo_tree *t, struct pseudo_node *dir,
+                        const char *name, size_t len);
+};
 
 /*
  * One name in a tree. Legend: [c] constant after creation; [t] tree->lock.
@@ -66,6 +95,8 @@ struct pseudo_node {
     void *data;                     /* [c] for show (a pci_dev, a blk_dev, ...) */
     uint64_t data2;                 /* [c] for show: a second argument */
     char *link;                     /* [c] symlink target, kmalloc'd */
+    pseudo_link_fn link_fn;         /* [c] generated symlink target (link NULL then) */
+    const struct pseudo_dir_ops *dops;  /* [c] dynamic directories, else NULL */
     struct pseudo_node *parent;     /* [t] NULL for the root and once unlinked */
     struct pseudo_tree *tree;       /* [c] */
     uint32_t refs;                  /* [t] */
@@ -113,6 +144,32 @@ struct pseudo_node *pseudo_symlink(struct pseudo_tree *t, struct pseudo_node *pa
 struct pseudo_node *pseudo_mknod(struct pseudo_tree *t, struct pseudo_node *parent,
                                  const char *name, uint32_t mode, kdev_t rdev,
                                  uint32_t uid, uint32_t gid);
+/* A symlink whose target fn makes at each readlink (proc's "self"). Takes tree->lock. */
+struct pseudo_node *pseudo_symlink_fn(struct pseudo_tree *t, struct pseudo_node *parent,
+                                      const char *name, pseudo_link_fn fn);
+/*
+ * Makes dir (NULL: the root) a dynamic directory served by ops (static,
+ * kept; see struct pseudo_dir_ops). Only while building the tree, before
+ * it is visible (dops is constant from then on).
+ */
+void pseudo_dir_set_ops(struct pseudo_tree *t, struct pseudo_node *dir,
+                        const struct pseudo_dir_ops *ops);
+/*
+ * pseudo_mkdir and pseudo_file for a dynamic directory's sync_locked:
+ * the same, with tree->lock held by the caller (parent is not NULL).
+ */
+struct pseudo_node *pseudo_mkdir_locked(struct pseudo_tree *t, struct pseudo_node *parent,
+                                        const char *name, uint32_t mode);
+struct pseudo_node *pseudo_file_locked(struct pseudo_tree *t, struct pseudo_node *parent,
+                                       const char *name, uint32_t mode, pseudo_show_fn show,
+                                       void *data, uint64_t data2);
+/*
+ * Removes n and everything under it from the tree (a generated child that
+ * is gone). Open files and in-core inodes keep their nodes until they go;
+ * looking the names up again finds nothing. Caller holds tree->lock.
+ */
+void pseudo_remove_locked(struct pseudo_tree *t, struct pseudo_node *n);
+
 /* The child of dir named name (len bytes), or NULL. Caller holds tree->lock. */
 struct pseudo_node *pseudo_child_locked(struct pseudo_node *dir, const char *name, size_t len);
 

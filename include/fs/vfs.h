@@ -336,6 +336,14 @@ struct inode_ops {
      * data, the fs's blocks). NULL: vfs_setattr_simple is used.
      */
     int (*setattr)(struct inode *inode, const struct iattr *attr);
+    /*
+     * Optional, for directories whose names come and go without the VFS
+     * (proc's per-thread directories): called when a cached dentry d of
+     * dir (positive or negative) is found, with or without dir's lock;
+     * false: the name's state changed, so the VFS unhashes d and looks the
+     * name up again. NULL: cached dentries are always valid.
+     */
+    bool (*revalidate)(struct inode *dir, struct dentry *d);
 };
 /* Copies the non-size fields of attr into inode, updates ctime, marks dirty. */
 void vfs_setattr_simple(struct inode *inode, const struct iattr *attr);

@@ -185,15 +185,26 @@ struct sched_cpu_ticks sched_cpu_ticks(unsigned cpu);
 void sched_loadavg(uint64_t avg[3]);
 unsigned sched_nr_running(void);
 
-/* One line of a thread listing (the shell's ps). */
+/* One line of a thread listing (the shell's ps, /proc/<id>). */
 struct sched_thread_info {
     char name[32];
     const char *state;
     int cpu;
     const char *wait_reason;    /* NULL when not waiting */
+    int tid, ptid;              /* struct thread's tid and ptid */
+    uint32_t run_state;         /* enum thread_state */
+    uint64_t switches;          /* times switched to (racy) */
 };
 
 /* Copies up to max threads' descriptions (under threads_lock); returns how many. */
 size_t sched_list_threads(struct sched_thread_info *out, size_t max);
+
+/*
+ * Describes the live thread whose id is tid in *out (under threads_lock).
+ * Returns 0, or -ENOENT when no registered thread has that id (never
+ * created, or freed: joined or reaped; an exited thread not yet freed is
+ * still found, in state THREAD_DEAD). Any context.
+ */
+int sched_thread_info(int tid, struct sched_thread_info *out);
 
 #endif

@@ -69,6 +69,8 @@ struct thread {
     void *stack;                    /* [c] lowest address, or NULL (boot stack) */
     uint64_t switches;              /* [rq] times switched to */
     struct lockdep_held ld_held;    /* [own] lockdep: mutexes held, in order (debug) */
+    int tid;                        /* [c] thread id, > 0, never reused (see thread_tid) */
+    int ptid;                       /* [c] id of the thread that created it; 0 for the boot thread */
     char name[THREAD_NAME_LEN];     /* [c] */
 };
 
@@ -92,6 +94,14 @@ __noreturn void thread_exit(void *ret);
 
 /* The calling thread (NULL before sched_init). */
 struct thread *thread_self(void);
+
+/*
+ * The calling thread's id (0 before sched_init). Ids are given in creation
+ * order from 1 (the boot thread, "kmain"); the idle threads have theirs too.
+ * An id is never given twice while the kernel runs (no wrap: 2^31 threads),
+ * so a name such as /proc/<id> never comes to mean another thread.
+ */
+int thread_tid(void);
 
 const char *thread_state_name(enum thread_state s);
 

@@ -516,6 +516,267 @@ static void show_string(struct pseudo_node *n, struct pseudo_buf *b)
     pseudo_printf(b, "%s\n", (const char *)n->data);
 }
 
+/* ---- per-thread directories: /proc/<id>/ and /proc/self */
+
+/*
+ * Every thread, the kernel's own included, has a directory named by its id
+ * (sched/thread.h's tid), as every Linux task has /proc/<pid>/. Linux
+ * names a process's directory by its tgid; until processes exist each
+ * thread is its own process here. Linux hides its idle tasks (pid 0);
+ * Basalt's idle threads have ids like any other and are listed.
+ */
+
+/* The id a name of /proc stands for: digits, no leading zero, 1..INT_MAX; else 0. */
+static int proc_name_tid(const char *name, size_t len)
+{
+    int64_t v = 0;
+
+    if (len == 0 || len > 10 || name[0] == '0')
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        if (name[i] < '0' || name[i] > '9')
+            return 0;
+        v = v * 10 + (name[i] - '0');
+    }
+    return v <= INT32_MAX ? (int)v : 0;
+}
+
+static bool proc_generated(const char *name, size_t len)
+{
+    return proc_name_tid(name, len) > 0;
+}
+
+static bool proc_exists(const char *name, size_t len)
+{
+    struct sched_thread_info ti;
+
+    return sched_thread_info(proc_name_tid(name, len), &ti) == 0;
+}
+
+/*
+ * Linux's state letter and name. No signals exist yet, so no wait can be
+ * told from an uninterruptible one: every wait shows as S, as an idle
+ * Linux kernel thread does, and D is not shown; an exited thread not yet
+ * joined or reaped is a zombie.
+ */
+static char thread_state_letter(uint32_t state, const char **name)
+{
+    switch (state) {
+    case THREAD_RUNNABLE:
+    case THREAD_RUNNING:
+    case THREAD_WAKING:
+        *name = "running";
+        return 'R';
+    case THREAD_DEAD:
+        *name = "zombie";
+        return 'Z';
+    default:
+        *name = "sleeping";
+        return 'S';
+    }
+}
+
+/*
+ * The thread a per-thread file describes (node->data2), or false with
+ * b->error -ESRCH (the open fails as Linux's does) when it has been freed
+ * since the file was looked up.
+ */
+static bool thread_of(struct pseudo_node *n, struct pseudo_buf *b, struct sched_thread_info *ti)
+{
+    if (sched_thread_info((int)n->data2, ti) == 0)
+        return true;
+    b->error = -ESRCH;
+    return false;
+}
+
+static void show_tid_comm(struct pseudo_node *n, struct pseudo_buf *b)
+{
+    struct sched_thread_info ti;
+
+    if (thread_of(n, b, &ti))
+        pseudo_printf(b, "%s\n", ti.name);
+}
+
+#define PF_KTHREAD  0x00200000u     /* Linux's flag of kernel threads (stat field 9) */
+
+/* Linux's 52 fields; what Basalt does not keep (times, memory, signals) is 0. */
+static void show_tid_stat(struct pseudo_node *n, struct pseudo_buf *b)
+{
+    struct sched_thread_info ti;
+    const char *sname;
+
+    if (!thread_of(n, b, &ti))
+        return;
+    /* pid (comm) state ppid pgrp session tty_nr tpgid(-1: no terminal) flags */
+    pseudo_printf(b, "%d (%s) %c %d 0 0 0 -1 %u", ti.tid, ti.name,
+                  thread_state_letter(ti.run_state, &sname), ti.ptid, PF_KTHREAD);
+    /* fields 10..52: faults and times (10-17), priority 20, nice 0, one thread */
+    for (unsigned f = 10; f <= 52; f++) {
+        long v = 0;
+        if (f == 18)
+            v = 20;
+        else if (f == 20)
+            v = 1;
+        else if (f == 39)
+            v = ti.cpu > 0 ? ti.cpu : 0;        /* processor */
+        pseudo_printf(b, " %ld", v);
+    }
+    pseudo_puts(b, "\n");
+}
+
+static void show_tid_status(struct pseudo_node *n, struct pseudo_buf *b)
+{
+    struct sched_thread_info ti;
+    const char *sname;
+    char c;
+
+    if (!thread_of(n, b, &ti))
+        return;
+    c = thread_state_letter(ti.run_state, &sname);
+    pseudo_printf(b, "Name:\t%s\nUmask:\t0000\nState:\t%c (%s)\nTgid:\t%d\nNgid:\t0\n"
+                  "Pid:\t%d\nPPid:\t%d\nTracerPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n"
+                  "FDSize:\t0\nGroups:\t\nThreads:\t1\n",
+                  ti.name, c, sname, ti.tid, ti.tid, ti.ptid);
+}
+
+/* Kernel threads have no command line: empty, as Linux. */
+static void show_tid_cmdline(struct pseudo_node *n, struct pseudo_buf *b)
+{
+    struct sched_thread_info ti;
+
+    (void)thread_of(n, b, &ti);
+}
+
+static const struct {
+    const char *name;
+    pseudo_show_fn show;
+} tid_files[] = {
+    { "cmdline", show_tid_cmdline },
+    { "comm", show_tid_comm },
+    { "stat", show_tid_stat },
+    { "status", show_tid_status },
+};
+
+/* Adds /proc/<tid>/ with its files. Caller holds t->lock. */
+static void tid_dir_add_locked(struct pseudo_tree *t, struct pseudo_node *dir, int tid)
+{
+    struct pseudo_node *d;
+    char name[12];
+
+    snprintf(name, sizeof(name), "%d", tid);
+    d = pseudo_mkdir_locked(t, dir, name, 0555);
+    if (!d)
+        goto fail;
+    for (size_t i = 0; i < ARRAY_SIZE(tid_files); i++)
+        if (!pseudo_file_locked(t, d, tid_files[i].name, 0444, tid_files[i].show, NULL,
+                                (uint64_t)tid))
+            goto fail;
+    return;
+fail:
+    if (d)
+        pseudo_remove_locked(t, d);
+    pr_warn("proc: no memory for /proc/%d", tid);
+}
+
+/* Sorts ti[0..n) by id (a few dozen threads: insertion sort). */
+static void sort_by_tid(struct sched_thread_info *ti, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        struct sched_thread_info x = ti[i];
+        size_t j = i;
+        for (; j > 0 && ti[j - 1].tid > x.tid; j--)
+            ti[j] = ti[j - 1];
+        ti[j] = x;
+    }
+}
+
+/* Whether tid is in the sorted array ti[0..n). */
+static bool tid_listed(const struct sched_thread_info *ti, size_t n, int tid)
+{
+    size_t lo = 0, hi = n;
+
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (ti[mid].tid == tid)
+            return true;
+        if (ti[mid].tid < tid)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return false;
+}
+
+/* One name (a lookup): made if the thread lives, removed if it is gone. */
+static void proc_sync_one_locked(struct pseudo_tree *t, struct pseudo_node *dir,
+                                 const char *name, size_t len)
+{
+    int tid = proc_name_tid(name, len);
+    struct pseudo_node *n = pseudo_child_locked(dir, name, len);
+    bool alive = proc_exists(name, len);
+
+    if (n && !alive)
+        pseudo_remove_locked(t, n);
+    else if (!n && alive)
+        tid_dir_add_locked(t, dir, tid);
+}
+
+/*
+ * A listing: the directories follow the threads alive now. New ones are
+ * made in increasing id order, so they list after the fixed entries by
+ * increasing id, as Linux lists pids.
+ */
+static void proc_sync_locked(struct pseudo_tree *t, struct pseudo_node *dir,
+                             const char *name, size_t len)
+{
+    struct sched_thread_info *ti;
+    size_t max, n;
+
+    if (name) {
+        proc_sync_one_locked(t, dir, name, len);
+        return;
+    }
+    max = thread_count() + 16;      /* threads made meanwhile wait for the next listing */
+    ti = kmalloc(max * sizeof(*ti));
+    if (!ti) {
+        pr_warn("proc: no memory to list the threads");
+        return;
+    }
+    n = sched_list_threads(ti, max);
+    sort_by_tid(ti, n);
+    list_for_each_safe(pos, &dir->children) {
+        struct pseudo_node *c = list_entry(pos, struct pseudo_node, sibling);
+        int tid = proc_name_tid(c->name, strlen(c->name));
+        if (tid > 0 && !tid_listed(ti, n, tid))
+            pseudo_remove_locked(t, c);
+    }
+    for (size_t i = 0; i < n; i++) {
+        char nm[12];
+        int l = snprintf(nm, sizeof(nm), "%d", ti[i].tid);
+        if (!pseudo_child_locked(dir, nm, (size_t)l))
+            tid_dir_add_locked(t, dir, ti[i].tid);
+    }
+    kfree(ti);
+}
+
+static const struct pseudo_dir_ops proc_root_ops = {
+    .generated = proc_generated,
+    .exists = proc_exists,
+    .sync_locked = proc_sync_locked,
+};
+
+/* /proc/self: the reader's id, made at each readlink (Linux: its tgid; see above). */
+static ssize_t self_link(struct pseudo_node *n, char *buf, size_t len)
+{
+    char id[12];
+    int l = snprintf(id, sizeof(id), "%d", thread_tid());
+
+    (void)n;
+    l = (int)MIN((size_t)l, len);
+    memcpy(buf, id, (size_t)l);
+    return l;
+}
+
 /* ---- the tree */
 
 static const struct {
@@ -556,6 +817,9 @@ static int proc_build(struct pseudo_tree *t)
         !pseudo_file(t, kernel, "version", 0444, show_string, (void *)kernel_version, 0) ||
         !pseudo_file(t, kernel, "hostname", 0444, show_string, (void *)"(none)", 0))
         return -ENOMEM;
+    if (!pseudo_symlink_fn(t, NULL, "self", self_link))
+        return -ENOMEM;
+    pseudo_dir_set_ops(t, NULL, &proc_root_ops);
     return 0;
 }
 

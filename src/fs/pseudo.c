@@ -227,22 +227,38 @@ void pseudo_tree_free(struct pseudo_tree *t)
 
 /*
  * Links n, filled by the caller, under parent (NULL: the root). Returns n,
- * or NULL (n freed) when the name is empty or taken.
+ * or NULL (n freed) when the name is empty or taken. Caller holds t->lock.
  */
-static struct pseudo_node *add_node(struct pseudo_tree *t, struct pseudo_node *parent,
-                                    struct pseudo_node *n)
+static struct pseudo_node *add_node_locked(struct pseudo_tree *t, struct pseudo_node *parent,
+                                           struct pseudo_node *n)
 {
-    mutex_lock(&t->lock);
+    mutex_assert_held(&t->lock);
     if (!parent)
         parent = t->root;
     if (!n->name[0] || pseudo_child_locked(parent, n->name, strlen(n->name))) {
         node_free(n);
-        n = NULL;
-    } else {
-        node_link_locked(t, parent, n);
+        return NULL;
     }
+    node_link_locked(t, parent, n);
+    return n;
+}
+
+/* add_node_locked taking t->lock. */
+static struct pseudo_node *add_node(struct pseudo_tree *t, struct pseudo_node *parent,
+                                    struct pseudo_node *n)
+{
+    mutex_lock(&t->lock);
+    n = add_node_locked(t, parent, n);
     mutex_unlock(&t->lock);
     return n;
+}
+
+void pseudo_remove_locked(struct pseudo_tree *t, struct pseudo_node *n)
+{
+    mutex_assert_held(&t->lock);
+    list_for_each_safe(pos, &n->children)
+        pseudo_remove_locked(t, list_entry(pos, struct pseudo_node, sibling));
+    node_unlink_locked(t, n);
 }
 
 static struct pseudo_node *new_node(struct pseudo_tree *t, const char *name, uint32_t mode)
@@ -258,9 +274,23 @@ struct pseudo_node *pseudo_mkdir(struct pseudo_tree *t, struct pseudo_node *pare
     return n ? add_node(t, parent, n) : NULL;
 }
 
-struct pseudo_node *pseudo_file(struct pseudo_tree *t, struct pseudo_node *parent,
-                                const char *name, uint32_t mode, pseudo_show_fn show,
-                                void *data, uint64_t data2)
+void pseudo_dir_set_ops(struct pseudo_tree *t, struct pseudo_node *dir,
+                        const struct pseudo_dir_ops *ops)
+{
+    (dir ? dir : t->root)->dops = ops;
+}
+
+struct pseudo_node *pseudo_mkdir_locked(struct pseudo_tree *t, struct pseudo_node *parent,
+                                        const char *name, uint32_t mode)
+{
+    struct pseudo_node *n = new_node(t, name, S_IFDIR | (mode & S_IALLUGO));
+
+    return n ? add_node_locked(t, parent, n) : NULL;
+}
+
+/* A generated file's node, not linked yet. */
+static struct pseudo_node *file_node(struct pseudo_tree *t, const char *name, uint32_t mode,
+                                     pseudo_show_fn show, void *data, uint64_t data2)
 {
     struct pseudo_node *n = new_node(t, name, S_IFREG | (mode & S_IALLUGO));
 
@@ -270,6 +300,35 @@ struct pseudo_node *pseudo_file(struct pseudo_tree *t, struct pseudo_node *paren
     n->data = data;
     n->data2 = data2;
     n->size = t->file_size;
+    return n;
+}
+
+struct pseudo_node *pseudo_file(struct pseudo_tree *t, struct pseudo_node *parent,
+                                const char *name, uint32_t mode, pseudo_show_fn show,
+                                void *data, uint64_t data2)
+{
+    struct pseudo_node *n = file_node(t, name, mode, show, data, data2);
+
+    return n ? add_node(t, parent, n) : NULL;
+}
+
+struct pseudo_node *pseudo_file_locked(struct pseudo_tree *t, struct pseudo_node *parent,
+                                       const char *name, uint32_t mode, pseudo_show_fn show,
+                                       void *data, uint64_t data2)
+{
+    struct pseudo_node *n = file_node(t, name, mode, show, data, data2);
+
+    return n ? add_node_locked(t, parent, n) : NULL;
+}
+
+struct pseudo_node *pseudo_symlink_fn(struct pseudo_tree *t, struct pseudo_node *parent,
+                                      const char *name, pseudo_link_fn fn)
+{
+    struct pseudo_node *n = new_node(t, name, S_IFLNK | 0777);
+
+    if (!n)
+        return NULL;
+    n->link_fn = fn;            /* st_size 0, as Linux's /proc/self */
     return add_node(t, parent, n);
 }
 
@@ -445,6 +504,8 @@ static int pseudo_lookup(struct inode *dir, struct dentry *d)
     int err;
 
     mutex_lock(&t->lock);
+    if (dn->dops && dn->dops->generated(d->name, d->name_len))
+        dn->dops->sync_locked(t, dn, d->name, d->name_len);
     n = pseudo_child_locked(dn, d->name, d->name_len);
     if (n)
         ino = n->ino;
@@ -462,6 +523,28 @@ static int pseudo_lookup(struct inode *dir, struct dentry *d)
 }
 
 /*
+ * A cached name of a dynamic directory's generated child stands while it
+ * agrees with ops->exists: a positive one while the thing exists and its
+ * node is still linked, a negative one while the thing does not exist.
+ */
+static bool pseudo_revalidate(struct inode *dir, struct dentry *d)
+{
+    struct pseudo_node *dn = dir->priv, *n;
+    bool exists, linked = true;
+
+    if (!dn->dops || !dn->dops->generated(d->name, d->name_len))
+        return true;
+    exists = dn->dops->exists(d->name, d->name_len);
+    if (!d->inode)
+        return !exists;
+    n = d->inode->priv;
+    mutex_lock(&dn->tree->lock);
+    linked = n->parent != NULL;
+    mutex_unlock(&dn->tree->lock);
+    return exists && linked;
+}
+
+/*
  * Cookies: 0 ".", 1 "..", then a child's number: the next call resumes at
  * the first child whose number is at least ctx->pos (children are kept by
  * number, so entries added or removed meanwhile never shift the others).
@@ -472,6 +555,8 @@ static int pseudo_iterate(struct file *f, struct dir_ctx *ctx)
     struct pseudo_tree *t = dn->tree;
 
     mutex_lock(&t->lock);
+    if (dn->dops)
+        dn->dops->sync_locked(t, dn, NULL, 0);
     if (ctx->pos == 0) {
         if (!ctx->emit(ctx, ".", 1, dn->ino, DT_DIR))
             goto out;
@@ -732,6 +817,7 @@ static const struct inode_ops pseudo_dir_iops = {
     .rmdir = pseudo_rmdir_op,
     .rename = pseudo_rename_op,
     .setattr = pseudo_setattr,
+    .revalidate = pseudo_revalidate,
 };
 
 /* ---- symlinks */
@@ -739,8 +825,11 @@ static const struct inode_ops pseudo_dir_iops = {
 static ssize_t pseudo_readlink(struct inode *inode, char *buf, size_t len)
 {
     struct pseudo_node *n = inode->priv;
-    size_t l = strlen(n->link);
+    size_t l;
 
+    if (n->link_fn)
+        return n->link_fn(n, buf, len);
+    l = strlen(n->link);
     l = MIN(l, len);
     memcpy(buf, n->link, l);
     return (ssize_t)l;

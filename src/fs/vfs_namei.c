@@ -47,6 +47,14 @@ int vfs_permission(const struct inode *inode, int mask, const struct cred *cr)
     return ((bits & (uint32_t)mask) == (uint32_t)mask) ? 0 : -EACCES;
 }
 
+/* Whether cached d (a child of dir) still stands (inode_ops.revalidate). */
+static bool dentry_valid(struct dentry *dir, struct dentry *d)
+{
+    const struct inode_ops *iops = dir->inode->iops;
+
+    return !iops || !iops->revalidate || iops->revalidate(dir->inode, d);
+}
+
 int lookup_one_locked(struct dentry *dir, const char *name, size_t len, struct dentry **out)
 {
     struct inode *inode = dir->inode;
@@ -55,6 +63,11 @@ int lookup_one_locked(struct dentry *dir, const char *name, size_t len, struct d
 
     mutex_assert_held(&inode->lock);
     d = d_lookup(dir, name, len);
+    if (d && !dentry_valid(dir, d)) {
+        d_drop(d);                      /* stale: gone from the cache, looked up anew */
+        dentry_put(d);
+        d = NULL;
+    }
     if (d) {
         *out = d;
         return 0;
@@ -80,10 +93,12 @@ int lookup_one(struct dentry *dir, const char *name, size_t len, struct dentry *
     struct dentry *d = d_lookup(dir, name, len);
     int err;
 
-    if (d) {
+    if (d && dentry_valid(dir, d)) {
         *out = d;
         return 0;
     }
+    if (d)
+        dentry_put(d);                  /* stale: the locked lookup drops it */
     mutex_lock(&dir->inode->lock);
     err = lookup_one_locked(dir, name, len, out);
     mutex_unlock(&dir->inode->lock);

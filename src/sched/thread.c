@@ -132,8 +132,10 @@ void thread_exit(void *ret)
     spin_unlock_irqrestore(&me->join_lock, f);
     if (me->flags & THREAD_DETACHED) {
         f = spin_lock_irqsave(&reap_lock);
-        me->all_next = NULL;
-        /* reuse rq_next: the thread is on no queue any more */
+        /*
+         * reuse rq_next: the thread is on no queue any more (all_next is
+         * the registry's, which it stays in until thread_free)
+         */
         me->rq_next = reap_list;
         reap_list = me;
         spin_unlock_irqrestore(&reap_lock, f);

@@ -24,6 +24,7 @@
 #include <fs/vfs.h>
 #include <mm/kmalloc.h>
 #include <mm/pmm.h>
+#include <sched/sched.h>
 #include <sched/thread.h>
 
 #define TBUF 65536
@@ -647,8 +648,8 @@ KTEST(pseudo, proc_and_sys_refuse_writes)
 /* ---- getdents */
 
 struct listing {
-    char names[64][40];
-    unsigned char types[64];
+    char names[256][40];            /* room for /proc's per-thread directories too */
+    unsigned char types[256];
     size_t n;
 };
 
@@ -685,6 +686,33 @@ static int find_name(const struct listing *l, const char *name)
     return -1;
 }
 
+/* A /proc name's thread id: all digits; else -1. */
+static int numeric_name(const char *name)
+{
+    uint64_t v;
+
+    if (!name[0] || str_to_u64(name, strlen(name), 10, &v) != 0 || v > INT32_MAX)
+        return -1;
+    for (const char *p = name; *p; p++)
+        if (*p < '0' || *p > '9')
+            return -1;
+    return (int)v;
+}
+
+/* Removes the per-thread directories from a listing of /proc. */
+static void drop_numeric(struct listing *l)
+{
+    size_t k = 0;
+
+    for (size_t i = 0; i < l->n; i++) {
+        if (numeric_name(l->names[i]) >= 0)
+            continue;
+        memmove(l->names[k], l->names[i], sizeof(l->names[0]));
+        l->types[k++] = l->types[i];
+    }
+    l->n = k;
+}
+
 KTEST(pseudo, getdents_proc_and_sys)
 {
     static struct listing big, small;
@@ -697,6 +725,9 @@ KTEST(pseudo, getdents_proc_and_sys)
     mount_at("/kt_proc", "proc");
     list_dir("/kt_proc", 4096, &big);
     list_dir("/kt_proc", LINUX_DIRENT64_RECLEN(12), &small);   /* one entry a call */
+    /* the fixed entries match; threads (numeric names) may come and go between the two */
+    drop_numeric(&big);
+    drop_numeric(&small);
     KT_ASSERT_EQ(big.n, small.n);
     for (size_t k = 0; k < big.n; k++)
         KT_EXPECT_STREQ(big.names[k], small.names[k]);
@@ -1004,4 +1035,219 @@ KTEST(pseudo, dev_tree_changes_while_listed)
     for (size_t k = 0; k < after.n; k++)
         KT_EXPECT_STREQ(after.names[k], before.names[k]);
     unmount_at("/kt_dev");
+}
+
+/* ---- /proc/self and /proc/<id> */
+
+static ssize_t self_link_of(char *buf, size_t len)
+{
+    return vfs_readlink(ctx(), NULL, "/kt_proc/self", buf, len);
+}
+
+struct readlink_job {
+    char target[16];
+    ssize_t n;
+    int tid;
+};
+
+/* Another thread reads /proc/self: the target names that thread. */
+static void *readlink_main(void *arg)
+{
+    struct readlink_job *j = arg;
+
+    j->tid = thread_tid();
+    j->n = self_link_of(j->target, sizeof(j->target) - 1);
+    if (j->n >= 0)
+        j->target[j->n] = '\0';
+    return NULL;
+}
+
+KTEST(pseudo, proc_self_names_the_reader)
+{
+    static struct readlink_job job;
+    char want[16], path[64], buf[16];
+    struct linux_stat st;
+    struct thread *t;
+    char *text;
+    ssize_t n;
+    size_t len;
+    const char *sname = thread_self()->name;
+
+    mount_at("/kt_proc", "proc");
+    KT_ASSERT_GT(thread_tid(), 0);
+    snprintf(want, sizeof(want), "%d", thread_tid());
+    n = self_link_of(buf, sizeof(buf) - 1);
+    KT_ASSERT_GT(n, 0);
+    buf[n] = '\0';
+    KT_EXPECT_STREQ(buf, want);
+    KT_EXPECT_EQ(vfs_stat(ctx(), NULL, "/kt_proc/self", &st, AT_SYMLINK_NOFOLLOW), 0);
+    KT_EXPECT_TRUE(S_ISLNK(st.st_mode));
+
+    /* through the link: this thread's own files */
+    KT_ASSERT_EQ(vfs_stat(ctx(), NULL, "/kt_proc/self/comm", &st, 0), 0);
+    KT_EXPECT_TRUE(S_ISREG(st.st_mode));
+    KT_EXPECT_EQ(st.st_size, 0);
+    KT_ASSERT_EQ(vfs_stat(ctx(), NULL, "/kt_proc/self", &st, 0), 0);
+    KT_EXPECT_TRUE(S_ISDIR(st.st_mode));
+    text = read_file("/kt_proc/self/comm", NULL);
+    snprintf(path, sizeof(path), "%s\n", sname);
+    KT_EXPECT_STREQ(text, path);
+    kfree(text);
+    snprintf(path, sizeof(path), "/kt_proc/%d/comm", thread_tid());
+    text = read_file(path, NULL);
+    KT_EXPECT_HAS(text, sname);
+    kfree(text);
+
+    /* stat: "pid (comm) R ppid ...", 52 fields */
+    text = read_file("/kt_proc/self/stat", NULL);
+    snprintf(path, sizeof(path), "%d (%s) R ", thread_tid(), sname);
+    KT_EXPECT_EQ(strncmp(text, path, strlen(path)), 0);
+    {
+        unsigned fields = 0;
+        const char *p = strchr(text, ')');
+        KT_ASSERT_NOT_NULL(p);
+        for (p++; *p && *p != '\n'; p++)
+            if (*p == ' ')
+                fields++;
+        KT_EXPECT_EQ(fields + 2, 52u);      /* pid and comm before ')' */
+    }
+    kfree(text);
+    text = read_file("/kt_proc/self/status", NULL);
+    KT_EXPECT_EQ(field(text, "Pid"), thread_tid());
+    KT_EXPECT_EQ(field(text, "Tgid"), thread_tid());
+    KT_EXPECT_EQ(field(text, "Threads"), 1);
+    KT_EXPECT_GE(field(text, "PPid"), 0);
+    KT_EXPECT_HAS(text, "State:\tR (running)\n");
+    snprintf(path, sizeof(path), "Name:\t%s\n", sname);
+    KT_EXPECT_EQ(strncmp(text, path, strlen(path)), 0);
+    kfree(text);
+    text = read_file("/kt_proc/self/cmdline", &len);
+    KT_EXPECT_EQ(len, 0u);              /* a kernel thread: no command line */
+    kfree(text);
+
+    /* generated at each readlink: another thread sees its own id */
+    t = thread_create("kt-self", readlink_main, &job, 0);
+    KT_ASSERT_NOT_NULL(t);
+    KT_ASSERT_EQ(thread_join(t, NULL), 0);
+    snprintf(want, sizeof(want), "%d", job.tid);
+    KT_EXPECT_GT(job.n, 0);
+    KT_EXPECT_STREQ(job.target, want);
+    KT_EXPECT_NE(job.tid, thread_tid());
+    unmount_at("/kt_proc");
+}
+
+/* Whether listing l holds the directory of thread tid. */
+static bool lists_tid(const struct listing *l, int tid)
+{
+    char name[16];
+    int i;
+
+    snprintf(name, sizeof(name), "%d", tid);
+    i = find_name(l, name);
+    return i >= 0 && l->types[i] == DT_DIR;
+}
+
+KTEST(pseudo, proc_lists_every_thread)
+{
+    static struct listing l;
+    static struct sched_thread_info ti[128];
+    struct sched_thread_info one;
+    struct linux_stat st;
+    size_t n, checked = 0;
+    int last = 0, first_num = -1;
+
+    mount_at("/kt_proc", "proc");
+    n = sched_list_threads(ti, ARRAY_SIZE(ti));     /* what ps shows */
+    KT_ASSERT_GT(n, 1u);
+    list_dir("/kt_proc", 256, &l);
+    for (size_t i = 0; i < n; i++) {
+        /* threads freed since the snapshot are rightly absent */
+        if (sched_thread_info(ti[i].tid, &one) != 0)
+            continue;
+        KT_EXPECT_TRUE(lists_tid(&l, ti[i].tid));
+        checked++;
+    }
+    KT_EXPECT_GT(checked, 1u);
+    KT_EXPECT_TRUE(lists_tid(&l, thread_tid()));
+    /* the ids follow the fixed entries, increasing, as Linux lists pids */
+    for (size_t i = 0; i < l.n; i++) {
+        int id = numeric_name(l.names[i]);
+        if (id < 0) {
+            KT_EXPECT_EQ(first_num, -1);
+            continue;
+        }
+        if (first_num < 0)
+            first_num = (int)i;
+        KT_EXPECT_GT(id, last);
+        last = id;
+    }
+    KT_EXPECT_GT(first_num, 0);
+    KT_EXPECT_EQ(vfs_stat(ctx(), NULL, "/kt_proc/999999", &st, 0), -ENOENT);
+    KT_EXPECT_EQ(vfs_stat(ctx(), NULL, "/kt_proc/999999/comm", &st, 0), -ENOENT);
+    KT_EXPECT_EQ(vfs_stat(ctx(), NULL, "/kt_proc/0", &st, 0), -ENOENT);
+    KT_EXPECT_EQ(vfs_stat(ctx(), NULL, "/kt_proc/01", &st, 0), -ENOENT);
+    unmount_at("/kt_proc");
+}
+
+struct parked {
+    volatile int go;
+};
+
+/* Waits until told to go, then ends. */
+static void *parked_main(void *arg)
+{
+    struct parked *p = arg;
+
+    while (!__atomic_load_n(&p->go, __ATOMIC_ACQUIRE))
+        sched_sleep_ns(1000000);
+    return NULL;
+}
+
+KTEST(pseudo, proc_thread_exit_leaves_the_listing)
+{
+    static struct listing l;
+    static struct parked park;
+    struct sched_thread_info ti;
+    struct linux_stat st;
+    char dir[32], file[48], want[48];
+    struct thread *t;
+    char *text;
+    int tid;
+    uint64_t until;
+
+    mount_at("/kt_proc", "proc");
+    park.go = 0;
+    t = thread_create("kt-parked", parked_main, &park, 0);
+    KT_ASSERT_NOT_NULL(t);
+    tid = t->tid;
+    snprintf(dir, sizeof(dir), "/kt_proc/%d", tid);
+    list_dir("/kt_proc", 4096, &l);
+    KT_EXPECT_TRUE(lists_tid(&l, tid));
+    KT_EXPECT_EQ(vfs_stat(ctx(), NULL, dir, &st, 0), 0);     /* now a cached name */
+    snprintf(file, sizeof(file), "%s/status", dir);
+    text = read_file(file, NULL);
+    KT_EXPECT_HAS(text, "Name:\tkt-parked\n");
+    KT_EXPECT_EQ(field(text, "PPid"), thread_tid());
+    kfree(text);
+
+    /* exited, not yet joined: a zombie */
+    __atomic_store_n(&park.go, 1, __ATOMIC_RELEASE);
+    until = time_ns() + 5000000000ull;
+    while (sched_thread_info(tid, &ti) == 0 && ti.run_state != THREAD_DEAD && time_ns() < until)
+        sched_sleep_ns(1000000);
+    KT_ASSERT_EQ(ti.run_state, (uint32_t)THREAD_DEAD);
+    snprintf(file, sizeof(file), "%s/stat", dir);
+    text = read_file(file, NULL);
+    snprintf(want, sizeof(want), "%d (kt-parked) Z %d ", tid, thread_tid());
+    KT_EXPECT_EQ(strncmp(text, want, strlen(want)), 0);
+    kfree(text);
+
+    /* freed: gone from the listing and from lookups, cached or not */
+    KT_ASSERT_EQ(thread_join(t, NULL), 0);
+    KT_EXPECT_EQ(sched_thread_info(tid, &ti), -ENOENT);
+    list_dir("/kt_proc", 4096, &l);
+    KT_EXPECT_FALSE(lists_tid(&l, tid));
+    KT_EXPECT_EQ(vfs_stat(ctx(), NULL, dir, &st, 0), -ENOENT);
+    KT_EXPECT_EQ(vfs_stat(ctx(), NULL, file, &st, 0), -ENOENT);
+    unmount_at("/kt_proc");
 }
