@@ -7,10 +7,18 @@
  *   meminfo cpuinfo uptime loadavg stat mounts filesystems partitions
  *   diskstats devices interrupts version cmdline swaps (no swap: the
  *   header) modules (none: empty), and
- *   sys/kernel/{ostype,osrelease,version,hostname}.
+ *   sys/kernel/{ostype,osrelease,version,hostname},
+ *   <id>/{comm,stat,status,cmdline} for every live thread (listed after
+ *   the fixed entries by increasing id; made when listed or looked up,
+ *   gone once the thread is freed), and self, a symlink made at each
+ *   readlink that names the reader's id.
  * Differences from Linux, until the issues that bring what they need:
- *   - no per-process directories: /proc/self and /proc/<pid> are absent
- *     (the user-space issue adds processes);
+ *   - per-thread, not per-process, directories: <id> is a thread id
+ *     (sched/thread.h) where Linux names a process by its tgid; every
+ *     thread is a kernel thread (cmdline empty, stat's flags PF_KTHREAD,
+ *     PPid the creating thread), the idle threads are listed too, and
+ *     waits show as S (no signals yet, so D is never shown); the
+ *     user-space issue adds processes and the other per-process files;
  *   - /proc/mounts shows the kernel's view (vfs_kernel_ctx), not the
  *     reader's mount namespace, and is not a symlink to self/mounts;
  *   - /proc/stat counts CPU time by the tick: "system" is the time a CPU

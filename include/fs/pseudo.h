@@ -12,7 +12,10 @@
  * into a pseudo_buf when the file is opened; reads at any offset and
  * lseek (SEEK_END: the text's length) work on that snapshot, so one open
  * file sees one consistent text however it is read. stat shows the node's
- * size hint (0 in proc, 4096 in sysfs, as Linux).
+ * size hint (0 in proc, 4096 in sysfs, as Linux). A symlink may be
+ * generated too (its target made at each readlink), and a directory may
+ * be dynamic: children made on demand by its pseudo_dir_ops when looked
+ * up or listed, removed once what they stand for is gone.
  *
  * Writes: generated files have no write path; opening one for writing is
  * -EACCES, whoever asks (root too), and read-only trees refuse every
@@ -24,7 +27,10 @@
  * Locking: tree->lock (a mutex) guards the shape of a tree and every
  * node's fields tagged [t]; it nests inside the VFS's inode locks (a
  * file system's own lock in vfs.h's order) and is never held across a
- * call into the VFS. show functions run without it (they read the kernel's
+ * call into the VFS. A dynamic directory's sync runs under tree->sync_lock
+ * (inside the VFS's inode locks, outside tree->lock), so a lookup or a
+ * listing sees a generated child only once its subtree is complete.
+ * show functions run without it (they read the kernel's
  * state, not the tree). Node lifetime: references [t] from the tree (one
  * while linked) and from each in-core inode (inode->priv).
  */
@@ -73,12 +79,13 @@ struct pseudo_dir_ops {
     bool (*exists)(const char *name, size_t len);
     /*
      * Brings dir's generated children up to date: adds those that exist
-     * and are missing, removes (pseudo_remove_locked) those gone. name
-     * NULL: all of them (a listing); else only that one (a lookup). Called
-     * with tree->lock held; builds with the *_locked builders.
+     * and are missing (with the builders, each child's whole subtree),
+     * removes (pseudo_remove) those gone. name NULL: all of them (a
+     * listing); else only that one (a lookup). Called with tree->sync_lock
+     * held and tree->lock not held: it may allocate (memory reclaim may
+     * free inodes of this tree, which takes tree->lock).
      */
-    void (*sync_locked)(struct pseudo_tree *t, struct pseudo_node *dir,
-                        const char *name, size_t len);
+    void (*sync)(struct pseudo_tree *t, struct pseudo_node *dir, const char *name, size_t len);
 };
 
 /*
@@ -112,6 +119,7 @@ struct pseudo_node {
 /* A tree. Legend: [c] constant; [t] lock. */
 struct pseudo_tree {
     struct mutex lock;
+    struct mutex sync_lock;         /* dynamic directories: one sync at a time (see pseudo_dir_ops) */
     unsigned flags;                 /* [c] PSEUDO_* */
     uint64_t file_size;             /* [c] size hint given to generated files */
     struct pseudo_node *root;       /* [c] */
@@ -155,19 +163,12 @@ struct pseudo_node *pseudo_symlink_fn(struct pseudo_tree *t, struct pseudo_node 
 void pseudo_dir_set_ops(struct pseudo_tree *t, struct pseudo_node *dir,
                         const struct pseudo_dir_ops *ops);
 /*
- * pseudo_mkdir and pseudo_file for a dynamic directory's sync_locked:
- * the same, with tree->lock held by the caller (parent is not NULL).
- */
-struct pseudo_node *pseudo_mkdir_locked(struct pseudo_tree *t, struct pseudo_node *parent,
-                                        const char *name, uint32_t mode);
-struct pseudo_node *pseudo_file_locked(struct pseudo_tree *t, struct pseudo_node *parent,
-                                       const char *name, uint32_t mode, pseudo_show_fn show,
-                                       void *data, uint64_t data2);
-/*
  * Removes n and everything under it from the tree (a generated child that
  * is gone). Open files and in-core inodes keep their nodes until they go;
- * looking the names up again finds nothing. Caller holds tree->lock.
+ * looking the names up again finds nothing. Takes tree->lock (the _locked
+ * form: caller holds it).
  */
+void pseudo_remove(struct pseudo_tree *t, struct pseudo_node *n);
 void pseudo_remove_locked(struct pseudo_tree *t, struct pseudo_node *n);
 
 /* The child of dir named name (len bytes), or NULL. Caller holds tree->lock. */

@@ -2,10 +2,12 @@
  * src/fs/procfs.c - the proc file system: read-only files generated in
  * Linux's formats (meminfo, cpuinfo, uptime, loadavg, stat, mounts,
  * filesystems, partitions, diskstats, devices, interrupts, version,
- * cmdline, sys/kernel/...) on the shared pseudo-file-system tree.
+ * cmdline, sys/kernel/..., <id>/..., self) on the shared pseudo-file-system
+ * tree; the root is a dynamic directory whose per-thread children follow
+ * the scheduler's thread registry.
  *
  * Part of fs; reads core (time, CPUs, IRQ counters, boot command line),
- * mm (pmm), sched (CPU ticks, load), dev (blk) and fs (VFS mounts and
+ * mm (pmm), sched (CPU ticks, load, threads), dev (blk) and fs (VFS mounts and
  * types, page and buffer caches). See include/fs/procfs.h.
  */
 #include <core/cpu.h>
@@ -657,25 +659,30 @@ static const struct {
     { "status", show_tid_status },
 };
 
-/* Adds /proc/<tid>/ with its files. Caller holds t->lock. */
-static void tid_dir_add_locked(struct pseudo_tree *t, struct pseudo_node *dir, int tid)
+/*
+ * Adds /proc/<tid>/ with its files (under t->sync_lock: nobody looks in
+ * before it is whole). A name taken already (cannot happen under the sync
+ * lock) or no memory: nothing is added, logged.
+ */
+static void tid_dir_add(struct pseudo_tree *t, struct pseudo_node *dir, int tid)
 {
     struct pseudo_node *d;
     char name[12];
 
+    mutex_assert_held(&t->sync_lock);
     snprintf(name, sizeof(name), "%d", tid);
-    d = pseudo_mkdir_locked(t, dir, name, 0555);
+    d = pseudo_mkdir(t, dir, name, 0555);
     if (!d)
         goto fail;
     for (size_t i = 0; i < ARRAY_SIZE(tid_files); i++)
-        if (!pseudo_file_locked(t, d, tid_files[i].name, 0444, tid_files[i].show, NULL,
-                                (uint64_t)tid))
+        if (!pseudo_file(t, d, tid_files[i].name, 0444, tid_files[i].show, NULL,
+                         (uint64_t)tid))
             goto fail;
     return;
 fail:
     if (d)
-        pseudo_remove_locked(t, d);
-    pr_warn("proc: no memory for /proc/%d", tid);
+        pseudo_remove(t, d);
+    pr_warn("proc: cannot make /proc/%d (out of memory)", tid);
 }
 
 /* Sorts ti[0..n) by id (a few dozen threads: insertion sort). */
@@ -707,33 +714,49 @@ static bool tid_listed(const struct sched_thread_info *ti, size_t n, int tid)
     return false;
 }
 
-/* One name (a lookup): made if the thread lives, removed if it is gone. */
-static void proc_sync_one_locked(struct pseudo_tree *t, struct pseudo_node *dir,
-                                 const char *name, size_t len)
+/* Whether dir has a child named name (len bytes). */
+static bool has_child(struct pseudo_tree *t, struct pseudo_node *dir, const char *name, size_t len)
 {
-    int tid = proc_name_tid(name, len);
-    struct pseudo_node *n = pseudo_child_locked(dir, name, len);
-    bool alive = proc_exists(name, len);
+    bool found;
 
-    if (n && !alive)
+    mutex_lock(&t->lock);
+    found = pseudo_child_locked(dir, name, len) != NULL;
+    mutex_unlock(&t->lock);
+    return found;
+}
+
+/* One name (a lookup): made if the thread lives, removed if it is gone. */
+static void proc_sync_one(struct pseudo_tree *t, struct pseudo_node *dir,
+                          const char *name, size_t len)
+{
+    bool alive = proc_exists(name, len);
+    struct pseudo_node *n;
+
+    if (alive) {
+        if (!has_child(t, dir, name, len))
+            tid_dir_add(t, dir, proc_name_tid(name, len));
+        return;
+    }
+    mutex_lock(&t->lock);
+    n = pseudo_child_locked(dir, name, len);
+    if (n)
         pseudo_remove_locked(t, n);
-    else if (!n && alive)
-        tid_dir_add_locked(t, dir, tid);
+    mutex_unlock(&t->lock);
 }
 
 /*
- * A listing: the directories follow the threads alive now. New ones are
- * made in increasing id order, so they list after the fixed entries by
- * increasing id, as Linux lists pids.
+ * The directories follow the threads alive now (t->sync_lock held, not
+ * t->lock). New ones are made in increasing id order, so a listing shows
+ * them after the fixed entries by increasing id, as Linux lists pids.
  */
-static void proc_sync_locked(struct pseudo_tree *t, struct pseudo_node *dir,
-                             const char *name, size_t len)
+static void proc_sync(struct pseudo_tree *t, struct pseudo_node *dir, const char *name, size_t len)
 {
     struct sched_thread_info *ti;
     size_t max, n;
 
+    mutex_assert_held(&t->sync_lock);
     if (name) {
-        proc_sync_one_locked(t, dir, name, len);
+        proc_sync_one(t, dir, name, len);
         return;
     }
     max = thread_count() + 16;      /* threads made meanwhile wait for the next listing */
@@ -744,17 +767,19 @@ static void proc_sync_locked(struct pseudo_tree *t, struct pseudo_node *dir,
     }
     n = sched_list_threads(ti, max);
     sort_by_tid(ti, n);
+    mutex_lock(&t->lock);
     list_for_each_safe(pos, &dir->children) {
         struct pseudo_node *c = list_entry(pos, struct pseudo_node, sibling);
         int tid = proc_name_tid(c->name, strlen(c->name));
         if (tid > 0 && !tid_listed(ti, n, tid))
             pseudo_remove_locked(t, c);
     }
+    mutex_unlock(&t->lock);
     for (size_t i = 0; i < n; i++) {
         char nm[12];
         int l = snprintf(nm, sizeof(nm), "%d", ti[i].tid);
-        if (!pseudo_child_locked(dir, nm, (size_t)l))
-            tid_dir_add_locked(t, dir, ti[i].tid);
+        if (!has_child(t, dir, nm, (size_t)l))
+            tid_dir_add(t, dir, ti[i].tid);
     }
     kfree(ti);
 }
@@ -762,7 +787,7 @@ static void proc_sync_locked(struct pseudo_tree *t, struct pseudo_node *dir,
 static const struct pseudo_dir_ops proc_root_ops = {
     .generated = proc_generated,
     .exists = proc_exists,
-    .sync_locked = proc_sync_locked,
+    .sync = proc_sync,
 };
 
 /* /proc/self: the reader's id, made at each readlink (Linux: its tgid; see above). */

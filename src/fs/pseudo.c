@@ -1,7 +1,8 @@
 /*
  * src/fs/pseudo.c - the pseudo file systems' shared machinery: node trees,
  * text buffers for generated files, and the VFS operations (lookup,
- * readdir, read of generated text, readlink, and devtmpfs's mknod, mkdir,
+ * readdir, read of generated text, readlink, dynamic directories (made on
+ * lookup and listing, cached names revalidated), and devtmpfs's mknod, mkdir,
  * symlink, unlink, rmdir, rename, setattr) that proc, sysfs and devtmpfs
  * all use.
  *
@@ -178,6 +179,7 @@ struct pseudo_tree *pseudo_tree_new(unsigned flags, uint32_t mode, uint64_t file
     if (!t)
         return NULL;
     mutex_init(&t->lock, "pseudo_tree");
+    mutex_init(&t->sync_lock, "pseudo_sync");
     t->flags = flags;
     t->file_size = file_size;
     for (size_t i = 0; i < PSEUDO_HASH; i++)
@@ -261,6 +263,14 @@ void pseudo_remove_locked(struct pseudo_tree *t, struct pseudo_node *n)
     node_unlink_locked(t, n);
 }
 
+void pseudo_remove(struct pseudo_tree *t, struct pseudo_node *n)
+{
+    mutex_lock(&t->lock);
+    if (n->parent)              /* not removed meanwhile */
+        pseudo_remove_locked(t, n);
+    mutex_unlock(&t->lock);
+}
+
 static struct pseudo_node *new_node(struct pseudo_tree *t, const char *name, uint32_t mode)
 {
     return node_alloc(t, name, strlen(name), mode);
@@ -278,14 +288,6 @@ void pseudo_dir_set_ops(struct pseudo_tree *t, struct pseudo_node *dir,
                         const struct pseudo_dir_ops *ops)
 {
     (dir ? dir : t->root)->dops = ops;
-}
-
-struct pseudo_node *pseudo_mkdir_locked(struct pseudo_tree *t, struct pseudo_node *parent,
-                                        const char *name, uint32_t mode)
-{
-    struct pseudo_node *n = new_node(t, name, S_IFDIR | (mode & S_IALLUGO));
-
-    return n ? add_node_locked(t, parent, n) : NULL;
 }
 
 /* A generated file's node, not linked yet. */
@@ -310,15 +312,6 @@ struct pseudo_node *pseudo_file(struct pseudo_tree *t, struct pseudo_node *paren
     struct pseudo_node *n = file_node(t, name, mode, show, data, data2);
 
     return n ? add_node(t, parent, n) : NULL;
-}
-
-struct pseudo_node *pseudo_file_locked(struct pseudo_tree *t, struct pseudo_node *parent,
-                                       const char *name, uint32_t mode, pseudo_show_fn show,
-                                       void *data, uint64_t data2)
-{
-    struct pseudo_node *n = file_node(t, name, mode, show, data, data2);
-
-    return n ? add_node_locked(t, parent, n) : NULL;
 }
 
 struct pseudo_node *pseudo_symlink_fn(struct pseudo_tree *t, struct pseudo_node *parent,
@@ -503,9 +496,12 @@ static int pseudo_lookup(struct inode *dir, struct dentry *d)
     uint64_t ino = 0;
     int err;
 
+    if (dn->dops && dn->dops->generated(d->name, d->name_len)) {
+        mutex_lock(&t->sync_lock);
+        dn->dops->sync(t, dn, d->name, d->name_len);
+        mutex_unlock(&t->sync_lock);
+    }
     mutex_lock(&t->lock);
-    if (dn->dops && dn->dops->generated(d->name, d->name_len))
-        dn->dops->sync_locked(t, dn, d->name, d->name_len);
     n = pseudo_child_locked(dn, d->name, d->name_len);
     if (n)
         ino = n->ino;
@@ -554,9 +550,12 @@ static int pseudo_iterate(struct file *f, struct dir_ctx *ctx)
     struct pseudo_node *dn = f->inode->priv;
     struct pseudo_tree *t = dn->tree;
 
+    if (dn->dops) {
+        mutex_lock(&t->sync_lock);
+        dn->dops->sync(t, dn, NULL, 0);
+        mutex_unlock(&t->sync_lock);
+    }
     mutex_lock(&t->lock);
-    if (dn->dops)
-        dn->dops->sync_locked(t, dn, NULL, 0);
     if (ctx->pos == 0) {
         if (!ctx->emit(ctx, ".", 1, dn->ino, DT_DIR))
             goto out;
