@@ -8,6 +8,7 @@
 #include <core/atomic.h>
 #include <core/backtrace.h>
 #include <core/cpu.h>
+#include <core/errno.h>
 #include <core/ktest.h>
 #include <core/preempt.h>
 #include <core/ksym.h>
@@ -266,4 +267,52 @@ KTEST(sched, cpu_ticks_count_busy_not_idle)
     KT_EXPECT_EQ(b.idle, a.idle);
     KT_EXPECT_EQ(sched_cpu_ticks(CPU_MAX).busy, 0u);     /* unknown CPU: zeros */
     KT_EXPECT_GE(sched_nr_running(), 1u);                /* this thread */
+}
+
+KTEST(sched, thread_ids_and_the_registry)
+{
+    static struct sched_thread_info list[256];
+    struct sched_thread_info ti;
+    struct thread *a, *b, *d;
+    int a_id, d_id;
+    uint64_t until;
+    size_t n;
+
+    KT_ASSERT_GT(thread_tid(), 0);
+    a = thread_create("t-id-a", return_arg, NULL, 0);
+    b = thread_create("t-id-b", return_arg, NULL, 0);
+    KT_ASSERT_NOT_NULL(a);
+    KT_ASSERT_NOT_NULL(b);
+    a_id = a->tid;
+    KT_EXPECT_GT(a->tid, thread_tid());
+    KT_EXPECT_GT(b->tid, a->tid);               /* creation order */
+    KT_EXPECT_EQ(a->ptid, thread_tid());        /* the creator */
+    KT_ASSERT_EQ(sched_thread_info(a_id, &ti), 0);
+    KT_EXPECT_STREQ(ti.name, "t-id-a");
+    KT_EXPECT_EQ(ti.tid, a_id);
+    KT_EXPECT_EQ(ti.ptid, thread_tid());
+    KT_ASSERT_EQ(thread_join(a, NULL), 0);
+    KT_ASSERT_EQ(thread_join(b, NULL), 0);
+    KT_EXPECT_EQ(sched_thread_info(a_id, &ti), -ENOENT);    /* freed: gone */
+
+    /* a detached thread's exit and reaping leave every other thread listed */
+    d = thread_create("t-id-detached", nothing, NULL, THREAD_DETACHED);
+    KT_ASSERT_NOT_NULL(d);
+    d_id = d->tid;                              /* d may be freed from here on */
+    KT_EXPECT_GT(d_id, a_id);                   /* ids are not reused */
+    until = time_ns() + 5000000000ull;
+    while (sched_thread_info(d_id, &ti) == 0 && ti.run_state != THREAD_DEAD &&
+           time_ns() < until)
+        sched_sleep_ns(1000000);
+    KT_EXPECT_EQ(sched_thread_info(thread_tid(), &ti), 0);
+    do {                /* an idle thread's reaper may be freeing it meanwhile */
+        sched_reap();
+    } while (sched_thread_info(d_id, &ti) == 0 && time_ns() < until && !sched_sleep_ns(1000000));
+    KT_EXPECT_EQ(sched_thread_info(d_id, &ti), -ENOENT);
+    KT_EXPECT_EQ(sched_thread_info(thread_tid(), &ti), 0);
+    KT_EXPECT_EQ(sched_thread_info(1, &ti), 0);             /* the boot thread */
+    KT_EXPECT_STREQ(ti.name, "kmain");
+    n = sched_list_threads(list, ARRAY_SIZE(list));
+    if (thread_count() < ARRAY_SIZE(list))
+        KT_EXPECT_EQ(n, thread_count());
 }
