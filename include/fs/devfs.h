@@ -16,7 +16,8 @@
  * Each mount is its own tree, made from the devices registered when it is
  * mounted (Linux shares one instance): a disk registered later gets its
  * node by mknod, or in the next mount. /dev/fd, stdin, stdout and stderr
- * (links into /proc/self) are not made: /proc/self comes with processes.
+ * (links into /proc/self/fd) are not made: /proc/self/fd comes with
+ * processes and their file descriptors.
  */
 #ifndef BASALT_FS_DEVFS_H
 #define BASALT_FS_DEVFS_H

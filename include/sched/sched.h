@@ -207,4 +207,7 @@ size_t sched_list_threads(struct sched_thread_info *out, size_t max);
  */
 int sched_thread_info(int tid, struct sched_thread_info *out);
 
+/* The id given to the thread created last (/proc/loadavg's last field). Any context. */
+int sched_last_tid(void);
+
 #endif

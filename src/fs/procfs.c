@@ -251,8 +251,8 @@ static void show_loadavg(struct pseudo_node *n, struct pseudo_buf *b)
     sched_loadavg(avg);
     for (int i = 0; i < 3; i++)
         print_load(b, avg[i]);
-    /* running/total scheduling entities, then the last pid (none yet: 0) */
-    pseudo_printf(b, "%u/%u 0\n", sched_nr_running(), thread_count());
+    /* running/total scheduling entities, then the last id given (a thread's: see <id>/) */
+    pseudo_printf(b, "%u/%u %d\n", sched_nr_running(), thread_count(), sched_last_tid());
 }
 
 static uint64_t to_user_hz(uint64_t ticks)

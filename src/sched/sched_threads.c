@@ -84,6 +84,15 @@ int sched_thread_info(int tid, struct sched_thread_info *out)
     return err;
 }
 
+int sched_last_tid(void)
+{
+    uint64_t f = spin_lock_irqsave(&threads_lock);
+    int id = last_tid;
+
+    spin_unlock_irqrestore(&threads_lock, f);
+    return id;
+}
+
 int thread_tid(void)
 {
     struct thread *me = thread_self();

@@ -511,6 +511,11 @@ static uint64_t stat_cpu_sum(const char *t, int *nums)
     return sum;
 }
 
+static void *nothing_thread(void *arg)
+{
+    return arg;
+}
+
 KTEST(pseudo, proc_time_and_load_formats)
 {
     char *t;
@@ -535,6 +540,19 @@ KTEST(pseudo, proc_time_and_load_formats)
     KT_EXPECT_EQ(t[1] == '.' || t[2] == '.', true);
     KT_ASSERT_NOT_NULL(strchr(t, '/'));
     KT_EXPECT_EQ(count_lines(t, ""), 1u);
+    {
+        /* the last id given: at least this thread's, at most the next one's */
+        const char *sp = strrchr(t, ' ');
+        uint64_t last = 0;
+        struct thread *th;
+        KT_ASSERT_NOT_NULL(sp);
+        KT_EXPECT_EQ(str_to_u64(sp + 1, strlen(sp + 1) - 1, 10, &last), 0);
+        KT_EXPECT_GE(last, (uint64_t)thread_tid());
+        th = thread_create("kt-last-id", nothing_thread, NULL, 0);
+        KT_ASSERT_NOT_NULL(th);
+        KT_EXPECT_LT(last, (uint64_t)th->tid);
+        KT_ASSERT_EQ(thread_join(th, NULL), 0);
+    }
     kfree(t);
     t = read_file("/kt_proc/stat", NULL);
     KT_EXPECT_EQ(count_lines(t, "cpu "), 1u);
