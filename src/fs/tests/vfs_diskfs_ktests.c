@@ -203,9 +203,9 @@ KTEST(vfs_diskfs, inodes_read_reclaimed_and_freed)
 
 /* Lookups of the same names on two CPUs while a third thread keeps
  * reclaiming dentries and inodes: every stat sees the right file. The
- * lookup threads go on past their 15 rounds until reclaim has made the fs
+ * lookup threads go on past their 5 rounds until reclaim has made the fs
  * read an inode again (3 s at most): on one fast CPU the shrinker may not
- * have run at all during the first 15. */
+ * have run at all during the first 5. */
 struct ktfs_stress {
     int id;
     int errors;
@@ -222,7 +222,7 @@ static void *ktfs_stress_thread(void *arg)
     struct linux_stat st;
     char path[64];
 
-    for (int r = 0; r < 15 || (atomic_load(&kt_reads) - ktfs_reads0 <= 1 + KT_NFILES &&
+    for (int r = 0; r < 5 || (atomic_load(&kt_reads) - ktfs_reads0 <= 1 + KT_NFILES &&
                                 time_ns() < ktfs_deadline); r++) {
         for (unsigned i = 0; i < KT_NFILES; i++) {
             unsigned n = s->id ? KT_NFILES - 1 - i : i;

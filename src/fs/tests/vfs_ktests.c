@@ -371,7 +371,7 @@ KTEST(vfs, permission_rules)
  * directories must hold exactly what the threads left. */
 
 #define STRESS_THREADS  4
-#define STRESS_ROUNDS   300
+#define STRESS_ROUNDS   100
 
 struct stress {
     const char *dir;
