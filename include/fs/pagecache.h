@@ -154,6 +154,18 @@ struct writeback_stats {
 };
 struct writeback_stats writeback_stats(void);
 
+/*
+ * mmap: fills *b (mm/uvm.h) with a backing that maps f's pages straight
+ * from the cache: ops->fault reads the page in and returns its frame with
+ * a pmm_page_get reference (the page stays pinned in the cache, never
+ * reclaimed, while any mapping holds the frame: its pmm count is above 1);
+ * a shared writable fault marks it dirty. Takes a file reference (dropped
+ * by ops->put). b->writable: f is open for writing. Returns 0, or -ENODEV
+ * for a file without page-cache data (devices, directories, pipes).
+ */
+struct uvm_backing;
+int pagecache_mmap_backing(struct file *f, struct uvm_backing *b);
+
 int pagecache_init(void);
 
 #endif

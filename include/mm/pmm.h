@@ -100,4 +100,18 @@ pmm_reclaim_fn pmm_set_reclaim_hook(pmm_reclaim_fn fn);
  */
 size_t pmm_reclaim(size_t want);
 
+/*
+ * Frame reference counts, for frames mapped into user address spaces
+ * (copy-on-write after fork, page-cache pages in file mappings). Every
+ * frame pmm_alloc returns has count 1 (its allocator's reference); a
+ * mapping that shares it takes one more with pmm_page_get and gives it
+ * back with pmm_page_put, which frees the frame when the count reaches 0.
+ * pmm_free ignores the count (for frames never shared). Counts are atomic:
+ * any context, no lock. pa must be a RAM frame the pmm manages
+ * (-EINVAL, reported, otherwise; 0 is returned then by pmm_page_count).
+ */
+uint32_t pmm_page_get(uint64_t pa);     /* returns the new count */
+uint32_t pmm_page_put(uint64_t pa);     /* returns the new count; 0: freed */
+uint32_t pmm_page_count(uint64_t pa);
+
 #endif

@@ -71,6 +71,19 @@ struct thread {
     struct lockdep_held ld_held;    /* [own] lockdep: mutexes held, in order (debug) */
     int tid;                        /* [c] thread id, > 0, never reused (see thread_tid) */
     int ptid;                       /* [c] id of the thread that created it; 0 for the boot thread */
+    /*
+     * User mode (issue 13). A kernel thread has uspace NULL and runs on the
+     * kernel's tables. A thread that enters user mode sets these for itself
+     * (interrupts off while it changes uspace); the switch loads them for the
+     * incoming thread: CR3 = uspace (vmm_kernel when NULL), FS base, the user
+     * GS base (MSR_KERNEL_GS_BASE while in the kernel), TSS.RSP0 and the
+     * SYSCALL entry stack = the top of its kernel stack. owner is the kernel
+     * layer's process (opaque below it).
+     */
+    struct vmm_space *uspace;       /* [own] page tables it runs on, or NULL */
+    uint64_t fs_base;               /* [own] user FS base (arch_prctl) */
+    uint64_t user_gs_base;          /* [own] user GS base (arch_prctl) */
+    void *owner;                    /* [own] struct process * (src/kernel), or NULL */
     char name[THREAD_NAME_LEN];     /* [c] */
 };
 
@@ -104,6 +117,12 @@ struct thread *thread_self(void);
 int thread_tid(void);
 
 const char *thread_state_name(enum thread_state s);
+
+/*
+ * The top of t's kernel stack (the first byte above it); 0 for a thread on
+ * the boot stack. A thread in user mode enters the kernel at this address.
+ */
+uintptr_t thread_stack_top(const struct thread *t);
 
 /* Threads alive (created and not yet freed), the boot and idle threads included. */
 unsigned thread_count(void);

@@ -186,3 +186,8 @@ void sched_reap(void)
         thread_free(t);
     }
 }
+
+uintptr_t thread_stack_top(const struct thread *t)
+{
+    return t->stack ? (uintptr_t)t->stack + THREAD_STACK_SIZE : 0;
+}
